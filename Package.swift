@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One module per pipeline stage; data flows Ingest → Deid → Labeling → Store, and Control reads Store.
+// The C libraries are wrapped directly: GRDB and similar packages cannot build against Debian's
+// SQLCipher 3.4.1, and linking plain libsqlite3 into the process would silently disable encryption.
+let package = Package(
+    name: "radd",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "raddd", targets: ["raddd"]),
+        .executable(name: "raddctl", targets: ["raddctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSQLCipher", pkgConfig: "sqlcipher", providers: [.apt(["libsqlcipher-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        .target(name: "RaddCore", dependencies: [
+            "CSystemd",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Ingest", dependencies: ["RaddCore"]),
+        .target(name: "Deid", dependencies: ["RaddCore"]),
+        .target(name: "Labeling", dependencies: ["RaddCore", "CCurl"]),
+        .target(name: "Store", dependencies: ["RaddCore", "CSQLCipher"]),
+        .target(name: "Control", dependencies: ["RaddCore"]),
+        .target(name: "RaddDaemon", dependencies: [
+            "RaddCore", "Ingest", "Deid", "Labeling", "Store", "Control", "CSystemd",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "raddd", dependencies: [
+            "RaddDaemon",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "raddctl", dependencies: [
+            "Control", "RaddCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "StoreTests", dependencies: ["Store", "RaddCore"]),
+        .testTarget(name: "ControlTests", dependencies: ["Control", "RaddCore"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "RaddCore"]),
+        .testTarget(name: "LabelingTests", dependencies: ["Labeling"]),
+        .testTarget(name: "DaemonTests", dependencies: ["RaddDaemon", "Store", "Control", "RaddCore"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,94 @@
+import Foundation
+import RaddCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The watched folder and its hidden work area. Claiming is an atomic rename within one
+/// filesystem, so a file is at any moment either in the drop folder or in the work area, never both
+/// and never half-copied.
+public struct DropFolder: Sendable {
+    public static let workDirectoryName = ".radd-work"
+    public let path: String
+    public var workPath: String { path + "/" + Self.workDirectoryName }
+
+    public init(path: String) throws {
+        self.path = path
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw SystemError("drop folder \(path)") }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else { throw SystemError("drop folder \(path)", code: ENOTDIR) }
+        if mkdir(workPath, 0o700) != 0 && errno != EEXIST { throw SystemError("creating work area \(workPath)") }
+    }
+
+    /// Names a hospital system is still writing or never meant for radd: dot-files and partial uploads.
+    public static func isCandidate(_ name: String) -> Bool {
+        if name.hasPrefix(".") { return false }
+        let lower = name.lowercased()
+        return !(lower.hasSuffix(".tmp") || lower.hasSuffix(".part") || lower.hasSuffix(".filepart"))
+    }
+
+    /// Entries waiting in the drop folder, oldest name first. Sub-folders are not reports and are left alone.
+    public func waitingFiles() throws -> [String] {
+        try entries(of: path).filter { name in
+            guard Self.isCandidate(name) else { return false }
+            var info = stat()
+            guard lstat(path + "/" + name, &info) == 0 else { return false }
+            return (info.st_mode & S_IFMT) != S_IFDIR
+        }
+    }
+
+    /// Files claimed before a crash or shutdown, to be finished first.
+    public func claimedFiles() throws -> [ClaimedFile] {
+        try entries(of: workPath).compactMap { ClaimedFile(workDirectory: workPath, workName: $0) }
+    }
+
+    /// Moves `name` into the work area. Returns nil when the file is already gone (claimed by a
+    /// rescan, or removed by its writer).
+    public func claim(_ name: String) throws -> ClaimedFile? {
+        let claimID = ClaimedFile.newClaimID()
+        let workName = ClaimedFile.workName(claimID: claimID, originalName: Self.fitName(name))
+        let claimed = ClaimedFile(claimID: claimID, originalName: name, workPath: workPath + "/" + workName)
+        if rename(path + "/" + name, claimed.workPath) != 0 {
+            if errno == ENOENT { return nil }
+            throw SystemError("claiming a file from \(path)")
+        }
+        syncDirectory(workPath)
+        return claimed
+    }
+
+    /// Removes a claimed file once its report is committed.
+    public func remove(_ claimed: ClaimedFile) throws {
+        if unlink(claimed.workPath) != 0 && errno != ENOENT { throw SystemError("removing claim \(claimed.claimID)") }
+        syncDirectory(workPath)
+    }
+
+    /// Work-area names keep the original name but must fit NAME_MAX with the claim id in front.
+    static func fitName(_ name: String) -> String {
+        let budget = 200
+        guard name.utf8.count > budget else { return name }
+        var trimmed = name
+        while trimmed.utf8.count > budget { trimmed.removeFirst() }
+        return trimmed
+    }
+
+    func entries(of directory: String) throws -> [String] {
+        guard let dir = opendir(directory) else { throw SystemError("listing \(directory)") }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+}
+
+/// Makes a rename or unlink durable: without it a crash could bring a claimed file back.
+func syncDirectory(_ path: String) {
+    let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard fd >= 0 else { return }
+    fsync(fd)
+    close(fd)
+}

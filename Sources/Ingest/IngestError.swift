@@ -1,0 +1,52 @@
+import Foundation
+
+/// Why a dropped file could not become a report. Every case names the problem precisely enough for
+/// an integration engineer to fix the export; `code` is the stable, PHI-free form used in logs.
+public enum IngestError: Error, Equatable, Sendable {
+    case notRegularFile(kind: String)
+    case empty
+    case tooLarge(size: Int64, limit: Int64)
+    case invalidUTF8(offset: Int)
+    case binaryContent(offset: Int)
+    case noText
+    case unsupportedFormat(fileExtension: String)
+    case unreadable(reason: String)
+
+    public var code: String {
+        switch self {
+        case .notRegularFile: return "not_regular_file"
+        case .empty: return "empty"
+        case .tooLarge: return "too_large"
+        case .invalidUTF8: return "invalid_utf8"
+        case .binaryContent: return "binary_content"
+        case .noText: return "no_text"
+        case .unsupportedFormat: return "unsupported_format"
+        case .unreadable: return "unreadable"
+        }
+    }
+
+    public var problem: String {
+        switch self {
+        case .notRegularFile(let kind):
+            return "is a \(kind), not a regular file; radd never follows links or opens special files"
+        case .empty:
+            return "is empty (0 bytes)"
+        case .tooLarge(let size, let limit):
+            return "is \(size) bytes, over the \(limit)-byte limit for one export"
+        case .invalidUTF8(let offset):
+            return "is not valid UTF-8 text (first invalid byte at offset \(offset))"
+        case .binaryContent(let offset):
+            return "holds binary data (NUL byte at offset \(offset)), not report text"
+        case .noText:
+            return "holds only whitespace, no report text"
+        case .unsupportedFormat(let ext):
+            let shown = ext.isEmpty ? "a file without an extension" : "'.\(ext)' files"
+            return "is not a supported format: radd does not read \(shown) yet (supported: .txt)"
+        case .unreadable(let reason):
+            return "cannot be read: \(reason)"
+        }
+    }
+
+    /// The text written next to a quarantined file: the file's name and the problem.
+    public func reason(fileName: String) -> String { "\(fileName) \(problem)" }
+}

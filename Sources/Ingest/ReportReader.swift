@@ -1,0 +1,102 @@
+import Foundation
+import RaddCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Turns one claimed file into reports. Format readers for HL7 v2, FHIR and CSV plug in here,
+/// chosen by extension; a format without a reader is quarantined with a reason, never skipped.
+public struct ReportReader: Sendable {
+    public var maxFileBytes: Int64
+
+    public init(maxFileBytes: Int64 = 64 << 20) {
+        self.maxFileBytes = maxFileBytes
+    }
+
+    public func read(_ claimed: ClaimedFile, receivedAt: Date = Date()) throws -> [Report] {
+        let ext = (claimed.originalName as NSString).pathExtension.lowercased()
+        let bytes = try readBytes(claimed.workPath)
+        switch ext {
+        case "txt", "text":
+            let text = try PlainTextReader.decode(bytes)
+            let source = ReportSource(fileName: claimed.originalName, format: .plainText,
+                                      claimID: claimed.claimID, byteCount: bytes.count)
+            return [Report(source: source, text: text, receivedAt: receivedAt)]
+        default:
+            throw IngestError.unsupportedFormat(fileExtension: ext)
+        }
+    }
+
+    /// Opens without following links and without blocking on FIFOs, then checks the type through
+    /// the open descriptor, so a swapped-in link or device cannot be read by accident. The size is
+    /// checked before anything is read into memory.
+    func readBytes(_ path: String) throws -> [UInt8] {
+        var linkInfo = stat()
+        if lstat(path, &linkInfo) == 0, let kind = Self.specialKind(linkInfo.st_mode) {
+            throw IngestError.notRegularFile(kind: kind)
+        }
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ELOOP { throw IngestError.notRegularFile(kind: "symbolic link") }
+            throw IngestError.unreadable(reason: String(cString: strerror(errno)))
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw IngestError.unreadable(reason: String(cString: strerror(errno))) }
+        if let kind = Self.specialKind(info.st_mode) { throw IngestError.notRegularFile(kind: kind) }
+        let size = Int64(info.st_size)
+        if size == 0 { throw IngestError.empty }
+        if size > maxFileBytes { throw IngestError.tooLarge(size: size, limit: maxFileBytes) }
+        var bytes = [UInt8](repeating: 0, count: Int(size))
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IngestError.unreadable(reason: String(cString: strerror(errno)))
+            }
+            if n == 0 { break }
+            offset += n
+        }
+        return Array(bytes[0..<offset])
+    }
+
+    static func specialKind(_ mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFLNK: return "symbolic link"
+        case S_IFIFO: return "FIFO"
+        case S_IFSOCK: return "socket"
+        case S_IFCHR, S_IFBLK: return "device"
+        case S_IFDIR: return "directory"
+        default: return "special file"
+        }
+    }
+}
+
+/// Plain-text reports: UTF-8, one report per file.
+enum PlainTextReader {
+    static func decode(_ bytes: [UInt8]) throws -> String {
+        if let nul = bytes.firstIndex(of: 0) { throw IngestError.binaryContent(offset: nul) }
+        var body = bytes[...]
+        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+        guard let text = String(validating: body, as: UTF8.self) else {
+            throw IngestError.invalidUTF8(offset: firstInvalidUTF8Offset(bytes))
+        }
+        guard text.contains(where: { !$0.isWhitespace }) else { throw IngestError.noText }
+        return text
+    }
+
+    static func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int {
+        var offset = 0
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): offset += UTF8.width(scalar)
+            case .emptyInput: return offset
+            case .error: return offset
+            }
+        }
+    }
+}

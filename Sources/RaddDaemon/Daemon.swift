@@ -1,0 +1,225 @@
+import Control
+import Deid
+import Foundation
+import Ingest
+import Logging
+import RaddCore
+import Store
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A start-up failure: one line for the operator, printed instead of a crash.
+public struct StartupError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+    init(_ message: String) { self.message = message }
+    init(_ error: Error) { message = "\(error)" }
+}
+
+/// raddd's lifecycle: fail closed at start, serve until SIGTERM, stop without losing a file.
+public final class Daemon {
+    private let configuration: DaemonConfiguration
+    private let notifier = ServiceNotifier()
+    private let logger = Logger(label: "daemon")
+
+    public init(configuration: DaemonConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// Process-wide settings that must precede every thread and every file radd creates.
+    public static func prepareProcess() {
+        SignalEvents.blockHandledSignals()
+        // Group may read what radd writes (quarantine reasons); others never.
+        umask(0o027)
+        // A core dump would hold report text in clear.
+        var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
+        setrlimit(Int32(RLIMIT_CORE.rawValue), &noCore)
+    }
+
+    /// Checks everything start-up would check, without listening or ingesting. Returns the lines to print.
+    public static func checkConfiguration(_ configuration: DaemonConfiguration) throws -> [String] {
+        var lines: [String] = []
+        let cipher: String
+        do { cipher = try Database.cipherVersion() } catch { throw StartupError(error) }
+        lines.append("cipher: SQLCipher \(cipher)")
+        let key: DatabaseKey
+        do { key = try DatabaseKey.load(keyFile: configuration.keyFile) } catch { throw StartupError(error) }
+        lines.append("key: \(ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"].map { $0 + "/db-key" } ?? configuration.keyFile) (256-bit raw key)")
+        if let group = configuration.socketGroup {
+            guard let gid = UserDatabase.groupID(named: group) else {
+                throw StartupError("socket_group '\(group)' does not exist (create it with: groupadd \(group))")
+            }
+            lines.append("socket: \(configuration.socketPath), mode 0660, group \(group) (gid \(gid))")
+        } else {
+            lines.append("socket: \(configuration.socketPath), mode 0660, no group (root and uid \(getuid()) only)")
+        }
+        if FileManager.default.fileExists(atPath: configuration.databasePath) {
+            do {
+                let store = try ReportStore(path: configuration.databasePath, key: key)
+                lines.append("database: \(configuration.databasePath), schema v\(try store.schemaVersion()), key opens it")
+                store.close()
+            } catch { throw StartupError(error) }
+        } else {
+            lines.append("database: \(configuration.databasePath) (will be created)")
+        }
+        lines.append("drop folder: \(configuration.dropDirectory)")
+        lines.append("quarantine: \(configuration.effectiveQuarantineDirectory)")
+        return lines
+    }
+
+    /// Runs until SIGTERM or SIGINT. Throws only for start-up failures.
+    public func run() throws {
+        let startedAt = Date()
+        notifier.status("Starting")
+        let signals = try SignalEvents()
+
+        let cipherVersion: String
+        do { cipherVersion = try Database.cipherVersion() } catch { throw StartupError(error) }
+        let key: DatabaseKey
+        do { key = try DatabaseKey.load(keyFile: configuration.keyFile) } catch { throw StartupError(error) }
+
+        let policy = try accessPolicy()
+        try makeDirectory(configuration.stateDirectory, mode: 0o700)
+        try makeDirectory(configuration.dropDirectory, mode: 0o770)
+        let store: ReportStore
+        do { store = try ReportStore(path: configuration.databasePath, key: key) } catch { throw StartupError(error) }
+        defer { store.close() }
+
+        let dropFolder: DropFolder
+        let quarantine: QuarantineFolder
+        do {
+            dropFolder = try DropFolder(path: configuration.dropDirectory)
+            quarantine = try QuarantineFolder(path: configuration.effectiveQuarantineDirectory)
+        } catch { throw StartupError(error) }
+        let watcher: InotifyWatcher
+        do { watcher = try InotifyWatcher(path: configuration.dropDirectory) } catch { throw StartupError(error) }
+
+        let actor = AuditActor(uid: getuid(), username: UserDatabase.username(uid: getuid()) ?? "uid:\(getuid())", pid: getpid())
+        do {
+            try store.database.transaction {
+                try store.audit.append(event: "application_start", action: .execute, outcome: .success, actor: actor,
+                                       object: "version=\(RaddVersion.string)")
+            }
+        } catch { throw StartupError("cannot write the start-up audit record: \(error)") }
+
+        let deidentifier = NoDeidentification()
+        let pipeline = IngestPipeline(dropFolder: dropFolder, quarantine: quarantine,
+                                      reader: ReportReader(maxFileBytes: configuration.maxFileBytes),
+                                      deidentifier: deidentifier, store: store, actor: actor)
+        let handler = ControlRequestHandler(store: store, context: .init(
+            startedAt: startedAt, cipherVersion: cipherVersion, deidMethod: deidentifier.method,
+            dropDirectory: configuration.dropDirectory, queueDepth: { pipeline.depth }))
+        let server = ControlServer(path: configuration.socketPath, policy: policy, handler: handler)
+        do { try server.listen() } catch { throw StartupError(error) }
+
+        if deidentifier.method == "none" {
+            logger.warning("de-identification is not configured: reports are stored as received, in the encrypted database")
+        }
+        pipeline.start()
+        logger.notice("raddd started", metadata: [
+            "version": "\(RaddVersion.string)", "schema": "\(ReportStore.supportedSchemaVersion)",
+            "cipher": "\(cipherVersion)", "socket": "\(configuration.socketPath)",
+        ])
+        notifier.ready(status: statusLine(store: store, pipeline: pipeline))
+
+        mainLoop(signals: signals, watcher: watcher, pipeline: pipeline, store: store)
+
+        notifier.stopping(status: "Stopping: finishing the file in flight")
+        logger.notice("stopping")
+        server.stop()
+        pipeline.stop()
+        do {
+            try store.database.transaction {
+                try store.audit.append(event: "application_stop", action: .execute, outcome: .success, actor: actor, object: nil)
+            }
+        } catch {
+            logger.error("cannot write the shutdown audit record", metadata: ["error": "\(error)"])
+        }
+        logger.notice("raddd stopped")
+    }
+
+    private func mainLoop(signals: SignalEvents, watcher: InotifyWatcher, pipeline: IngestPipeline, store: ReportStore) {
+        let watchdogInterval = notifier.watchdogInterval
+        var nextWatchdog = Date()
+        var nextRescan = Date().addingTimeInterval(TimeInterval(configuration.rescanIntervalSeconds))
+        var nextStatus = Date().addingTimeInterval(1)
+        var descriptors = [
+            pollfd(fd: signals.fileDescriptor, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: watcher.fileDescriptor, events: Int16(POLLIN), revents: 0),
+        ]
+        while true {
+            let now = Date()
+            if let watchdogInterval, now >= nextWatchdog {
+                notifier.watchdog()
+                nextWatchdog = now.addingTimeInterval(watchdogInterval)
+            }
+            if now >= nextRescan {
+                pipeline.enqueue(.rescan)
+                nextRescan = now.addingTimeInterval(TimeInterval(configuration.rescanIntervalSeconds))
+            }
+            if now >= nextStatus {
+                notifier.status(statusLine(store: store, pipeline: pipeline))
+                nextStatus = now.addingTimeInterval(5)
+            }
+            var deadline = min(nextRescan, nextStatus)
+            if watchdogInterval != nil { deadline = min(deadline, nextWatchdog) }
+            let timeout = Int32(max(0, min(deadline.timeIntervalSinceNow * 1000, 60_000)).rounded(.up))
+            let ready = poll(&descriptors, nfds_t(descriptors.count), timeout)
+            if ready < 0 && errno != EINTR { logger.error("poll failed", metadata: ["error": "\(SystemError("poll"))"]) }
+            guard ready > 0 else { continue }
+            if descriptors[0].revents != 0 {
+                let received = signals.read()
+                if received.contains(SIGTERM) || received.contains(SIGINT) { return }
+                if received.contains(SIGHUP) {
+                    logger.notice("SIGHUP: rescanning the drop folder (configuration reload is not supported yet; restart to apply changes)")
+                    pipeline.enqueue(.rescan)
+                }
+            }
+            if descriptors[1].revents != 0 {
+                do {
+                    for event in try watcher.readEvents() {
+                        switch event {
+                        case .ready(let name): pipeline.enqueue(.file(name))
+                        case .overflow:
+                            logger.warning("inotify queue overflowed; rescanning the drop folder")
+                            pipeline.enqueue(.rescan)
+                        case .folderGone:
+                            logger.critical("the drop folder was removed or unmounted; files dropped now are not seen until it is back and raddd restarts")
+                        }
+                    }
+                } catch {
+                    logger.error("cannot read inotify events", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    private func statusLine(store: ReportStore, pipeline: IngestPipeline) -> String {
+        let counts = (try? store.countsByState()) ?? [:]
+        let stored = counts.filter { $0.key != "quarantined" }.values.reduce(0, +)
+        return "Ready: \(stored) reports stored, \(counts["quarantined"] ?? 0) quarantined, \(pipeline.depth) queued"
+    }
+
+    private func accessPolicy() throws -> ControlAccessPolicy {
+        guard let group = configuration.socketGroup else { return ControlAccessPolicy(groupID: nil) }
+        guard let gid = UserDatabase.groupID(named: group) else {
+            throw StartupError("socket_group '\(group)' does not exist (create it with: groupadd \(group))")
+        }
+        return ControlAccessPolicy(groupID: gid)
+    }
+
+    private func makeDirectory(_ path: String, mode: mode_t) throws {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            guard (info.st_mode & S_IFMT) == S_IFDIR else { throw StartupError("\(path) exists and is not a directory") }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: Int(mode)])
+        } catch {
+            throw StartupError("cannot create directory \(path): \(SystemError("mkdir").description.replacingOccurrences(of: "mkdir: ", with: ""))")
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Logging
+import RaddCore
+
+/// Every setting raddd has. The config file and the command-line flags set the same keys through
+/// `set(_:_:)`, so both are validated the same way; flags are applied after the file and win.
+public struct DaemonConfiguration: Sendable, Equatable {
+    public static let defaultConfigPath = "/etc/radd/raddd.conf"
+
+    public var stateDirectory = "/var/lib/radd"
+    public var dropDirectory = "/var/spool/radd/drop"
+    public var quarantineDirectory: String?
+    public var socketPath = "/run/radd/raddd.sock"
+    public var socketGroup: String?
+    public var keyFile = "/etc/radd/db.key"
+    public var logLevel: Logger.Level = .info
+    public var logTarget: LogTarget = .auto
+    public var rescanIntervalSeconds = 30
+    public var maxFileBytes: Int64 = 64 << 20
+
+    public init() {}
+
+    public var databasePath: String { stateDirectory + "/radd.db" }
+    public var effectiveQuarantineDirectory: String { quarantineDirectory ?? stateDirectory + "/quarantine" }
+
+    /// Keys, in the order `--help` and the docs list them, with what each one means.
+    public static let keys: [(key: String, meaning: String)] = [
+        ("state_dir", "directory for the encrypted database (radd.db); created 0700 if missing"),
+        ("drop_dir", "folder that hospital systems drop exports into"),
+        ("quarantine_dir", "where files that cannot be read go, each with a NAME.reason file (default: STATE_DIR/quarantine)"),
+        ("socket", "path of the control socket raddctl connects to"),
+        ("socket_group", "group allowed to use the control socket (default: none, so only root and raddd's own user)"),
+        ("key_file", "file holding the 64-hex-character database key, mode 0400 or 0600; $CREDENTIALS_DIRECTORY/db-key wins when set"),
+        ("log_level", "debug, info, notice, warning or error"),
+        ("log_target", "auto (journal if journald runs, else stderr), journal or stderr"),
+        ("rescan_interval", "seconds between full scans of the drop folder, which catch writes inotify misses (NFS, SMB, queue overflow)"),
+        ("max_file_bytes", "largest export accepted; larger files are quarantined unread"),
+    ]
+
+    public struct Problem: Error, CustomStringConvertible, Equatable {
+        public var message: String
+        public var description: String { message }
+        init(_ message: String) { self.message = message }
+    }
+
+    public mutating func set(_ key: String, _ rawValue: String) throws {
+        let value = rawValue.trimmingCharacters(in: .whitespaces)
+        switch key {
+        case "state_dir": stateDirectory = try Self.path(value, key)
+        case "drop_dir": dropDirectory = try Self.path(value, key)
+        case "quarantine_dir": quarantineDirectory = try Self.path(value, key)
+        case "socket": socketPath = try Self.path(value, key)
+        case "socket_group": socketGroup = value.isEmpty ? nil : value
+        case "key_file": keyFile = try Self.path(value, key)
+        case "log_level":
+            let levels: [String: Logger.Level] = ["debug": .debug, "info": .info, "notice": .notice,
+                                                  "warning": .warning, "error": .error]
+            guard let level = levels[value.lowercased()] else {
+                throw Problem("log_level '\(value)' is not one of debug, info, notice, warning, error")
+            }
+            logLevel = level
+        case "log_target":
+            guard let target = LogTarget(rawValue: value.lowercased()) else {
+                throw Problem("log_target '\(value)' is not one of auto, journal, stderr")
+            }
+            logTarget = target
+        case "rescan_interval":
+            guard let seconds = Int(value), (1...86_400).contains(seconds) else {
+                throw Problem("rescan_interval '\(value)' must be a whole number of seconds from 1 to 86400")
+            }
+            rescanIntervalSeconds = seconds
+        case "max_file_bytes":
+            guard let bytes = Int64(value), bytes > 0 else {
+                throw Problem("max_file_bytes '\(value)' must be a positive number of bytes")
+            }
+            maxFileBytes = bytes
+        default:
+            let known = Self.keys.map(\.key).joined(separator: ", ")
+            throw Problem("unknown setting '\(key)' (known settings: \(known))")
+        }
+    }
+
+    /// Relative paths are taken from the working directory, so `raddd --drop-dir drop` works by hand.
+    static func path(_ value: String, _ key: String) throws -> String {
+        guard !value.isEmpty else { throw Problem("\(key) must not be empty") }
+        let absolute = value.hasPrefix("/") ? value : FileManager.default.currentDirectoryPath + "/" + value
+        return (absolute as NSString).standardizingPath
+    }
+
+    /// Reads `key = value` lines; `#` starts a comment line; values may be double-quoted.
+    public mutating func apply(configFile path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Problem("cannot read config file \(path): \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw Problem("\(path): not UTF-8 text")
+        }
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw Problem("\(path):\(index + 1): expected 'key = value'")
+            }
+            let key = line[..<equals].trimmingCharacters(in: .whitespaces)
+            var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            do { try set(key, value) } catch let problem as Problem {
+                throw Problem("\(path):\(index + 1): \(problem.message)")
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+
+/// Store failures. Messages name the database path and the SQLite result, never a row's content.
+public enum StoreError: Error, CustomStringConvertible, Equatable {
+    /// `PRAGMA cipher_version` returned no row: a plain SQLite library was loaded in place of
+    /// SQLCipher, which would write the database unencrypted.
+    case cipherUnavailable
+    case wrongKey(path: String)
+    case schemaTooNew(path: String, found: Int, supported: Int)
+    case sqlite(operation: String, code: Int32, message: String)
+    case diskFull(operation: String)
+    case notFound
+
+    public var description: String {
+        switch self {
+        case .cipherUnavailable:
+            return "SQLCipher is not active (PRAGMA cipher_version returned no row): a plain SQLite library was loaded, which would store data unencrypted"
+        case .wrongKey(let path):
+            return "the database key does not open \(path) (wrong key, or not a radd database)"
+        case .schemaTooNew(let path, let found, let supported):
+            return "\(path) has schema version \(found), newer than this raddd supports (\(supported)); install a newer raddd"
+        case .sqlite(let operation, let code, let message):
+            return "\(operation) failed: \(message) (SQLite code \(code))"
+        case .diskFull(let operation):
+            return "\(operation) failed: the disk is full"
+        case .notFound:
+            return "not found"
+        }
+    }
+}

@@ -1,0 +1,186 @@
+import ArgumentParser
+import Control
+import Foundation
+import RaddCore
+
+/// raddctl: the control CLI. Talks to raddd over its Unix socket; see Docs/control-protocol.md.
+struct Raddctl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "raddctl",
+        abstract: "Query and control the radd daemon over its local socket.",
+        discussion: """
+            The socket is --socket, else $RADD_SOCKET, else \(SocketOptions.defaultPath).
+            Only root, raddd's own user and members of the socket's group may connect; every
+            request is audited with the caller's uid and pid.
+
+            Examples:
+              raddctl status
+              raddctl reports --json
+              raddctl report 12
+
+            Exit status: 0 success, 1 the daemon refused or failed the request, 4 no such object,
+            64 usage error, 69 raddd is not reachable, 77 permission denied.
+            """,
+        version: RaddVersion.string,
+        subcommands: [Status.self, Reports.self, ReportCommand.self])
+}
+
+struct SocketOptions: ParsableArguments {
+    static let defaultPath = "/run/radd/raddd.sock"
+
+    @Option(help: "Control socket of raddd (default: $RADD_SOCKET or \(SocketOptions.defaultPath)).")
+    var socket: String?
+
+    @Flag(help: "Print JSON (the daemon's result object) instead of text.")
+    var json = false
+
+    var path: String {
+        socket ?? ProcessInfo.processInfo.environment["RADD_SOCKET"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultPath
+    }
+
+    /// Runs one request and maps every failure to a one-line message and a documented exit code.
+    func call<Result: Codable>(_ method: ControlMethod, _ params: ControlRequest.Params? = nil,
+                               as type: Result.Type) throws -> Result {
+        do {
+            return try ControlClient(socketPath: path).call(method, params, as: type)
+        } catch let error as ControlClient.ConnectError {
+            switch error {
+            case .permissionDenied: throw Failure(error.description, code: 77)
+            default: throw Failure(error.description, code: 69)
+            }
+        } catch let error as ControlError {
+            switch error.code {
+            case .permissionDenied: throw Failure(error.message, code: 77)
+            case .notFound: throw Failure(error.message, code: 4)
+            default: throw Failure(error.message, code: 1)
+            }
+        } catch let error as SystemError {
+            throw Failure("lost the connection to raddd at \(path): \(error)", code: 69)
+        } catch let error as DecodingError {
+            throw Failure("raddd sent a response this raddctl cannot read (\(error.localizedDescription)); are both the same version?", code: 1)
+        }
+    }
+
+    func printJSON<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+}
+
+/// A failure already explained to the user: printed as one line, then the given exit code.
+struct Failure: Error, CustomStringConvertible {
+    var message: String
+    var code: Int32
+    init(_ message: String, code: Int32) {
+        self.message = message
+        self.code = code
+    }
+    var description: String { message }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the daemon's version, uptime, queue and report counts.",
+        discussion: "Example:\n  raddctl status --json")
+
+    @OptionGroup var options: SocketOptions
+
+    func run() throws {
+        try guarded {
+            let status = try options.call(.status, as: StatusResult.self)
+            if options.json { return try options.printJSON(status) }
+            let counts = status.reportsByState.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            print("""
+                raddd \(status.version) (pid \(status.pid)), up \(Format.duration(status.uptimeSeconds)) since \(status.startedAt)
+                  database:  schema v\(status.schemaVersion), SQLCipher \(status.cipherVersion)
+                  queue:     \(status.queueDepth) file\(status.queueDepth == 1 ? "" : "s") waiting
+                  reports:   \(counts)
+                  deid:      \(status.deidMethod == "none" ? "none (text stored as received)" : status.deidMethod)
+                  drop dir:  \(status.dropDirectory)
+                """)
+        }
+    }
+}
+
+struct Reports: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List stored reports, oldest first.",
+        discussion: "Examples:\n  raddctl reports\n  raddctl reports --state stored --limit 20 --after 100 --json")
+
+    @OptionGroup var options: SocketOptions
+    @Option(help: "Only reports in this state (stored, labelled).") var state: String?
+    @Option(help: "Most reports to list (1-1000).") var limit = 100
+    @Option(help: "List reports with ids above this one (for paging).") var after: Int64?
+
+    func validate() throws {
+        guard (1...1000).contains(limit) else { throw ValidationError("--limit must be between 1 and 1000") }
+    }
+
+    func run() throws {
+        try guarded {
+            let result = try options.call(.reports, .init(state: state, limit: limit, after: after), as: ReportsResult.self)
+            if options.json { return try options.printJSON(result) }
+            guard !result.reports.isEmpty else { return print("no reports") }
+            let rows = result.reports.map { [String($0.id), $0.state, $0.format, $0.storedAt, $0.sourceName] }
+            print(Format.table(header: ["ID", "STATE", "FORMAT", "STORED", "SOURCE"], rows: rows))
+            if let next = result.next { print("more: raddctl reports --after \(next)") }
+        }
+    }
+}
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Show one report's stored text and its labels.",
+        discussion: "Example:\n  raddctl report 12 --json")
+
+    @OptionGroup var options: SocketOptions
+    @Argument(help: "The report's id, as listed by 'raddctl reports'.") var id: Int64
+
+    func run() throws {
+        try guarded {
+            let result = try options.call(.report, .init(id: id), as: ReportResult.self)
+            if options.json { return try options.printJSON(result) }
+            let report = result.report
+            print("report \(report.id): \(report.state), \(report.format), from \(report.sourceName)")
+            print("stored \(report.storedAt); de-identification: \(report.deidMethod)")
+            print("labels: " + (result.labels.isEmpty ? "none yet" : ""))
+            for label in result.labels {
+                print("  \(label.finding): \(label.value)  (\(label.labeler)\(label.model.map { " " + $0 } ?? ""))")
+            }
+            print("")
+            print(result.text)
+        }
+    }
+}
+
+/// Prints a `Failure` as `raddctl: message` and exits with its code.
+func guarded(_ body: () throws -> Void) throws {
+    do { try body() } catch let failure as Failure {
+        FileHandle.standardError.write(Data("raddctl: \(failure.message)\n".utf8))
+        throw ExitCode(failure.code)
+    }
+}
+
+enum Format {
+    static func duration(_ seconds: Int) -> String {
+        let days = seconds / 86_400, hours = seconds / 3600 % 24, minutes = seconds / 60 % 60
+        if days > 0 { return "\(days)d \(hours)h" }
+        if hours > 0 { return "\(hours)h \(minutes)m" }
+        if minutes > 0 { return "\(minutes)m \(seconds % 60)s" }
+        return "\(seconds)s"
+    }
+
+    static func table(header: [String], rows: [[String]]) -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}
+
+Raddctl.main()

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import RaddCore
+import RaddDaemon
+
+/// raddd: the radd daemon. Only wiring lives here; the lifecycle is in RaddDaemon.
+struct Raddd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "raddd",
+        abstract: "radd's daemon: de-identifies, labels and stores radiology reports dropped into a folder.",
+        discussion: """
+            Settings come from the config file (key = value lines), then from flags, which win.
+            Without --config, \(DaemonConfiguration.defaultConfigPath) is read if it exists.
+
+            Settings:
+            \(DaemonConfiguration.keys.map { "  \($0.key): \($0.meaning)" }.joined(separator: "\n"))
+
+            Examples:
+              raddd --config /etc/radd/raddd.conf --check-config
+              raddd --state-dir ~/radd/state --drop-dir ~/radd/drop --socket ~/radd/raddd.sock --key-file ~/radd/db.key
+
+            Exit status: 0 after a clean stop (SIGTERM or SIGINT), 1 when start-up fails, 64 for a usage error.
+            """,
+        version: RaddVersion.string)
+
+    @Option(help: "Config file to read.") var config: String?
+    @Option(help: "Directory of the encrypted database.") var stateDir: String?
+    @Option(help: "Folder to watch for dropped reports.") var dropDir: String?
+    @Option(help: "Folder for files that cannot be read.") var quarantineDir: String?
+    @Option(help: "Path of the control socket.") var socket: String?
+    @Option(help: "Group whose members may use raddctl.") var socketGroup: String?
+    @Option(help: "Database key file (64 hex characters, mode 0400 or 0600).") var keyFile: String?
+    @Option(help: "debug, info, notice, warning or error.") var logLevel: String?
+    @Option(help: "auto, journal or stderr.") var logTarget: String?
+    @Option(help: "Seconds between full scans of the drop folder.") var rescanInterval: String?
+    @Option(help: "Largest export accepted, in bytes.") var maxFileBytes: String?
+    @Flag(help: "Validate the configuration and the key, print a summary, and exit.") var checkConfig = false
+
+    func run() throws {
+        Daemon.prepareProcess()
+        let settings: DaemonConfiguration
+        do { settings = try resolvedConfiguration() } catch {
+            fail("\(error)")
+        }
+        RaddLogging.bootstrap(identifier: "raddd", target: settings.logTarget, level: settings.logLevel)
+        if checkConfig {
+            do {
+                for line in try Daemon.checkConfiguration(settings) { print(line) }
+                print("configuration OK")
+                return
+            } catch { fail("\(error)") }
+        }
+        do { try Daemon(configuration: settings).run() } catch { fail("\(error)") }
+    }
+
+    private func resolvedConfiguration() throws -> DaemonConfiguration {
+        var settings = DaemonConfiguration()
+        if let config {
+            try settings.apply(configFile: config)
+        } else if FileManager.default.fileExists(atPath: DaemonConfiguration.defaultConfigPath) {
+            try settings.apply(configFile: DaemonConfiguration.defaultConfigPath)
+        }
+        let flags: [(String, String?)] = [
+            ("state_dir", stateDir), ("drop_dir", dropDir), ("quarantine_dir", quarantineDir), ("socket", socket),
+            ("socket_group", socketGroup), ("key_file", keyFile), ("log_level", logLevel), ("log_target", logTarget),
+            ("rescan_interval", rescanInterval), ("max_file_bytes", maxFileBytes),
+        ]
+        for case let (key, value?) in flags { try settings.set(key, value) }
+        return settings
+    }
+
+    /// Start-up failures are one line on stderr and exit status 1, never a crash.
+    private func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("raddd: error: \(message)\n".utf8))
+        Foundation.exit(1)
+    }
+}
+
+Raddd.main()
