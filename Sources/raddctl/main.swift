@@ -23,6 +23,10 @@ struct Raddctl: ParsableCommand {
             """,
         version: RaddVersion.string,
         subcommands: [Status.self, Reports.self, ReportCommand.self])
+
+    // Declared here too so that `raddctl --socket PATH --json status` works as well as
+    // `raddctl status --socket PATH --json`; subcommands see these values.
+    @OptionGroup var options: SocketOptions
 }
 
 struct SocketOptions: ParsableArguments {

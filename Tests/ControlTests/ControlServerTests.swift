@@ -1,0 +1,114 @@
+import Foundation
+@testable import Control
+import RaddCore
+import XCTest
+
+/// Answers `status` with a fixed result and records every refusal, so the server's own behaviour
+/// (framing, versioning, refusals, file mode) can be checked without a daemon.
+private final class RecordingHandler: ControlHandler, @unchecked Sendable {
+    private let lock = NSLock()
+    private var _refusals: [ControlErrorCode] = []
+    var refusals: [ControlErrorCode] { lock.lock(); defer { lock.unlock() }; return _refusals }
+
+    func handle(_ request: ControlRequest, method: ControlMethod, from peer: PeerCredentials) throws -> any Encodable {
+        guard method == .status else { throw ControlError(.notFound, "nothing here") }
+        return StatusResult(version: "t", protocolVersion: 1, pid: peer.pid, startedAt: "", uptimeSeconds: 0,
+                            schemaVersion: 1, cipherVersion: "", queueDepth: 0, reportsByState: [:],
+                            deidMethod: "none", dropDirectory: "")
+    }
+
+    func refused(_ peer: PeerCredentials, error: ControlError, method: String?) throws {
+        lock.lock(); defer { lock.unlock() }
+        _refusals.append(error.code)
+    }
+}
+
+final class ControlServerTests: XCTestCase {
+    var directory: String!
+    var server: ControlServer!
+    private var handler: RecordingHandler!
+    var socketPath: String { directory + "/c.sock" }
+
+    override func setUpWithError() throws {
+        directory = NSTemporaryDirectory() + "radd-control-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        handler = RecordingHandler()
+        server = ControlServer(path: socketPath, policy: ControlAccessPolicy(groupID: getgid()), handler: handler)
+        try server.listen()
+    }
+
+    override func tearDownWithError() throws {
+        server.stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Sends raw lines and returns the raw response lines.
+    func exchange(_ lines: [String]) throws -> [String] {
+        let fd = try UnixSocket.connect(socketPath)
+        defer { close(fd) }
+        let reader = LineReader(fd: fd, limit: 1 << 20)
+        return try lines.map { line in
+            try UnixSocket.writeAll(fd, Array((line + "\n").utf8))
+            return String(decoding: try XCTUnwrap(try reader.nextLine()), as: UTF8.self)
+        }
+    }
+
+    func testSocketIsGroupReadWriteOnly() throws {
+        var info = stat()
+        XCTAssertEqual(stat(socketPath, &info), 0)
+        XCTAssertEqual(info.st_mode & 0o777, 0o660)
+        XCTAssertEqual(info.st_gid, getgid())
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFSOCK)
+    }
+
+    func testClientGetsTypedResultsAndPeerCredentialsAreTheKernels() throws {
+        let client = try ControlClient(socketPath: socketPath)
+        let status = try client.call(.status, as: StatusResult.self)
+        XCTAssertEqual(status.pid, getpid())
+        XCTAssertThrowsError(try client.call(.report, .init(id: 3), as: ReportResult.self)) {
+            XCTAssertEqual(($0 as? ControlError)?.code, .notFound)
+        }
+    }
+
+    func testMalformedUnknownAndFutureRequestsAreRefusedAndReported() throws {
+        let replies = try exchange([
+            "this is not json",
+            #"{"v":1,"id":5,"method":"explode"}"#,
+            #"{"v":2,"id":6,"method":"status"}"#,
+            #"{"v":1,"id":7,"method":"status"}"#,
+        ])
+        XCTAssertTrue(replies[0].contains(#""code":"bad_request""#), replies[0])
+        XCTAssertTrue(replies[1].contains(#""code":"unknown_method""#) && replies[1].contains(#""id":5"#), replies[1])
+        XCTAssertTrue(replies[2].contains(#""code":"unsupported_version""#), replies[2])
+        XCTAssertTrue(replies[3].contains(#""ok":true"#), replies[3])
+        XCTAssertEqual(handler.refusals, [.badRequest, .unknownMethod, .unsupportedVersion])
+    }
+
+    func testASecondServerOnALiveSocketIsRefused() throws {
+        let second = ControlServer(path: socketPath, policy: ControlAccessPolicy(groupID: nil), handler: handler)
+        XCTAssertThrowsError(try second.listen())
+    }
+
+    func testPolicyAdmitsRootDaemonUserAndGroupMembersOnly() {
+        let policy = ControlAccessPolicy(groupID: 4242, daemonUID: 999)
+        XCTAssertTrue(policy.permits(PeerCredentials(uid: 0, gid: 0, pid: 1)))
+        XCTAssertTrue(policy.permits(PeerCredentials(uid: 999, gid: 999, pid: 1)))
+        XCTAssertTrue(policy.permits(PeerCredentials(uid: 12345, gid: 4242, pid: 1)))
+        XCTAssertFalse(policy.permits(PeerCredentials(uid: 12345, gid: 12345, pid: 1)))
+        XCTAssertFalse(ControlAccessPolicy(groupID: nil, daemonUID: 999).permits(PeerCredentials(uid: 12345, gid: 4242, pid: 1)))
+    }
+}
+
+final class ControlProtocolTests: XCTestCase {
+    func testRequestsEncodeAsDocumented() throws {
+        let request = ControlRequest(id: 3, method: .reports, params: .init(state: "stored", limit: 10))
+        let json = String(decoding: try JSONEncoder.controlProtocol.encode(request), as: UTF8.self)
+        XCTAssertEqual(json, #"{"id":3,"method":"reports","params":{"limit":10,"state":"stored"},"v":1}"#)
+    }
+
+    func testErrorResponsesCarryCodeAndMessage() throws {
+        let response = ControlResponse<ReportsResult>(id: 9, error: ControlError(.notFound, "no report with id 9"))
+        let json = String(decoding: try JSONEncoder.controlProtocol.encode(response), as: UTF8.self)
+        XCTAssertEqual(json, #"{"error":{"code":"not_found","message":"no report with id 9"},"id":9,"ok":false,"v":1}"#)
+    }
+}
