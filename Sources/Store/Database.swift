@@ -1,5 +1,8 @@
 import CSQLCipher
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One SQLCipher connection. All use is serialised by a lock: the daemon's writers are few and
 /// short, and a single connection keeps every read inside the same transaction as its audit record.
@@ -13,6 +16,10 @@ public final class Database: @unchecked Sendable {
     public init(path: String, key: DatabaseKey) throws {
         self.path = path
         try Self.requireCipher()
+        // SQLite gives the -wal and -shm files the main file's mode, so creating it owner-only
+        // keeps all three private whatever the process umask.
+        let created = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if created >= 0 { Glibc.close(created) }
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)

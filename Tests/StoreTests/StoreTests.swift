@@ -35,6 +35,11 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(try store.database.scalarText("PRAGMA secure_delete"), "1")
         XCTAssertEqual(try store.database.scalarText("PRAGMA temp_store"), "2")
         XCTAssertEqual(try store.schemaVersion(), ReportStore.supportedSchemaVersion)
+        try store.store(report("Clear."), deidMethod: "none", actor: actor)
+        for path in [databasePath, databasePath + "-wal", databasePath + "-shm"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+            XCTAssertEqual(mode, 0o600, path)
+        }
     }
 
     func testNoReportSentenceIsReadableInTheDatabaseOrItsWAL() throws {
