@@ -23,16 +23,9 @@ public enum RaddLogging {
     public static func bootstrap(identifier: String, target: LogTarget, level: Logger.Level) {
         let resolved = target.resolved
         LoggingSystem.bootstrap { label in
-            switch resolved {
-            case .journal:
-                var handler = JournalLogHandler(identifier: identifier, label: label)
-                handler.logLevel = level
-                return handler
-            case .stderr, .auto:
-                var handler = StderrLogHandler(identifier: identifier, label: label)
-                handler.logLevel = level
-                return handler
-            }
+            var handler = RaddLogHandler(sink: resolved == .journal ? .journal : .stderr, identifier: identifier, label: label)
+            handler.logLevel = level
+            return handler
         }
     }
 }

@@ -1,17 +1,26 @@
 import CSystemd
 import Foundation
 import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Writes structured entries to journald through sd_journal_sendv (sd_journal_send is variadic and
-/// cannot be called from Swift). Metadata becomes RADD_* fields, so `journalctl RADD_CLAIM=...` works.
-public struct JournalLogHandler: LogHandler {
+/// radd's one log handler. To the journal it writes structured entries through sd_journal_sendv
+/// (sd_journal_send is variadic and cannot be called from Swift), with metadata as RADD_* fields so
+/// that `journalctl RADD_CLAIM=...` works. To stderr it writes one line per event:
+/// `TIME IDENT[PID] LEVEL: message key=value ...`.
+public struct RaddLogHandler: LogHandler {
+    public enum Sink: Sendable { case journal, stderr }
+
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
     public var logLevel: Logger.Level = .info
+    private let sink: Sink
     private let identifier: String
     private let label: String
 
-    public init(identifier: String, label: String) {
+    public init(sink: Sink, identifier: String, label: String) {
+        self.sink = sink
         self.identifier = identifier
         self.label = label
     }
@@ -22,6 +31,14 @@ public struct JournalLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        switch sink {
+        case .journal: writeToJournal(event, merged)
+        case .stderr: writeToStderr(event, merged)
+        }
+    }
+
+    private func writeToJournal(_ event: LogEvent, _ metadata: Logger.Metadata) {
         var fields = [
             "MESSAGE=\(event.message)",
             "PRIORITY=\(event.level.syslogPriority)",
@@ -31,11 +48,19 @@ public struct JournalLogHandler: LogHandler {
             "CODE_LINE=\(event.line)",
             "CODE_FUNC=\(event.function)",
         ]
-        let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
-        for (key, value) in merged {
+        for (key, value) in metadata {
             fields.append("RADD_\(Self.journalFieldName(key))=\(value)")
         }
-        Self.send(fields)
+        Self.sendToJournal(fields)
+    }
+
+    private func writeToStderr(_ event: LogEvent, _ metadata: Logger.Metadata) {
+        let fields = metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        var line = "\(Timestamp.string(Date())) \(identifier)[\(getpid())] \(event.level): \(event.message)"
+        if !fields.isEmpty { line += " " + fields }
+        line += "\n"
+        // A single write(2) keeps concurrent lines from interleaving.
+        _ = line.withCString { write(STDERR_FILENO, $0, strlen($0)) }
     }
 
     /// Journal field names are upper-case letters, digits and underscores.
@@ -43,7 +68,7 @@ public struct JournalLogHandler: LogHandler {
         String(key.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
     }
 
-    static func send(_ fields: [String]) {
+    static func sendToJournal(_ fields: [String]) {
         let buffers = fields.map { Array($0.utf8) }
         var iovecs: [iovec] = []
         iovecs.reserveCapacity(buffers.count)
