@@ -76,12 +76,33 @@ public struct DropFolder: Sendable {
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            let bytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            if bytes == [0x2E] || bytes == [0x2E, 0x2E] { continue }
+            if let name = String(validating: bytes, as: UTF8.self) {
+                names.append(name)
+            } else if let renamed = Self.renameToValidUTF8(bytes, in: directory) {
+                names.append(renamed)
             }
-            if name != "." && name != ".." { names.append(name) }
         }
         return names.sorted()
+    }
+
+    /// A name that is not UTF-8 cannot be carried as a Swift string, so it would never be claimed;
+    /// it is renamed in place (invalid bytes become "_") so that it is processed, not skipped.
+    static func renameToValidUTF8(_ bytes: [UInt8], in directory: String) -> String? {
+        let base = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\u{FFFD}", with: "_")
+        var candidate = base
+        var attempt = 0
+        while access(directory + "/" + candidate, F_OK) == 0 {
+            attempt += 1
+            candidate = "\(attempt)-" + base
+        }
+        let source = Array(directory.utf8) + [0x2F] + bytes + [0]
+        let target = directory + "/" + candidate
+        let renamed = source.withUnsafeBufferPointer { pointer in
+            pointer.withMemoryRebound(to: CChar.self) { rename($0.baseAddress!, target) }
+        }
+        return renamed == 0 ? candidate : nil
     }
 }
 

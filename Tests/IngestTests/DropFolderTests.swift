@@ -43,6 +43,16 @@ final class DropFolderTests: XCTestCase {
         XCTAssertEqual(try folder.claimedFiles(), [])
     }
 
+    func testNamesThatAreNotUTF8AreRenamedNotSkipped() throws {
+        let folder = try DropFolder(path: dropPath)
+        let raw = Array((dropPath + "/r").utf8) + [0xE9] + Array(".txt".utf8) + [0]
+        let fd = raw.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_CREAT | O_WRONLY, 0o600) } }
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        close(fd)
+        XCTAssertEqual(try folder.waitingFiles(), ["r_.txt"])
+        XCTAssertNotNil(try folder.claim("r_.txt"))
+    }
+
     func testClaimIDsAreUnique() {
         let ids = Set((0..<1000).map { _ in ClaimedFile.newClaimID() })
         XCTAssertEqual(ids.count, 1000)
