@@ -19,7 +19,7 @@ bin="$(swift build -c release --show-bin-path)"
 work="$(mktemp -d /tmp/radd-bench.XXXXXX)"
 trap 'kill "$pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 mkdir -p "$work/drop"
-(umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/db.key")
+(umask 077; head -c 32 /dev/urandom | od -An -v -tx1 | tr -d ' \n' > "$work/db.key")
 : > "$work/empty.conf"
 "$bin/raddd" --config "$work/empty.conf" --state-dir "$work/state" --drop-dir "$work/drop" \
     --socket "$work/raddd.sock" --key-file "$work/db.key" --log-target stderr --log-level warning \

@@ -17,7 +17,7 @@ public struct DatabaseKey: Sendable {
         public var description: String {
             switch self {
             case .missing(let path):
-                return "no database key: \(path) does not exist (generate one with: (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n' > \(path)))"
+                return "no database key: \(path) does not exist (generate one with: (umask 077; head -c 32 /dev/urandom | od -An -v -tx1 | tr -d ' \\n' > \(path)))"
             case .unreadable(let path, let reason):
                 return "cannot read database key \(path): \(reason)"
             case .tooOpen(let path, let mode):

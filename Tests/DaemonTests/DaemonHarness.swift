@@ -52,7 +52,7 @@ final class DaemonHarness {
     }
 
     func write(_ text: String, to path: String, mode: Int) throws {
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)))
         try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
     }
 
@@ -72,7 +72,7 @@ final class DaemonHarness {
         env.removeValue(forKey: "CREDENTIALS_DIRECTORY")
         for (key, value) in environment { env[key] = value }
         process.environment = env
-        if !FileManager.default.fileExists(atPath: logFile) { FileManager.default.createFile(atPath: logFile, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logFile) { _ = FileManager.default.createFile(atPath: logFile, contents: nil) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
         log.seekToEndOfFile()
         process.standardError = log
@@ -139,7 +139,7 @@ final class DaemonHarness {
     /// Writes a file the way a careful exporter does: to a dot-file, then renamed in.
     func drop(_ name: String, _ text: String) throws {
         let staging = dropDir + "/." + name + ".partial"
-        FileManager.default.createFile(atPath: staging, contents: Data(text.utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: staging, contents: Data(text.utf8)))
         guard rename(staging, dropDir + "/" + name) == 0 else { throw Failure("rename failed: \(errno)") }
     }
 

@@ -51,9 +51,9 @@ final class EndToEndTests: XCTestCase {
     func testBadFilesAreQuarantinedWithAReasonAndCounted() throws {
         let harness = try DaemonHarness()
         try harness.start()
-        FileManager.default.createFile(atPath: harness.dropDir + "/latin1.txt", contents: Data([0x52, 0xE9, 0x73]))
-        FileManager.default.createFile(atPath: harness.dropDir + "/scan.pdf", contents: Data("%PDF-1.7".utf8))
-        FileManager.default.createFile(atPath: harness.dropDir + "/upload.part", contents: Data("partial".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: harness.dropDir + "/latin1.txt", contents: Data([0x52, 0xE9, 0x73])))
+        XCTAssertTrue(FileManager.default.createFile(atPath: harness.dropDir + "/scan.pdf", contents: Data("%PDF-1.7".utf8)))
+        XCTAssertTrue(FileManager.default.createFile(atPath: harness.dropDir + "/upload.part", contents: Data("partial".utf8)))
         let deadline = Date().addingTimeInterval(5)
         while visibleFiles(harness.quarantineDir).count < 4 && Date() < deadline { usleep(20_000) }
         XCTAssertEqual(visibleFiles(harness.quarantineDir),

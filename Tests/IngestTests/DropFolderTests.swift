@@ -17,7 +17,7 @@ final class DropFolderTests: XCTestCase {
     }
 
     func drop(_ name: String, _ contents: [UInt8]) {
-        FileManager.default.createFile(atPath: dropPath + "/" + name, contents: Data(contents))
+        XCTAssertTrue(FileManager.default.createFile(atPath: dropPath + "/" + name, contents: Data(contents)))
     }
 
     func testPartialUploadsAndDotFilesAreNotCandidates() {
@@ -99,7 +99,7 @@ final class DropFolderTests: XCTestCase {
 
     func testSymlinksAndFIFOsAreNeverFollowedOrOpened() throws {
         let folder = try DropFolder(path: dropPath)
-        FileManager.default.createFile(atPath: root + "/outside.txt", contents: Data("secret".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: root + "/outside.txt", contents: Data("secret".utf8)))
         XCTAssertEqual(symlink(root + "/outside.txt", dropPath + "/link.txt"), 0)
         XCTAssertEqual(mkfifo(dropPath + "/pipe.txt", 0o600), 0)
         for name in ["link.txt", "pipe.txt"] {

@@ -17,7 +17,7 @@ final class DatabaseKeyTests: XCTestCase {
 
     func write(_ contents: String, mode: Int, name: String = "db.key") throws -> String {
         let path = directory + "/" + name
-        FileManager.default.createFile(atPath: path, contents: Data(contents.utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(contents.utf8)))
         try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
         return path
     }
@@ -54,7 +54,7 @@ final class DatabaseKeyTests: XCTestCase {
     func testSystemdCredentialWinsOverTheKeyFile() throws {
         let credentials = directory + "/creds"
         try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: credentials + "/db-key", contents: Data(String(repeating: "ab", count: 32).utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: credentials + "/db-key", contents: Data(String(repeating: "ab", count: 32).utf8)))
         let keyFile = try write(hex, mode: 0o600)
         let key = try DatabaseKey.load(keyFile: keyFile, environment: ["CREDENTIALS_DIRECTORY": credentials])
         XCTAssertEqual(key.bytes, Array(repeating: 0xab, count: 32))
