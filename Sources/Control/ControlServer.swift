@@ -106,8 +106,8 @@ public final class ControlServer: @unchecked Sendable {
         thread.start()
     }
 
-    /// Stops accepting, lets connections in progress finish their current request (bounded by the
-    /// idle timeout), and removes the socket file.
+    /// Stops accepting, gives connections in progress up to 5 s to finish their current request,
+    /// and removes the socket file.
     public func stop() {
         state.lock()
         let alreadyStopping = stopping
@@ -169,10 +169,14 @@ public final class ControlServer: @unchecked Sendable {
             do {
                 guard let next = try reader.nextLine() else { return }
                 line = next
-            } catch {
+            } catch LineReader.ReadError.lineTooLong {
                 let refusal = ControlError(.badRequest, "request longer than \(ControlProtocol.maxRequestBytes) bytes")
                 try? handler.refused(peer, error: refusal, method: nil)
                 send(ControlResponse<Empty>(id: 0, error: refusal), to: fd)
+                drainBeforeClose(fd)
+                return
+            } catch {
+                // An idle client or a broken connection: nothing was asked, so nothing is answered.
                 return
             }
             if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }) { continue }
@@ -194,7 +198,7 @@ public final class ControlServer: @unchecked Sendable {
         guard let method = ControlMethod(rawValue: request.method) else {
             let known = ControlMethod.allCases.map(\.rawValue).joined(separator: ", ")
             let error = ControlError(.unknownMethod, "unknown method '\(request.method.prefix(64))'; known methods: \(known)")
-            try? handler.refused(peer, error: error, method: nil)
+            try? handler.refused(peer, error: error, method: request.method)
             return send(ControlResponse<Empty>(id: request.id, error: error), to: fd)
         }
         do {

@@ -55,7 +55,11 @@ final class LineReader {
     private let limit: Int
     private var buffer: [UInt8] = []
 
-    enum ReadError: Error { case lineTooLong }
+    enum ReadError: Error {
+        case lineTooLong
+        /// No complete line within the socket's receive timeout.
+        case idle
+    }
 
     init(fd: Int32, limit: Int) {
         self.fd = fd
@@ -75,6 +79,7 @@ final class LineReader {
             let n = recv(fd, &chunk, chunk.count, 0)
             if n < 0 {
                 if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK { throw ReadError.idle }
                 throw SystemError("reading from the control socket")
             }
             if n == 0 { return buffer.isEmpty ? nil : { defer { buffer = [] }; return buffer }() }

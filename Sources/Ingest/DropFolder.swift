@@ -49,8 +49,15 @@ public struct DropFolder: Sendable {
         let workName = ClaimedFile.workName(claimID: claimID, originalName: Self.fitName(name))
         let claimed = ClaimedFile(claimID: claimID, originalName: name, workPath: workPath + "/" + workName)
         if rename(path + "/" + name, claimed.workPath) != 0 {
-            if errno == ENOENT { return nil }
-            throw SystemError("claiming a file from \(path)")
+            guard errno == ENOENT else { throw SystemError("claiming a file from \(path)") }
+            guard access(path + "/" + name, F_OK) == 0 else { return nil }
+            // The file is there but the work area is not: the drop folder was replaced while
+            // raddd ran. Recreate the work area rather than mistake the file for gone.
+            if mkdir(workPath, 0o700) != 0 && errno != EEXIST { throw SystemError("recreating work area \(workPath)") }
+            guard rename(path + "/" + name, claimed.workPath) == 0 else {
+                if errno == ENOENT { return nil }
+                throw SystemError("claiming a file from \(path)")
+            }
         }
         syncDirectory(workPath)
         return claimed

@@ -17,8 +17,10 @@ public struct QuarantineFolder: Sendable {
     /// the original name unless that is taken.
     @discardableResult
     public func place(_ claimed: ClaimedFile, reason: String) throws -> String {
+        // Only an existing file decides the name: a reason file without its file is left by a
+        // crash between the two steps below and is simply replaced.
         var name = DropFolder.fitName(claimed.originalName)
-        if access(path + "/" + name, F_OK) == 0 || access(path + "/" + name + ".reason", F_OK) == 0 {
+        if access(path + "/" + name, F_OK) == 0 {
             name = ClaimedFile.workName(claimID: claimed.claimID, originalName: name)
         }
         try writeReason(reason, for: name)
@@ -69,15 +71,17 @@ public struct QuarantineFolder: Sendable {
     }
 }
 
+/// Errors name the folder only: the file's own name came from a hospital system and may hold PHI.
 func writeFile(_ path: String, contents: [UInt8], mode: mode_t) throws {
+    let folder = (path as NSString).deletingLastPathComponent
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode)
-    guard fd >= 0 else { throw SystemError("creating \((path as NSString).lastPathComponent)") }
+    guard fd >= 0 else { throw SystemError("creating a file in \(folder)") }
     defer { close(fd) }
     var written = 0
     while written < contents.count {
         let n = contents[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        if n < 0 { throw SystemError("writing \((path as NSString).lastPathComponent)") }
+        if n < 0 { throw SystemError("writing a file in \(folder)") }
         written += n
     }
-    guard fsync(fd) == 0 else { throw SystemError("syncing \((path as NSString).lastPathComponent)") }
+    guard fsync(fd) == 0 else { throw SystemError("syncing a file in \(folder)") }
 }

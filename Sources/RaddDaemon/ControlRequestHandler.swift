@@ -34,6 +34,10 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                 return try store.audited(event: "query", action: .read, actor: actor, object: "status") { try status() }
             case .reports:
                 let params = request.params ?? .init()
+                if let state = params.state, ReportState(rawValue: state) == nil {
+                    throw try refusal(ControlError(.badRequest, "unknown state; known states: \(ReportState.allCases.map(\.rawValue).joined(separator: ", "))"),
+                                      from: peer, method: method)
+                }
                 let limit = min(max(params.limit ?? 100, 1), Self.maxPageSize)
                 let object = "reports state=\(params.state ?? "*") limit=\(limit) after=\(params.after ?? 0)"
                 return try store.audited(event: "query", action: .read, actor: actor, object: object) {
@@ -43,7 +47,8 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                 }
             case .report:
                 guard let id = request.params?.id else {
-                    throw ControlError(.badRequest, "method 'report' needs params.id, the report's number")
+                    throw try refusal(ControlError(.badRequest, "method 'report' needs params.id, the report's number"),
+                                      from: peer, method: method)
                 }
                 return try store.audited(event: "query", action: .read, actor: actor, object: "report=\(id)") {
                     guard let report = try store.report(id: id) else { throw StoreError.notFound }
@@ -73,6 +78,12 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
             try store.audit.append(event: event, action: .execute, outcome: outcome, outcomeText: error.code.rawValue,
                                    actor: actor, object: method.map { "method=\($0.prefix(64))" })
         }
+    }
+
+    /// Audits a request refused for its parameters and returns the error to send.
+    private func refusal(_ error: ControlError, from peer: PeerCredentials, method: ControlMethod) throws -> ControlError {
+        try refused(peer, error: error, method: method.rawValue)
+        return error
     }
 
     private func status() throws -> StatusResult {

@@ -56,16 +56,35 @@ public final class Daemon {
         }
         if FileManager.default.fileExists(atPath: configuration.databasePath) {
             do {
-                let store = try ReportStore(path: configuration.databasePath, key: key)
-                lines.append("database: \(configuration.databasePath), schema v\(try store.schemaVersion()), key opens it")
+                let store = try ReportStore(path: configuration.databasePath, key: key, migrate: false)
+                let version = try store.schemaVersion()
+                let pending = version < ReportStore.supportedSchemaVersion
+                    ? " (raddd migrates it to v\(ReportStore.supportedSchemaVersion) at start)" : ""
+                lines.append("database: \(configuration.databasePath), schema v\(version)\(pending), key opens it")
                 store.close()
             } catch { throw StartupError(error) }
         } else {
             lines.append("database: \(configuration.databasePath) (will be created)")
         }
-        lines.append("drop folder: \(configuration.dropDirectory)")
-        lines.append("quarantine: \(configuration.effectiveQuarantineDirectory)")
+        for (name, path) in [("drop folder", configuration.dropDirectory), ("quarantine", configuration.effectiveQuarantineDirectory)] {
+            lines.append("\(name): \(path)" + (try directoryState(path)))
+        }
         return lines
+    }
+
+    /// "" for a writable directory, a note when it will be created; throws when it cannot be used.
+    static func directoryState(_ path: String) throws -> String {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            guard (info.st_mode & S_IFMT) == S_IFDIR else { throw StartupError("\(path) exists and is not a directory") }
+            guard access(path, W_OK | X_OK) == 0 else { throw StartupError("\(path) is not writable by uid \(getuid())") }
+            return ""
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        guard access(parent, W_OK | X_OK) == 0 else {
+            throw StartupError("\(path) does not exist and cannot be created in \(parent)")
+        }
+        return " (will be created)"
     }
 
     /// Runs until SIGTERM or SIGINT. Throws only for start-up failures.

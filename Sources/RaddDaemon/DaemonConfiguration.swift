@@ -1,6 +1,9 @@
 import Foundation
 import Logging
 import RaddCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Every setting raddd has. The config file and the command-line flags set the same keys through
 /// `set(_:_:)`, so both are validated the same way; flags are applied after the file and win.
@@ -87,15 +90,19 @@ public struct DaemonConfiguration: Sendable, Equatable {
         return (absolute as NSString).standardizingPath
     }
 
-    /// Reads `key = value` lines; `#` starts a comment line; values may be double-quoted.
+    /// Reads `key = value` lines. `#` starts a comment, on a line of its own or after a value;
+    /// values may be double-quoted (then `#` inside them is kept). CRLF line ends are accepted.
     public mutating func apply(configFile path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw Problem("cannot read config file \(path): \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Problem("cannot read config file \(path): \(String(cString: strerror(errno)))") }
+        let data: Data
+        do { data = try FileHandle(fileDescriptor: fd, closeOnDealloc: true).readToEnd() ?? Data() } catch {
+            throw Problem("cannot read config file \(path): \(String(cString: strerror(errno)))")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw Problem("\(path): not UTF-8 text")
         }
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let equals = line.firstIndex(of: "=") else {
@@ -103,7 +110,18 @@ public struct DaemonConfiguration: Sendable, Equatable {
             }
             let key = line[..<equals].trimmingCharacters(in: .whitespaces)
             var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            if value.hasPrefix("\"") {
+                guard let close = value.dropFirst().firstIndex(of: "\"") else {
+                    throw Problem("\(path):\(index + 1): unterminated quote in the value of '\(key)'")
+                }
+                let rest = value[value.index(after: close)...].trimmingCharacters(in: .whitespaces)
+                guard rest.isEmpty || rest.hasPrefix("#") else {
+                    throw Problem("\(path):\(index + 1): unexpected text after the quoted value of '\(key)'")
+                }
+                value = String(value[value.index(after: value.startIndex)..<close])
+            } else if let comment = value.range(of: " #") ?? value.range(of: "\t#") {
+                value = value[..<comment.lowerBound].trimmingCharacters(in: .whitespaces)
+            }
             do { try set(key, value) } catch let problem as Problem {
                 throw Problem("\(path):\(index + 1): \(problem.message)")
             }

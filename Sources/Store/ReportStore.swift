@@ -43,9 +43,15 @@ public final class ReportStore: @unchecked Sendable {
     public let database: Database
     public var audit: AuditLog { AuditLog(database: database) }
 
-    public init(path: String, key: DatabaseKey) throws {
+    /// Opens the store and brings its schema up to date. With `migrate: false` (for
+    /// `raddd --check-config`) nothing is changed, but a schema newer than this binary still fails.
+    public init(path: String, key: DatabaseKey, migrate: Bool = true) throws {
         database = try Database(path: path, key: key)
-        try Migrations.run(on: database)
+        if migrate {
+            try Migrations.run(on: database)
+        } else if let found = try? Migrations.schemaVersion(of: database), found > Migrations.latestVersion {
+            throw StoreError.schemaTooNew(path: path, found: found, supported: Migrations.latestVersion)
+        }
     }
 
     public static var supportedSchemaVersion: Int { Migrations.latestVersion }

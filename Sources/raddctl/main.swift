@@ -126,9 +126,12 @@ struct Reports: ParsableCommand {
             let result = try options.call(.reports, .init(state: state, limit: limit, after: after), as: ReportsResult.self)
             if options.json { return try options.printJSON(result) }
             guard !result.reports.isEmpty else { return print("no reports") }
-            let rows = result.reports.map { [String($0.id), $0.state, $0.format, $0.storedAt, $0.sourceName] }
+            let rows = result.reports.map { [String($0.id), $0.state, $0.format, $0.storedAt, Format.printable($0.sourceName)] }
             print(Format.table(header: ["ID", "STATE", "FORMAT", "STORED", "SOURCE"], rows: rows))
-            if let next = result.next { print("more: raddctl reports --after \(next)") }
+            if let next = result.next {
+                let state = self.state.map { " --state \($0)" } ?? ""
+                print("more: raddctl reports\(state) --limit \(limit) --after \(next)")
+            }
         }
     }
 }
@@ -147,14 +150,14 @@ struct ReportCommand: ParsableCommand {
             let result = try options.call(.report, .init(id: id), as: ReportResult.self)
             if options.json { return try options.printJSON(result) }
             let report = result.report
-            print("report \(report.id): \(report.state), \(report.format), from \(report.sourceName)")
+            print("report \(report.id): \(report.state), \(report.format), from \(Format.printable(report.sourceName))")
             print("stored \(report.storedAt); de-identification: \(report.deidMethod)")
             print("labels: " + (result.labels.isEmpty ? "none yet" : ""))
             for label in result.labels {
                 print("  \(label.finding): \(label.value)  (\(label.labeler)\(label.model.map { " " + $0 } ?? ""))")
             }
             print("")
-            print(result.text)
+            print(Format.printable(result.text, keepingLineBreaks: true))
         }
     }
 }
@@ -168,6 +171,17 @@ func guarded(_ body: () throws -> Void) throws {
 }
 
 enum Format {
+    /// Text from hospital systems is shown, not obeyed: control characters (terminal escapes
+    /// among them) are replaced with U+FFFD. --json output carries the text unchanged.
+    static func printable(_ text: String, keepingLineBreaks: Bool = false) -> String {
+        let text = keepingLineBreaks ? text.replacingOccurrences(of: "\r\n", with: "\n") : text
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+            if keepingLineBreaks && (scalar == "\n" || scalar == "\t") { return scalar }
+            let control = scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+            return control ? "\u{FFFD}" : scalar
+        }))
+    }
+
     static func duration(_ seconds: Int) -> String {
         let days = seconds / 86_400, hours = seconds / 3600 % 24, minutes = seconds / 60 % 60
         if days > 0 { return "\(days)d \(hours)h" }

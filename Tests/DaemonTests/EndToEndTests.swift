@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Store
 import XCTest
 
@@ -103,5 +106,78 @@ final class EndToEndTests: XCTestCase {
             XCTAssertTrue(help.stdout.contains("raddctl"), "\(command): \(help.stdout)")
             XCTAssertTrue(help.stdout.lowercased().contains("example"), "\(command) --help has no example")
         }
+    }
+}
+
+final class ControlRefusalTests: XCTestCase {
+    /// Sends raw protocol lines over one connection and returns the raw answers.
+    func exchange(_ socketPath: String, _ lines: [String]) throws -> [String] {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(socketPath.utf8) + [0]) }
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        XCTAssertEqual(rc, 0)
+        let input = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
+        var answers: [String] = []
+        var pending = Data()
+        for line in lines {
+            input.write(Data((line + "\n").utf8))
+            while !pending.contains(UInt8(ascii: "\n")) {
+                let chunk = input.availableData
+                if chunk.isEmpty { break }
+                pending.append(chunk)
+            }
+            guard let newline = pending.firstIndex(of: UInt8(ascii: "\n")) else { break }
+            answers.append(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
+            pending = Data(pending[pending.index(after: newline)...])
+        }
+        return answers
+    }
+
+    func testEveryRefusedRequestIsAnsweredAndAudited() throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        let answers = try exchange(harness.socketPath, [
+            "not json at all",
+            #"{"v":1,"id":2,"method":"explode"}"#,
+            #"{"v":1,"id":3,"method":"report"}"#,
+            #"{"v":1,"id":4,"method":"reports","params":{"state":"bogus"}}"#,
+            #"{"v":9,"id":5,"method":"status"}"#,
+            #"{"v":1,"id":6,"method":"status"}"#,
+        ])
+        XCTAssertEqual(answers.count, 6, "\(answers)")
+        let codes = answers.map { answer -> String in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [String: Any] else { return "?" }
+            return ((object["error"] as? [String: Any])?["code"] as? String) ?? "ok"
+        }
+        XCTAssertEqual(codes, ["bad_request", "unknown_method", "bad_request", "bad_request", "unsupported_version", "ok"])
+        XCTAssertEqual(harness.stop().status, 0)
+
+        let store = try ReportStore(path: harness.databasePath, key: DatabaseKey(hex: harness.keyHex))
+        defer { store.close() }
+        let refusals = try store.audit.records().filter { $0.outcome == "minor_failure" }
+        XCTAssertEqual(refusals.map(\.outcomeText), ["bad_request", "unknown_method", "bad_request", "bad_request", "unsupported_version"])
+        XCTAssertEqual(refusals.map(\.object), [nil, "method=explode", "method=report", "method=reports", "method=status"])
+        XCTAssertTrue(refusals.allSatisfy { $0.uid == getuid() && $0.pid > 0 })
+    }
+
+    func testTerminalControlCharactersInReportsAreNotReplayed() throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        let hostile = "\u{1B}]0;owned\u{07}\u{1B}[2JNo acute disease.\r\nStable."
+        try harness.drop("esc.txt", hostile)
+        let deadline = Date().addingTimeInterval(5)
+        while try harness.allReports().isEmpty && Date() < deadline { usleep(20_000) }
+        let human = harness.raddctl(["report", "1"])
+        XCTAssertEqual(human.status, 0)
+        XCTAssertFalse(human.stdout.contains("\u{1B}") || human.stdout.contains("\u{07}"), human.stdout)
+        XCTAssertTrue(human.stdout.contains("No acute disease.\nStable."), human.stdout)
+        struct Shown: Decodable { var text: String }
+        XCTAssertEqual(try harness.decode(Shown.self, harness.raddctl(["report", "1", "--json"])).text, hostile)
+        XCTAssertEqual(harness.stop().status, 0)
     }
 }

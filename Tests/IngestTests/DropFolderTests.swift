@@ -125,3 +125,23 @@ final class DropFolderTests: XCTestCase {
         XCTAssertEqual(try folder.claimedFiles(), [])
     }
 }
+
+extension DropFolderTests {
+    func testAnOrphanReasonFileFromACrashIsReplacedNotSidestepped() throws {
+        let folder = try DropFolder(path: dropPath)
+        let quarantine = try QuarantineFolder(path: root + "/quarantine")
+        XCTAssertTrue(FileManager.default.createFile(atPath: quarantine.path + "/bad.txt.reason", contents: Data("old\n".utf8)))
+        drop("bad.txt", [0xFF])
+        let claimed = try XCTUnwrap(try folder.claim("bad.txt"))
+        XCTAssertEqual(try quarantine.place(claimed, reason: "bad.txt is not valid UTF-8 text"), "bad.txt")
+        XCTAssertEqual(try String(contentsOfFile: quarantine.path + "/bad.txt.reason", encoding: .utf8), "bad.txt is not valid UTF-8 text\n")
+    }
+
+    func testAReplacedDropFolderGetsItsWorkAreaBack() throws {
+        let folder = try DropFolder(path: dropPath)
+        try FileManager.default.removeItem(atPath: folder.workPath)
+        drop("late.txt", Array("Normal.".utf8))
+        XCTAssertNotNil(try folder.claim("late.txt"), "a missing work area must not make files look gone")
+        XCTAssertEqual(try folder.claimedFiles().map(\.originalName), ["late.txt"])
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+@testable import RaddDaemon
+import XCTest
+
+final class ConfigurationTests: XCTestCase {
+    func configFile(_ text: String) throws -> String {
+        let path = NSTemporaryDirectory() + "radd-conf-\(UUID().uuidString).conf"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    func testFileWithCRLFCommentsAndQuotesIsRead() throws {
+        let path = try configFile("""
+            # radd\r
+            state_dir = /var/lib/radd-test   # where the database lives\r
+            drop_dir = "/srv/drop #1"\r
+            socket_group=radd-ctl\r
+            log_level = warning\r
+            rescan_interval = 5\r
+
+            """)
+        var configuration = DaemonConfiguration()
+        try configuration.apply(configFile: path)
+        XCTAssertEqual(configuration.stateDirectory, "/var/lib/radd-test")
+        XCTAssertEqual(configuration.dropDirectory, "/srv/drop #1")
+        XCTAssertEqual(configuration.socketGroup, "radd-ctl")
+        XCTAssertEqual(configuration.logLevel, .warning)
+        XCTAssertEqual(configuration.rescanIntervalSeconds, 5)
+        XCTAssertEqual(configuration.databasePath, "/var/lib/radd-test/radd.db")
+        XCTAssertEqual(configuration.effectiveQuarantineDirectory, "/var/lib/radd-test/quarantine")
+    }
+
+    func testMistakesNameTheFileAndLine() throws {
+        let cases = [
+            ("state_dir = /a\nlog_level = loud\n", ":2: log_level 'loud' is not one of"),
+            ("just words\n", ":1: expected 'key = value'"),
+            ("drop_dir = \"/unterminated\n", ":1: unterminated quote"),
+            ("rescan_interval = 0\n", ":1: rescan_interval '0' must be"),
+            ("colour = blue\n", ":1: unknown setting 'colour'"),
+        ]
+        for (text, expected) in cases {
+            let path = try configFile(text)
+            var configuration = DaemonConfiguration()
+            XCTAssertThrowsError(try configuration.apply(configFile: path), text) { error in
+                XCTAssertTrue("\(error)".hasPrefix(path + expected), "\(error)")
+            }
+        }
+    }
+
+    func testEmptyAndMissingFiles() throws {
+        var configuration = DaemonConfiguration()
+        XCTAssertNoThrow(try configuration.apply(configFile: "/dev/null"))
+        XCTAssertEqual(configuration, DaemonConfiguration())
+        XCTAssertThrowsError(try configuration.apply(configFile: "/nonexistent/raddd.conf")) {
+            XCTAssertEqual("\($0)", "cannot read config file /nonexistent/raddd.conf: No such file or directory")
+        }
+        XCTAssertThrowsError(try configuration.apply(configFile: NSTemporaryDirectory())) {
+            XCTAssertTrue("\($0)".contains("Is a directory"), "\($0)")
+        }
+    }
+
+    func testFlagsUseTheSameValidationAndRelativePathsAreAnchored() throws {
+        var configuration = DaemonConfiguration()
+        try configuration.set("drop_dir", "drop")
+        XCTAssertEqual(configuration.dropDirectory, FileManager.default.currentDirectoryPath + "/drop")
+        XCTAssertThrowsError(try configuration.set("log_target", "syslog"))
+        XCTAssertThrowsError(try configuration.set("max_file_bytes", "-1"))
+    }
+}
