@@ -80,9 +80,11 @@ public final class Daemon {
             guard access(path, W_OK | X_OK) == 0 else { throw StartupError("\(path) is not writable by uid \(getuid())") }
             return ""
         }
-        let parent = (path as NSString).deletingLastPathComponent
-        guard access(parent, W_OK | X_OK) == 0 else {
-            throw StartupError("\(path) does not exist and cannot be created in \(parent)")
+        // raddd creates missing parents too, so the nearest existing ancestor must be writable.
+        var ancestor = (path as NSString).deletingLastPathComponent
+        while access(ancestor, F_OK) != 0 && ancestor != "/" { ancestor = (ancestor as NSString).deletingLastPathComponent }
+        guard access(ancestor, W_OK | X_OK) == 0 else {
+            throw StartupError("\(path) does not exist and cannot be created in \(ancestor)")
         }
         return " (will be created)"
     }
