@@ -58,9 +58,12 @@ as the systemd unit $UNIT_NAME where systemd is PID 1, otherwise in
 the background (pid in $PID_FILE, log in $LOG_FILE).
 Running it again updates the binaries and restarts the daemon.
 
-  --test   do not install the daemon: install the packages needed to build
-           and test, then run 'swift build --build-tests' and
-           'swift test --skip-build'; the exit status is the tests'.
+  --test   install the packages needed to build and test, then run
+           'swift build --build-tests' and 'swift test --skip-build'.
+           With CI=true or RADD_TEST_INSTALL=1 (as root) it then also runs
+           Tests/install-smoke.sh, which installs and starts raddd for real
+           and checks a dropped report; otherwise nothing is installed.
+           The exit status is the tests'.
   --help   show this help.
 
 Examples:
@@ -130,6 +133,12 @@ run_tests() {
     say "running the tests (swift test --skip-build)..."
     local status=0
     swift test --skip-build || status=$?
+    # In CI (or when asked), also check the README's first command for real: it installs and
+    # starts raddd on this machine, so it does not run on a developer's machine by default.
+    if [[ $status -eq 0 && ( "${CI:-}" == true || "${RADD_TEST_INSTALL:-}" == 1 ) ]]; then
+        say "running the install smoke test (Tests/install-smoke.sh)..."
+        "$SCRIPT_DIR/Tests/install-smoke.sh" || status=$?
+    fi
     if [[ $status -eq 0 ]]; then
         say "tests passed"
     else

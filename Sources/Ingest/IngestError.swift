@@ -10,6 +10,7 @@ public enum IngestError: Error, Equatable, Sendable {
     case binaryContent(offset: Int)
     case noText
     case unsupportedFormat(fileExtension: String)
+    case permissionDenied
     case unreadable(reason: String)
 
     public var code: String {
@@ -21,6 +22,7 @@ public enum IngestError: Error, Equatable, Sendable {
         case .binaryContent: return "binary_content"
         case .noText: return "no_text"
         case .unsupportedFormat: return "unsupported_format"
+        case .permissionDenied: return "permission_denied"
         case .unreadable: return "unreadable"
         }
     }
@@ -42,6 +44,8 @@ public enum IngestError: Error, Equatable, Sendable {
         case .unsupportedFormat(let ext):
             let shown = ext.isEmpty ? "a file without an extension" : "'.\(ext)' files"
             return "is not a supported format: radd does not read \(shown) yet (supported: .txt)"
+        case .permissionDenied:
+            return "cannot be read by raddd's user (permission denied): the exporting account must create files that user may read, e.g. group-readable in a setgid drop folder, or with a create mode of 0640 or wider where the folder has a default ACL"
         case .unreadable(let reason):
             return "cannot be read: \(reason)"
         }

@@ -38,6 +38,7 @@ public struct ReportReader: Sendable {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ELOOP { throw IngestError.notRegularFile(kind: "symbolic link") }
+            if errno == EACCES { throw IngestError.permissionDenied }
             throw IngestError.unreadable(reason: String(cString: strerror(errno)))
         }
         defer { close(fd) }

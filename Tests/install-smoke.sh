@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# End-to-end check of the README's first command on this machine, as root: install.sh leaves a
+# running daemon; a dropped report is listed by `raddctl reports --json` within 2 s and its
+# original is gone; a second install.sh run keeps the key, the config and the stored reports.
+# Run by `./install.sh --test` when CI=true (or RADD_TEST_INSTALL=1); it changes the machine.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+[[ "$(id -u)" -eq 0 ]] || { echo "install-smoke: needs root" >&2; exit 1; }
+
+passed=0 failed=0
+check() {  # check NAME COMMAND...
+    local name="$1"; shift
+    if "$@"; then passed=$((passed + 1)); echo "install-smoke: ok: $name"
+    else failed=$((failed + 1)); echo "install-smoke: FAILED: $name" >&2; fi
+}
+
+drop_dir=/var/spool/radd/drop
+name="smoke-$(date +%s%N).txt"
+
+listed_within() {  # listed_within SECONDS FILE_NAME
+    local deadline=$((SECONDS + $1 + 1)) start end
+    start=$(date +%s%N)
+    echo "FINDINGS: Lungs are clear. IMPRESSION: Normal chest." > "$drop_dir/.$2"
+    mv "$drop_dir/.$2" "$drop_dir/$2"
+    while ((SECONDS < deadline)); do
+        if raddctl reports --json --limit 1000 | grep -q "\"sourceName\" : \"$2\""; then
+            end=$(date +%s%N)
+            echo "install-smoke: $2 listed $(( (end - start) / 1000000 )) ms after the drop"
+            (( (end - start) / 1000000 < $1 * 1000 )) && [[ ! -e "$drop_dir/$2" ]]
+            return
+        fi
+        sleep 0.02
+    done
+    return 1
+}
+
+check "first install.sh run" ./install.sh
+check "raddd answers raddctl status" raddctl status
+check "dropped report listed within 2 s, original removed" listed_within 2 "$name"
+unreadable_is_quarantined() {  # a file radd's user may not read ends in quarantine with the reason
+    local file="private-$(date +%s%N).txt" deadline=$((SECONDS + 5))
+    (umask 077; echo "Private export." > "/tmp/$file")
+    cp "/tmp/$file" "$drop_dir/$file"   # keeps mode 0600 owned by root: unreadable for user radd
+    rm -f "/tmp/$file"
+    while ((SECONDS < deadline)); do
+        if [[ -e "/var/spool/radd/quarantine/$file.reason" ]]; then
+            grep -q "permission denied" "/var/spool/radd/quarantine/$file.reason" && [[ ! -e "$drop_dir/$file" ]]
+            return
+        fi
+        sleep 0.05
+    done
+    return 1
+}
+check "an export radd may not read is quarantined with the reason" unreadable_is_quarantined
+key_before=$(sha256sum /etc/radd/db.key | cut -d' ' -f1)
+conf_before=$(sha256sum /etc/radd/raddd.conf | cut -d' ' -f1)
+check "second install.sh run (idempotent)" ./install.sh
+check "key kept" test "$key_before" = "$(sha256sum /etc/radd/db.key | cut -d' ' -f1)"
+check "config kept" test "$conf_before" = "$(sha256sum /etc/radd/raddd.conf | cut -d' ' -f1)"
+check "stored report kept across reinstall" bash -c "raddctl reports --json --limit 1000 | grep -q '\"sourceName\" : \"$name\"'"
+check "key file is 0400" test "$(stat -c %a /etc/radd/db.key)" = 400
+check "socket is 0660 group radd-ctl" test "$(stat -c '%a %G' /run/radd/raddd.sock)" = "660 radd-ctl"
+echo "install-smoke: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
