@@ -116,6 +116,7 @@ public final class Database: @unchecked Sendable {
 
     public func execute(_ sql: String) throws {
         lock.lock(); defer { lock.unlock() }
+        try requireOpen()
         let rc = sqlite3_exec(handle, sql, nil, nil, nil)
         guard rc == SQLITE_OK else { throw error(rc, "executing SQL") }
     }
@@ -128,6 +129,7 @@ public final class Database: @unchecked Sendable {
 
     public func prepare(_ sql: String) throws -> Statement {
         lock.lock(); defer { lock.unlock() }
+        try requireOpen()
         var statement: OpaquePointer?
         let rc = sqlite3_prepare_v2(handle, sql, -1, &statement, nil)
         guard rc == SQLITE_OK, let statement else { throw error(rc, "preparing SQL") }
@@ -138,6 +140,7 @@ public final class Database: @unchecked Sendable {
     /// throws. Nested calls join the outer transaction.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         lock.lock(); defer { lock.unlock() }
+        try requireOpen()
         if sqlite3_get_autocommit(handle) == 0 { return try body() }
         try execute("BEGIN IMMEDIATE")
         do {
@@ -147,6 +150,14 @@ public final class Database: @unchecked Sendable {
         } catch {
             sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)
             throw error
+        }
+    }
+
+    /// The C API is not armoured against a closed handle, so a request that outlives shutdown
+    /// gets an error instead of a crash.
+    private func requireOpen() throws {
+        guard handle != nil else {
+            throw StoreError.sqlite(operation: "using \(path)", code: SQLITE_MISUSE, message: "the database is closed")
         }
     }
 

@@ -58,6 +58,13 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(try reopened.report(id: 1)?.text, sentence)
     }
 
+    func testAClosedDatabaseFailsInsteadOfCrashing() throws {
+        let store = try ReportStore(path: databasePath, key: key)
+        store.close()
+        XCTAssertThrowsError(try store.countsByState())
+        XCTAssertThrowsError(try store.store(report("Late."), deidMethod: "none", actor: actor))
+    }
+
     func testWrongKeyIsRefused() throws {
         try ReportStore(path: databasePath, key: key).close()
         XCTAssertThrowsError(try ReportStore(path: databasePath, key: otherKey)) { error in
