@@ -60,5 +60,9 @@ check "config kept" test "$conf_before" = "$(sha256sum /etc/radd/raddd.conf | cu
 check "stored report kept across reinstall" bash -c "raddctl reports --json --limit 1000 | grep -q '\"sourceName\" : \"$name\"'"
 check "key file is 0400" test "$(stat -c %a /etc/radd/db.key)" = 400
 check "socket is 0660 group radd-ctl" test "$(stat -c '%a %G' /run/radd/raddd.sock)" = "660 radd-ctl"
+if command -v systemd-analyze >/dev/null; then
+    check "systemd/raddd.service passes systemd-analyze verify" systemd-analyze verify systemd/raddd.service
+    echo "install-smoke: $(systemd-analyze security --offline=yes systemd/raddd.service 2>/dev/null | tail -1)"
+fi
 echo "install-smoke: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
