@@ -37,6 +37,24 @@ public struct DropFolder: Sendable {
         }
     }
 
+    /// Size and modification time of a waiting file, for deciding whether its writer is done.
+    public struct FileState: Sendable {
+        var size: Int64
+        var modified: timespec
+        public var age: TimeInterval {
+            Date().timeIntervalSince1970 - (TimeInterval(modified.tv_sec) + TimeInterval(modified.tv_nsec) / 1e9)
+        }
+        public func isUnchanged(since earlier: FileState) -> Bool {
+            size == earlier.size && modified.tv_sec == earlier.modified.tv_sec && modified.tv_nsec == earlier.modified.tv_nsec
+        }
+    }
+
+    public func state(of name: String) -> FileState? {
+        var info = stat()
+        guard lstat(path + "/" + name, &info) == 0 else { return nil }
+        return FileState(size: Int64(info.st_size), modified: info.st_mtim)
+    }
+
     /// Files claimed before a crash or shutdown, to be finished first.
     public func claimedFiles() throws -> [ClaimedFile] {
         try entries(of: workPath).compactMap { ClaimedFile(workDirectory: workPath, workName: $0) }

@@ -127,7 +127,8 @@ public final class Daemon {
         let deidentifier = NoDeidentification()
         let pipeline = IngestPipeline(dropFolder: dropFolder, quarantine: quarantine,
                                       reader: ReportReader(maxFileBytes: configuration.maxFileBytes),
-                                      deidentifier: deidentifier, store: store, actor: actor)
+                                      deidentifier: deidentifier, store: store, actor: actor,
+                                      settleTime: configuration.settleSeconds)
         let handler = ControlRequestHandler(store: store, context: .init(
             startedAt: startedAt, cipherVersion: cipherVersion, deidMethod: deidentifier.method,
             dropDirectory: configuration.dropDirectory, queueDepth: { pipeline.depth }))

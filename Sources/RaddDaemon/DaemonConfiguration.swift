@@ -19,6 +19,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var logLevel: Logger.Level = .info
     public var logTarget: LogTarget = .auto
     public var rescanIntervalSeconds = 30
+    public var settleSeconds: Double = 2
     public var maxFileBytes: Int64 = 64 << 20
 
     public init() {}
@@ -37,6 +38,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         ("log_level", "debug, info, notice, warning or error"),
         ("log_target", "auto (journal if journald runs, else stderr), journal or stderr"),
         ("rescan_interval", "seconds between full scans of the drop folder, which catch writes inotify misses (NFS, SMB, queue overflow)"),
+        ("settle_time", "seconds a file found by a scan (rather than announced by inotify as closed or renamed in) must stay unchanged before it is claimed; 0 claims at once"),
         ("max_file_bytes", "largest export accepted; larger files are quarantined unread"),
     ]
 
@@ -72,6 +74,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 throw Problem("rescan_interval '\(value)' must be a whole number of seconds from 1 to 86400")
             }
             rescanIntervalSeconds = seconds
+        case "settle_time":
+            guard let seconds = Double(value), (0...3600).contains(seconds) else {
+                throw Problem("settle_time '\(value)' must be a number of seconds from 0 to 3600")
+            }
+            settleSeconds = seconds
         case "max_file_bytes":
             guard let bytes = Int64(value), bytes > 0 else {
                 throw Problem("max_file_bytes '\(value)' must be a positive number of bytes")

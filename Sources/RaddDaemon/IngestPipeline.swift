@@ -32,8 +32,13 @@ final class IngestPipeline: @unchecked Sendable {
     /// rescan retries the work area.
     private var workAreaNeedsRetry = false
 
+    /// How long a file found by a scan (not announced by inotify) must stay unchanged before it
+    /// is claimed: a scan cannot tell a finished file from one still being written.
+    private let settleTime: TimeInterval
+
     init(dropFolder: DropFolder, quarantine: QuarantineFolder, reader: ReportReader,
-         deidentifier: Deidentifier, store: ReportStore, actor: AuditActor) {
+         deidentifier: Deidentifier, store: ReportStore, actor: AuditActor, settleTime: TimeInterval) {
+        self.settleTime = settleTime
         self.dropFolder = dropFolder
         self.quarantine = quarantine
         self.reader = reader
@@ -123,12 +128,33 @@ final class IngestPipeline: @unchecked Sendable {
         }
     }
 
+    /// Claims what a scan finds once it has been still for the settle time. Files written too
+    /// recently are looked at again after one settle period; one still changing then is left for
+    /// its IN_CLOSE_WRITE or the next rescan.
     private func scan() {
-        do {
-            for name in try dropFolder.waitingFiles() where !shouldStop { claimAndProcess(name) }
-        } catch {
+        let names: [String]
+        do { names = try dropFolder.waitingFiles() } catch {
             logger.error("cannot scan the drop folder", metadata: ["error": "\(error)"])
+            return
         }
+        var recent: [(name: String, state: DropFolder.FileState)] = []
+        for name in names where !shouldStop {
+            guard let state = dropFolder.state(of: name) else { continue }
+            if state.age >= settleTime { claimAndProcess(name) } else { recent.append((name, state)) }
+        }
+        guard !recent.isEmpty, pause(settleTime) else { return }
+        for (name, before) in recent where !shouldStop {
+            guard let now = dropFolder.state(of: name), now.isUnchanged(since: before) else { continue }
+            claimAndProcess(name)
+        }
+    }
+
+    /// Waits, but returns false at once when a stop is requested.
+    private func pause(_ seconds: TimeInterval) -> Bool {
+        condition.lock(); defer { condition.unlock() }
+        let deadline = Date().addingTimeInterval(seconds)
+        while !stopRequested && Date() < deadline { condition.wait(until: deadline) }
+        return !stopRequested
     }
 
     private func claimAndProcess(_ name: String) {

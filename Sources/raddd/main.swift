@@ -33,6 +33,7 @@ struct Raddd: ParsableCommand {
     @Option(help: "debug, info, notice, warning or error.") var logLevel: String?
     @Option(help: "auto, journal or stderr.") var logTarget: String?
     @Option(help: "Seconds between full scans of the drop folder.") var rescanInterval: String?
+    @Option(help: "Seconds a file found by a scan must stay unchanged before it is claimed.") var settleTime: String?
     @Option(help: "Largest export accepted, in bytes.") var maxFileBytes: String?
     @Flag(help: "Validate the configuration and the key, print a summary, and exit.") var checkConfig = false
 
@@ -63,7 +64,7 @@ struct Raddd: ParsableCommand {
         let flags: [(String, String?)] = [
             ("state_dir", stateDir), ("drop_dir", dropDir), ("quarantine_dir", quarantineDir), ("socket", socket),
             ("socket_group", socketGroup), ("key_file", keyFile), ("log_level", logLevel), ("log_target", logTarget),
-            ("rescan_interval", rescanInterval), ("max_file_bytes", maxFileBytes),
+            ("rescan_interval", rescanInterval), ("settle_time", settleTime), ("max_file_bytes", maxFileBytes),
         ]
         for case let (key, value?) in flags { try settings.set(key, value) }
         return settings

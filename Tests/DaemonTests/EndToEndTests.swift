@@ -83,6 +83,34 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(harness.stop().status, 0)
     }
 
+    /// A writer that writes in place (no rename) for longer than the rescan interval: the
+    /// rescans must not claim the half-written file; its close does.
+    func testAFileStillBeingWrittenIsNotClaimedByARescan() throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        let path = harness.dropDir + "/slow.txt"
+        // One open(2) for the whole write, as an exporter writing in place does.
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        let writer = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        var expected = ""
+        for chunk in 0..<10 {
+            let line = "Line \(chunk) of a report exported slowly.\n"
+            writer.write(Data(line.utf8))
+            expected += line
+            usleep(500_000)
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path), "claimed while still being written")
+        try writer.close()
+        let deadline = Date().addingTimeInterval(5)
+        while try harness.allReports().isEmpty && Date() < deadline { usleep(20_000) }
+        let reports = try harness.allReports()
+        XCTAssertEqual(reports.map(\.sourceName), ["slow.txt"])
+        struct Shown: Decodable { var text: String }
+        XCTAssertEqual(try harness.decode(Shown.self, harness.raddctl(["report", "\(reports[0].id)", "--json"])).text, expected)
+        XCTAssertEqual(harness.stop().status, 0)
+    }
+
     func testHumanOutputAndErrorsOfRaddctl() throws {
         let harness = try DaemonHarness()
         try harness.start()
