@@ -30,8 +30,12 @@ readonly START_TIMEOUT_S=10
 readonly STOP_TIMEOUT_S=10
 
 # Debian packages needed to build radd (and to install it: acl for setfacl,
-# util-linux for setpriv, passwd for useradd/groupadd).
-readonly BUILD_PACKAGES=(libsqlcipher-dev libsystemd-dev libcurl4-openssl-dev pkg-config acl util-linux passwd)
+# util-linux for setpriv, passwd for useradd/groupadd). The last six are what the
+# Swift toolchain in /opt/swift itself needs on a bare Debian 12: swift loads
+# libncurses6, libsqlite3-0 and libxml2 (the toolchain's own; raddd links only
+# SQLCipher), and linking needs binutils (ld.gold), libgcc-12-dev and libc6-dev.
+readonly BUILD_PACKAGES=(libsqlcipher-dev libsystemd-dev libcurl4-openssl-dev pkg-config acl util-linux passwd
+    binutils libc6-dev libgcc-12-dev libncurses6 libsqlite3-0 libxml2)
 # Extra packages the tests use: the sqlcipher CLI and systemd-journald.
 readonly TEST_PACKAGES=(sqlcipher systemd)
 
@@ -62,7 +66,9 @@ Running it again updates the binaries and restarts the daemon.
            'swift build --build-tests' and 'swift test --skip-build'.
            With CI=true or RADD_TEST_INSTALL=1 (as root) it then also runs
            Tests/install-smoke.sh, which installs and starts raddd for real
-           and checks a dropped report; otherwise nothing is installed.
+           and checks a dropped report, and Tests/systemd-boot-smoke.sh,
+           which does the same as raddd.service in a Debian 12 container
+           booted with systemd-nspawn; otherwise nothing is installed.
            The exit status is the tests'.
   --help   show this help.
 
@@ -138,6 +144,12 @@ run_tests() {
     if [[ $status -eq 0 && ( "${CI:-}" == true || "${RADD_TEST_INSTALL:-}" == 1 ) ]]; then
         say "running the install smoke test (Tests/install-smoke.sh)..."
         "$SCRIPT_DIR/Tests/install-smoke.sh" || status=$?
+        # The systemd path cannot run on a host whose PID 1 is not systemd, so it is booted
+        # in a Debian 12 container (systemd-nspawn) with a cached root file system.
+        if [[ $status -eq 0 ]]; then
+            say "running the systemd boot test (Tests/systemd-boot-smoke.sh)..."
+            "$SCRIPT_DIR/Tests/systemd-boot-smoke.sh" || status=$?
+        fi
     fi
     if [[ $status -eq 0 ]]; then
         say "tests passed"

@@ -153,7 +153,7 @@ final class IngestPipeline: @unchecked Sendable {
     private func pause(_ seconds: TimeInterval) -> Bool {
         condition.lock(); defer { condition.unlock() }
         let deadline = Date().addingTimeInterval(seconds)
-        while !stopRequested && Date() < deadline { condition.wait(until: deadline) }
+        while !stopRequested && Date() < deadline { _ = condition.wait(until: deadline) }
         return !stopRequested
     }
 
