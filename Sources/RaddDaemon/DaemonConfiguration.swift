@@ -27,19 +27,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var databasePath: String { stateDirectory + "/radd.db" }
     public var effectiveQuarantineDirectory: String { quarantineDirectory ?? stateDirectory + "/quarantine" }
 
-    /// Keys, in the order `--help` and the docs list them, with what each one means.
-    public static let keys: [(key: String, meaning: String)] = [
-        ("state_dir", "directory for the encrypted database (radd.db); created 0700 if missing"),
-        ("drop_dir", "folder that hospital systems drop exports into"),
-        ("quarantine_dir", "where files that cannot be read go, each with a NAME.reason file (default: STATE_DIR/quarantine)"),
-        ("socket", "path of the control socket raddctl connects to"),
-        ("socket_group", "group allowed to use the control socket (default: none, so only root and raddd's own user)"),
-        ("key_file", "file holding the 64-hex-character database key, mode 0400 or 0600; $CREDENTIALS_DIRECTORY/db-key wins when set"),
-        ("log_level", "debug, info, notice, warning or error"),
-        ("log_target", "auto (journal if journald runs, else stderr), journal or stderr"),
-        ("rescan_interval", "seconds between full scans of the drop folder, which catch writes inotify misses (NFS, SMB, queue overflow)"),
-        ("settle_time", "seconds a file found by a scan (rather than announced by inotify as closed or renamed in) must stay unchanged before it is claimed; 0 claims at once"),
-        ("max_file_bytes", "largest export accepted; larger files are quarantined unread"),
+    /// Every key `set(_:_:)` accepts, in the order the docs list them; each is also a flag
+    /// (`state_dir` is `--state-dir`). Docs/configuration.md says what each one means.
+    public static let keys = [
+        "state_dir", "drop_dir", "quarantine_dir", "socket", "socket_group", "key_file",
+        "log_level", "log_target", "rescan_interval", "settle_time", "max_file_bytes",
     ]
 
     public struct Problem: Error, CustomStringConvertible, Equatable {
@@ -85,7 +77,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             }
             maxFileBytes = bytes
         default:
-            let known = Self.keys.map(\.key).joined(separator: ", ")
+            let known = Self.keys.joined(separator: ", ")
             throw Problem("unknown setting '\(key)' (known settings: \(known))")
         }
     }

@@ -9,30 +9,31 @@ struct Raddd: ParsableCommand {
         commandName: "raddd",
         abstract: "radd's daemon: de-identifies, labels and stores radiology reports dropped into a folder.",
         discussion: """
-            Settings come from the config file (key = value lines), then from flags, which win.
-            Without --config, \(DaemonConfiguration.defaultConfigPath) is read if it exists.
-
-            Settings:
-            \(DaemonConfiguration.keys.map { "  \($0.key): \($0.meaning)" }.joined(separator: "\n"))
+            Settings come from the config file, then from flags, which win. Without
+            --config, \(DaemonConfiguration.defaultConfigPath) is read if it exists. The file
+            has one 'key = value' per line; every flag below is also a key, with '_'
+            for '-' (--state-dir is state_dir). Docs/configuration.md describes them.
 
             Examples:
               raddd --config /etc/radd/raddd.conf --check-config
-              raddd --state-dir ~/radd/state --drop-dir ~/radd/drop --socket ~/radd/raddd.sock --key-file ~/radd/db.key
+              raddd --state-dir ~/radd/state --drop-dir ~/radd/drop \\
+                    --socket ~/radd/raddd.sock --key-file ~/radd/db.key
 
-            Exit status: 0 after a clean stop (SIGTERM or SIGINT), 1 when start-up fails, 64 for a usage error.
+            Exit status: 0 after a clean stop (SIGTERM or SIGINT), 1 when start-up
+            fails, 64 for a usage error.
             """,
         version: RaddVersion.string)
 
     @Option(help: "Config file to read.") var config: String?
-    @Option(help: "Directory of the encrypted database.") var stateDir: String?
+    @Option(help: "Directory of the encrypted database radd.db (created 0700).") var stateDir: String?
     @Option(help: "Folder to watch for dropped reports.") var dropDir: String?
-    @Option(help: "Folder for files that cannot be read.") var quarantineDir: String?
+    @Option(help: "Folder for unreadable files and their NAME.reason (default: STATE_DIR/quarantine).") var quarantineDir: String?
     @Option(help: "Path of the control socket.") var socket: String?
-    @Option(help: "Group whose members may use raddctl.") var socketGroup: String?
-    @Option(help: "Database key file (64 hex characters, mode 0400 or 0600).") var keyFile: String?
+    @Option(help: "Group whose members may use raddctl (default: root and raddd's user only).") var socketGroup: String?
+    @Option(help: "Database key file: 64 hex characters, mode 0400 or 0600; $CREDENTIALS_DIRECTORY/db-key wins.") var keyFile: String?
     @Option(help: "debug, info, notice, warning or error.") var logLevel: String?
-    @Option(help: "auto, journal or stderr.") var logTarget: String?
-    @Option(help: "Seconds between full scans of the drop folder.") var rescanInterval: String?
+    @Option(help: "auto (journal if journald runs, else stderr), journal or stderr.") var logTarget: String?
+    @Option(help: "Seconds between full scans of the drop folder (catch NFS/SMB writes).") var rescanInterval: String?
     @Option(help: "Seconds a file found by a scan must stay unchanged before it is claimed.") var settleTime: String?
     @Option(help: "Largest export accepted, in bytes.") var maxFileBytes: String?
     @Flag(help: "Validate the configuration and the key, print a summary, and exit.") var checkConfig = false

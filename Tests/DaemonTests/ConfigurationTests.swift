@@ -60,6 +60,20 @@ final class ConfigurationTests: XCTestCase {
         }
     }
 
+    func testEveryKeyIsAcceptedAndDocumented() throws {
+        let samples = ["state_dir": "/s", "drop_dir": "/d", "quarantine_dir": "/q", "socket": "/r.sock",
+                       "socket_group": "g", "key_file": "/k", "log_level": "info", "log_target": "stderr",
+                       "rescan_interval": "10", "settle_time": "0.5", "max_file_bytes": "1024"]
+        XCTAssertEqual(Set(samples.keys), Set(DaemonConfiguration.keys))
+        var configuration = DaemonConfiguration()
+        for (key, value) in samples { XCTAssertNoThrow(try configuration.set(key, value), key) }
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Docs/configuration.md")
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        for key in DaemonConfiguration.keys {
+            XCTAssertTrue(text.contains("| `\(key)` | `--\(key.replacingOccurrences(of: "_", with: "-"))` |"), "\(key) not in the settings table")
+        }
+    }
+
     func testFlagsUseTheSameValidationAndRelativePathsAreAnchored() throws {
         var configuration = DaemonConfiguration()
         try configuration.set("drop_dir", "drop")
