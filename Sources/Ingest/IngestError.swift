@@ -12,6 +12,10 @@ public enum IngestError: Error, Equatable, Sendable {
     case unsupportedFormat(fileExtension: String)
     case permissionDenied
     case unreadable(reason: String)
+    /// The file claims a format but breaks it. `location` says where, in the format's own terms
+    /// ("line 3", "segment 4 (OBX), field 5", "entry[2].resource"); it never quotes content.
+    case malformed(format: String, location: String, problem: String)
+    case embeddedPDF
 
     public var code: String {
         switch self {
@@ -24,6 +28,8 @@ public enum IngestError: Error, Equatable, Sendable {
         case .unsupportedFormat: return "unsupported_format"
         case .permissionDenied: return "permission_denied"
         case .unreadable: return "unreadable"
+        case .malformed: return "malformed"
+        case .embeddedPDF: return "embedded_pdf"
         }
     }
 
@@ -46,6 +52,10 @@ public enum IngestError: Error, Equatable, Sendable {
             return "is not a supported format: radd does not read \(shown) yet (supported: .txt)"
         case .permissionDenied:
             return "cannot be read by raddd's user (permission denied): the exporting account must create files that user may read, e.g. group-readable in a setgid drop folder, or with a create mode of 0640 or wider where the folder has a default ACL"
+        case .malformed(let format, let location, let problem):
+            return "is not valid \(format): \(location): \(problem)"
+        case .embeddedPDF:
+            return "holds its report as an embedded PDF: embedded PDF not supported"
         case .unreadable(let reason):
             return "cannot be read: \(reason)"
         }
