@@ -18,10 +18,11 @@ public struct ReportReader: Sendable {
         let bytes = try readBytes(claimed.workPath)
         switch ext {
         case "txt", "text":
-            let text = try PlainTextReader.decode(bytes)
             let source = ReportSource(fileName: claimed.originalName, format: .plainText,
                                       claimID: claimed.claimID, byteCount: bytes.count)
-            return [Report(source: source, text: text, receivedAt: receivedAt)]
+            return try PlainTextReader.reports(from: bytes).map {
+                Report(source: source, text: $0.text, receivedAt: receivedAt)
+            }
         default:
             throw IngestError.unsupportedFormat(fileExtension: ext)
         }
@@ -71,33 +72,6 @@ public struct ReportReader: Sendable {
         case S_IFCHR, S_IFBLK: return "device"
         case S_IFDIR: return "directory"
         default: return "special file"
-        }
-    }
-}
-
-/// Plain-text reports: UTF-8, one report per file.
-enum PlainTextReader {
-    static func decode(_ bytes: [UInt8]) throws -> String {
-        if let nul = bytes.firstIndex(of: 0) { throw IngestError.binaryContent(offset: nul) }
-        var body = bytes[...]
-        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
-        guard let text = String(validating: body, as: UTF8.self) else {
-            throw IngestError.invalidUTF8(offset: firstInvalidUTF8Offset(bytes))
-        }
-        guard text.contains(where: { !$0.isWhitespace }) else { throw IngestError.noText }
-        return text
-    }
-
-    static func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int {
-        var offset = 0
-        var iterator = bytes.makeIterator()
-        var decoder = UTF8()
-        while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let scalar): offset += UTF8.width(scalar)
-            case .emptyInput: return offset
-            case .error: return offset
-            }
         }
     }
 }
