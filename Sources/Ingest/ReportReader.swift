@@ -13,18 +13,23 @@ public struct ReportReader: Sendable {
         self.maxFileBytes = maxFileBytes
     }
 
+    /// A file with several reports gives each the claim id `<claim id>#<n>`, so that every
+    /// stored row is unique and still traceable to its file.
     public func read(_ claimed: ClaimedFile, receivedAt: Date = Date()) throws -> [Report] {
         let ext = (claimed.originalName as NSString).pathExtension.lowercased()
         let bytes = try readBytes(claimed.workPath)
+        let format: SourceFormat
+        let parsed: [ParsedReport]
         switch ext {
         case "txt", "text":
-            let source = ReportSource(fileName: claimed.originalName, format: .plainText,
-                                      claimID: claimed.claimID, byteCount: bytes.count)
-            return try PlainTextReader.reports(from: bytes).map {
-                Report(source: source, text: $0.text, receivedAt: receivedAt)
-            }
+            (format, parsed) = (.plainText, try PlainTextReader.reports(from: bytes))
         default:
             throw IngestError.unsupportedFormat(fileExtension: ext)
+        }
+        return parsed.enumerated().map { index, report in
+            let claimID = parsed.count == 1 ? claimed.claimID : "\(claimed.claimID)#\(index + 1)"
+            let source = ReportSource(fileName: claimed.originalName, format: format, claimID: claimID, byteCount: bytes.count)
+            return Report(source: source, text: report.text, receivedAt: receivedAt)
         }
     }
 

@@ -69,8 +69,12 @@ public final class ReportStore: @unchecked Sendable {
 
     /// Where a claim already ended up, if anywhere. A file left in the work area by a crash after
     /// its commit only needs its last step (removal, or the move to quarantine) finished.
+    /// A file that held several reports stores them as `<claim id>#1`, `#2`, ... in one
+    /// transaction, so any of them means the whole file was stored.
     public func settlement(claimID: String) throws -> Settlement? {
-        if try reportID(claimID: claimID) != nil { return .stored }
+        let stored = try database.prepare("SELECT 1 FROM reports WHERE claim_id = ?1 OR claim_id LIKE ?1 || '#%' LIMIT 1")
+            .bind([.text(claimID)]).withReset { try $0.step() }
+        if stored { return .stored }
         return try database.prepare("SELECT reason FROM quarantine WHERE claim_id = ?").bind([.text(claimID)])
             .withReset { try $0.step() ? .quarantined(reason: $0.text(0) ?? "") : nil }
     }

@@ -112,6 +112,16 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(try store.audit.records().filter { $0.event == "ingest" }.count, 1)
     }
 
+    func testAFileOfSeveralReportsIsSettledByAnyOfThem() throws {
+        let store = try ReportStore(path: databasePath, key: key)
+        try store.database.transaction {
+            for n in 1...3 { try store.store(report("Report \(n).", claim: "cabc#\(n)"), deidMethod: "none", actor: actor) }
+        }
+        XCTAssertEqual(try store.settlement(claimID: "cabc"), .stored)
+        XCTAssertNil(try store.settlement(claimID: "cab"), "a prefix of a claim id is another claim")
+        XCTAssertEqual(try store.reports().count, 3)
+    }
+
     func testQuarantineIsRecordedWithItsReasonAndAudited() throws {
         let store = try ReportStore(path: databasePath, key: key)
         try store.quarantine(claimID: "c9", sourceName: "x.bin", reason: "x.bin is empty (0 bytes)", actor: actor)
