@@ -44,7 +44,7 @@ let package = Package(
 
         .testTarget(name: "StoreTests", dependencies: ["Store", "RaddCore"]),
         .testTarget(name: "ControlTests", dependencies: ["Control", "RaddCore"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "RaddCore"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "RaddCore"], exclude: ["Fixtures"]),
         .testTarget(name: "LabelingTests", dependencies: ["Labeling"]),
         .testTarget(name: "DaemonTests", dependencies: ["RaddDaemon", "Store", "Control", "RaddCore"]),
     ],
