@@ -23,6 +23,10 @@ public struct ReportReader: Sendable {
         switch ext {
         case "txt", "text":
             (format, parsed) = (.plainText, try PlainTextReader.reports(from: bytes))
+        case "json", "ndjson":
+            (format, parsed) = (.fhir, try FHIRReader.reports(from: bytes))
+        case "csv":
+            (format, parsed) = (.csv, try CSVReader().reports(from: bytes))
         default:
             throw IngestError.unsupportedFormat(fileExtension: ext)
         }

@@ -73,6 +73,44 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(harness.stop().status, 0)
     }
 
+    /// Real exports from the shared samples: a FHIR DiagnosticReport, the CheXpert labeler's
+    /// one-column CSV (four reports in one file), and a FHIR report that holds only a PDF.
+    func testFHIRAndCSVExportsBecomeReports() throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("IngestTests/Fixtures")
+        let harness = try DaemonHarness()
+        try harness.start()
+        for (folder, name) in [("fhir", "uscore_DiagnosticReport-chest-xray-report.json"),
+                               ("csv", "chexpert_labeler_sample_reports.csv"),
+                               ("fhir", "uscore_DiagnosticReport-bone-density-report.json")] {
+            let data = try Data(contentsOf: fixtures.appendingPathComponent(folder).appendingPathComponent(name))
+            try harness.drop(name, String(decoding: data, as: UTF8.self))
+        }
+        let deadline = Date().addingTimeInterval(5)
+        while (try harness.allReports().count < 5 || visibleFiles(harness.quarantineDir).count < 2) && Date() < deadline {
+            usleep(20_000)
+        }
+        let reports = try harness.allReports()
+        XCTAssertEqual(reports.map(\.sourceName), ["uscore_DiagnosticReport-chest-xray-report.json"]
+                       + Array(repeating: "chexpert_labeler_sample_reports.csv", count: 4))
+        struct Shown: Decodable {
+            struct Summary: Decodable { var format: String }
+            var report: Summary
+            var text: String
+        }
+        let fhir = try harness.decode(Shown.self, harness.raddctl(["report", "\(reports[0].id)", "--json"]))
+        XCTAssertEqual(fhir.report.format, "fhir")
+        XCTAssertTrue(fhir.text.contains("LUNGS AND PLEURA:\nClear lungs. Normal pulmonary vascularity."), fhir.text)
+        let csv = try harness.decode(Shown.self, harness.raddctl(["report", "\(reports[1].id)", "--json"]))
+        XCTAssertEqual(csv.report.format, "csv")
+        XCTAssertEqual(csv.text, "Heart size normal and lungs are clear. No edema or pneumonia. No effusion")
+        XCTAssertEqual(visibleFiles(harness.quarantineDir), ["uscore_DiagnosticReport-bone-density-report.json",
+                                                            "uscore_DiagnosticReport-bone-density-report.json.reason"])
+        let reason = try String(contentsOfFile: harness.quarantineDir + "/uscore_DiagnosticReport-bone-density-report.json.reason", encoding: .utf8)
+        XCTAssertTrue(reason.hasSuffix("embedded PDF not supported\n"), reason)
+        XCTAssertEqual(harness.stop().status, 0)
+    }
+
     func testFilesDroppedWhileStoppedArePickedUpAtStart() throws {
         let harness = try DaemonHarness()
         try harness.drop("before-start.txt", "Lungs are clear.")
