@@ -49,7 +49,7 @@ public enum IngestError: Error, Equatable, Sendable {
             return "holds only whitespace, no report text"
         case .unsupportedFormat(let ext):
             let shown = ext.isEmpty ? "a file without an extension" : "'.\(ext)' files"
-            return "is not a supported format: radd does not read \(shown) (supported: .txt, .json and .ndjson (FHIR R4), .csv)"
+            return "is not a supported format: radd does not read \(shown) (supported: .txt, .hl7 and .oru (HL7 v2 ORU^R01), .json and .ndjson (FHIR R4), .csv)"
         case .permissionDenied:
             return "cannot be read by raddd's user (permission denied): the exporting account must create files that user may read, e.g. group-readable in a setgid drop folder, or with a create mode of 0640 or wider where the folder has a default ACL"
         case .malformed(let format, let location, let problem):

@@ -23,6 +23,8 @@ public struct ReportReader: Sendable {
         switch ext {
         case "txt", "text":
             (format, parsed) = (.plainText, try PlainTextReader.reports(from: bytes))
+        case "hl7", "oru":
+            (format, parsed) = (.hl7v2, try HL7v2Reader.reports(from: bytes))
         case "json", "ndjson":
             (format, parsed) = (.fhir, try FHIRReader.reports(from: bytes))
         case "csv":

@@ -138,8 +138,12 @@ final class DaemonHarness {
 
     /// Writes a file the way a careful exporter does: to a dot-file, then renamed in.
     func drop(_ name: String, _ text: String) throws {
+        try drop(name, bytes: Data(text.utf8))
+    }
+
+    func drop(_ name: String, bytes: Data) throws {
         let staging = dropDir + "/." + name + ".partial"
-        XCTAssertTrue(FileManager.default.createFile(atPath: staging, contents: Data(text.utf8)))
+        XCTAssertTrue(FileManager.default.createFile(atPath: staging, contents: bytes))
         guard rename(staging, dropDir + "/" + name) == 0 else { throw Failure("rename failed: \(errno)") }
     }
 

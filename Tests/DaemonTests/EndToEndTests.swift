@@ -73,41 +73,56 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(harness.stop().status, 0)
     }
 
-    /// Real exports from the shared samples: a FHIR DiagnosticReport, the CheXpert labeler's
-    /// one-column CSV (four reports in one file), and a FHIR report that holds only a PDF.
-    func testFHIRAndCSVExportsBecomeReports() throws {
+    /// Real exports from the shared samples, byte for byte: HL7 v2 ORU^R01 (plain findings, SR,
+    /// CDA), a FHIR DiagnosticReport, the CheXpert labeler's one-column CSV (four reports in one
+    /// file), and two exports that hold their report only as a PDF.
+    func testRealExportsBecomeReportsOrAreQuarantinedWithTheReason() throws {
         let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("IngestTests/Fixtures")
         let harness = try DaemonHarness()
         try harness.start()
-        for (folder, name) in [("fhir", "uscore_DiagnosticReport-chest-xray-report.json"),
-                               ("csv", "chexpert_labeler_sample_reports.csv"),
-                               ("fhir", "uscore_DiagnosticReport-bone-density-report.json")] {
+        let files = [("hl7", "dcm4che_ORU_R01_v231_findings.hl7"), ("hl7", "dcm4che_ORU_R01_SR_v251.hl7"),
+                     ("hl7", "dcm4che_ORU_R01_CDA_v251.hl7"), ("hl7", "dcm4che_ORU_R01_PDF_v251.hl7"),
+                     ("fhir", "uscore_DiagnosticReport-chest-xray-report.json"),
+                     ("fhir", "uscore_DiagnosticReport-bone-density-report.json"),
+                     ("csv", "chexpert_labeler_sample_reports.csv")]
+        for (folder, name) in files {
             let data = try Data(contentsOf: fixtures.appendingPathComponent(folder).appendingPathComponent(name))
-            try harness.drop(name, String(decoding: data, as: UTF8.self))
+            try harness.drop(name, bytes: data)
         }
-        let deadline = Date().addingTimeInterval(5)
-        while (try harness.allReports().count < 5 || visibleFiles(harness.quarantineDir).count < 2) && Date() < deadline {
+        let deadline = Date().addingTimeInterval(10)
+        while (try harness.allReports().count < 8 || visibleFiles(harness.quarantineDir).count < 4) && Date() < deadline {
             usleep(20_000)
         }
         let reports = try harness.allReports()
-        XCTAssertEqual(reports.map(\.sourceName), ["uscore_DiagnosticReport-chest-xray-report.json"]
-                       + Array(repeating: "chexpert_labeler_sample_reports.csv", count: 4))
+        var perFile: [String: [Int64]] = [:]
+        for report in reports { perFile[report.sourceName, default: []].append(report.id) }
+        XCTAssertEqual(perFile.mapValues(\.count), [
+            "dcm4che_ORU_R01_v231_findings.hl7": 1, "dcm4che_ORU_R01_SR_v251.hl7": 1, "dcm4che_ORU_R01_CDA_v251.hl7": 1,
+            "uscore_DiagnosticReport-chest-xray-report.json": 1, "chexpert_labeler_sample_reports.csv": 4,
+        ])
         struct Shown: Decodable {
             struct Summary: Decodable { var format: String }
             var report: Summary
             var text: String
         }
-        let fhir = try harness.decode(Shown.self, harness.raddctl(["report", "\(reports[0].id)", "--json"]))
+        func shown(_ name: String) throws -> Shown {
+            try harness.decode(Shown.self, harness.raddctl(["report", "\(perFile[name]?.first ?? 0)", "--json"]))
+        }
+        let hl7 = try shown("dcm4che_ORU_R01_v231_findings.hl7")
+        XCTAssertEqual(hl7.report.format, "hl7v2")
+        XCTAssertTrue(hl7.text.contains("There is a small mass in the left lung measuring approximately 3mmx2mm."), hl7.text)
+        let fhir = try shown("uscore_DiagnosticReport-chest-xray-report.json")
         XCTAssertEqual(fhir.report.format, "fhir")
         XCTAssertTrue(fhir.text.contains("LUNGS AND PLEURA:\nClear lungs. Normal pulmonary vascularity."), fhir.text)
-        let csv = try harness.decode(Shown.self, harness.raddctl(["report", "\(reports[1].id)", "--json"]))
+        let csv = try shown("chexpert_labeler_sample_reports.csv")
         XCTAssertEqual(csv.report.format, "csv")
         XCTAssertEqual(csv.text, "Heart size normal and lungs are clear. No edema or pneumonia. No effusion")
-        XCTAssertEqual(visibleFiles(harness.quarantineDir), ["uscore_DiagnosticReport-bone-density-report.json",
-                                                            "uscore_DiagnosticReport-bone-density-report.json.reason"])
-        let reason = try String(contentsOfFile: harness.quarantineDir + "/uscore_DiagnosticReport-bone-density-report.json.reason", encoding: .utf8)
-        XCTAssertTrue(reason.hasSuffix("embedded PDF not supported\n"), reason)
+        for name in ["dcm4che_ORU_R01_PDF_v251.hl7", "uscore_DiagnosticReport-bone-density-report.json"] {
+            let reason = try String(contentsOfFile: harness.quarantineDir + "/" + name + ".reason", encoding: .utf8)
+            XCTAssertTrue(reason.hasSuffix("embedded PDF not supported\n"), reason)
+        }
+        XCTAssertEqual(visibleFiles(harness.quarantineDir).count, 4)
         XCTAssertEqual(harness.stop().status, 0)
     }
 

@@ -1,0 +1,194 @@
+import Foundation
+
+/// The character set a message declares in MSH-18 (first repetition: the default set).
+enum HL7v2Charset: Equatable, Sendable {
+    case utf8
+    case latin1
+    /// MSH-18 empty or "ASCII". HL7's default is ASCII, but real exports routinely carry UTF-8 or
+    /// Latin-1 bytes without saying so. Strict UTF-8 validation almost never accepts Latin-1 text
+    /// by accident (an accented Latin-1 letter followed by ASCII is invalid UTF-8), while Latin-1
+    /// maps every byte, so: UTF-8 if the whole message is valid UTF-8, else Latin-1. Nothing is
+    /// rejected for an undeclared set, and pure ASCII decodes the same either way.
+    case auto
+
+    /// nil for a set radd does not decode.
+    init?(msh18 value: String) {
+        switch value.uppercased() {
+        case "", "ASCII", "US-ASCII": self = .auto
+        case "8859/1", "ISO-8859-1", "ISO8859-1", "ISO_8859-1", "LATIN1", "LATIN-1": self = .latin1
+        case "UNICODE UTF-8", "UTF-8", "UTF8": self = .utf8
+        default: return nil
+        }
+    }
+
+    func decode(_ bytes: ArraySlice<UInt8>) -> String? {
+        switch self {
+        case .utf8: return bytes.withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
+        case .latin1, .auto: return Self.latin1(bytes)
+        }
+    }
+
+    static func latin1(_ bytes: ArraySlice<UInt8>) -> String {
+        if !bytes.contains(where: { $0 >= 0x80 }) { return hl7ASCII(bytes) }
+        var utf8 = [UInt8]()
+        utf8.reserveCapacity(bytes.count + bytes.count / 4)
+        for b in bytes {
+            if b < 0x80 { utf8.append(b) } else { utf8.append(0xC0 | (b >> 6)); utf8.append(0x80 | (b & 0x3F)) }
+        }
+        return String(decoding: utf8, as: UTF8.self)
+    }
+}
+
+/// Fast String from bytes known to be ASCII/UTF-8 (invalid sequences are repaired, never trapped).
+@inline(__always)
+func hl7ASCII(_ bytes: ArraySlice<UInt8>) -> String {
+    bytes.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
+}
+
+/// Text clean-up on bytes (the characters involved are ASCII, identical in ASCII, Latin-1 and
+/// UTF-8): CRLF and CR become LF, spaces and tabs at line ends are dropped (HL7: trailing spaces
+/// in TX should be removed; leading ones are kept), and blank lines at both ends are dropped.
+func hl7NormalizeLines(_ input: ArraySlice<UInt8>) -> [UInt8] {
+    var out = [UInt8]()
+    out.reserveCapacity(input.count)
+    var pendingBlanks = 0  // spaces/tabs not yet known to be inside a line
+    var lastCR = false
+    for b in input {
+        if b == 0x0A && lastCR { lastCR = false; continue }
+        lastCR = b == 0x0D
+        if b == 0x0D || b == 0x0A {
+            out.removeLast(pendingBlanks)
+            pendingBlanks = 0
+            if !out.isEmpty { out.append(0x0A) }
+            continue
+        }
+        if b == 0x20 || b == 0x09 {
+            pendingBlanks += 1
+        } else {
+            pendingBlanks = 0
+        }
+        out.append(b)
+    }
+    out.removeLast(pendingBlanks)
+    while out.last == 0x0A { out.removeLast() }
+    return out
+}
+
+/// Spaces and tabs trimmed from both ends of a byte range.
+@inline(__always)
+func hl7Trim(_ bytes: [UInt8], _ r: Range<Int>) -> Range<Int> {
+    var lo = r.lowerBound, hi = r.upperBound
+    while lo < hi, bytes[lo] == 0x20 || bytes[lo] == 0x09 { lo += 1 }
+    while hi > lo, bytes[hi - 1] == 0x20 || bytes[hi - 1] == 0x09 { hi -= 1 }
+    return lo..<hi
+}
+
+/// The `index`-th (0-based) piece of a range split on `separator`, without allocating.
+@inline(__always)
+func hl7Piece(_ bytes: [UInt8], _ range: Range<Int>, on separator: UInt8?, _ index: Int) -> Range<Int>? {
+    guard let separator else { return index == 0 ? range : nil }
+    var n = 0
+    var start = range.lowerBound
+    var i = start
+    while i < range.upperBound {
+        if bytes[i] == separator {
+            if n == index { return start..<i }
+            n += 1
+            start = i + 1
+        }
+        i += 1
+    }
+    return n == index ? start..<range.upperBound : nil
+}
+
+/// HL7 escape sequences, decoded on one field, component or repetition after splitting (never
+/// before, or an escaped separator would split the value).
+enum HL7v2Escapes {
+    /// Decodes `\F\ \S\ \T\ \R\ \E\ \P\ \Xhh..\ \.br\ \.sp n\ \.sk n\ \.ce\` (with the message's own
+    /// escape character). `\H\ \N\ \.fi\ \.nf\ \.in n\ \.ti n\` only change presentation and are
+    /// dropped. Anything else, and an escape character without a closing one, is kept literally.
+    static func decode(_ bytes: [UInt8], _ range: Range<Int>, _ d: HL7v2Delimiters) -> ArraySlice<UInt8> {
+        guard let esc = d.escape, bytes[range].contains(esc) else { return bytes[range] }
+        var out = [UInt8]()
+        out.reserveCapacity(range.count)
+        var i = range.lowerBound
+        let end = range.upperBound
+        while i < end {
+            let b = bytes[i]
+            guard b == esc else { out.append(b); i += 1; continue }
+            var close = i + 1
+            while close < end, bytes[close] != esc { close += 1 }
+            guard close < end else {  // no closing escape: literal
+                out.append(contentsOf: bytes[i..<end])
+                break
+            }
+            let body = bytes[(i + 1)..<close]
+            if let decoded = sequence(body, d) {
+                out.append(contentsOf: decoded)
+                i = close + 1
+            } else {
+                // Unknown (or locally defined \Zxx\, or a \Cxxyy\ character-set switch): the
+                // whole delimited sequence is kept literally.
+                out.append(contentsOf: bytes[i...close])
+                i = close + 1
+            }
+        }
+        return out[...]
+    }
+
+    private static func sequence(_ body: ArraySlice<UInt8>, _ d: HL7v2Delimiters) -> [UInt8]? {
+        guard let first = body.first else { return nil }
+        if body.count == 1 {
+            switch first {
+            case UInt8(ascii: "F"): return [d.field]
+            case UInt8(ascii: "S"): return [d.component]
+            case UInt8(ascii: "T"): return d.subcomponent.map { [$0] }
+            case UInt8(ascii: "R"): return [d.repetition]
+            case UInt8(ascii: "E"): return d.escape.map { [$0] }
+            case UInt8(ascii: "P"): return d.truncation.map { [$0] }
+            case UInt8(ascii: "H"), UInt8(ascii: "N"): return []
+            default: return nil
+            }
+        }
+        if first == UInt8(ascii: "X") { return hex(body.dropFirst()) }
+        if first == UInt8(ascii: ".") {
+            let text = String(decoding: body.dropFirst(), as: UTF8.self)
+            let command = text.prefix(2)
+            let argument = text.dropFirst(2).trimmingCharacters(in: .whitespaces)
+            let n = argument.isEmpty ? 1 : Int(argument)
+            switch command {
+            case "br" where argument.isEmpty: return [0x0A]
+            case "sp": return n.map { [UInt8](repeating: 0x0A, count: min(max($0, 1), 100)) }
+            case "sk": return n.map { [UInt8](repeating: 0x20, count: min(max($0, 0), 100)) }
+            case "ce" where argument.isEmpty: return [0x0A]
+            case "fi" where argument.isEmpty, "nf" where argument.isEmpty: return []
+            case "in", "ti":
+                return (argument.isEmpty || Int(argument) != nil) ? [] : nil
+            default: return nil
+            }
+        }
+        return nil
+    }
+
+    private static func hex(_ digits: ArraySlice<UInt8>) -> [UInt8]? {
+        guard !digits.isEmpty, digits.count % 2 == 0 else { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity(digits.count / 2)
+        var i = digits.startIndex
+        while i < digits.endIndex {
+            guard let hi = nibble(digits[i]), let lo = nibble(digits[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+
+    private static func nibble(_ b: UInt8) -> UInt8? {
+        switch b {
+        case 0x30...0x39: return b - 0x30
+        case 0x41...0x46: return b - 0x41 + 10
+        case 0x61...0x66: return b - 0x61 + 10
+        default: return nil
+        }
+    }
+}
