@@ -37,6 +37,7 @@ let package = Package(
             "RaddDaemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "radd-bench", dependencies: ["Ingest"]),
         .executableTarget(name: "raddctl", dependencies: [
             "Control", "RaddCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
