@@ -6,6 +6,16 @@ public enum ReportStatus: String, Sendable, Codable, CaseIterable {
     case preliminary
     case final
     case corrected
+
+    /// The words exports use for a status in free-text fields (plain-text headers, CSV columns).
+    public init?(word: String) {
+        switch word.lowercased() {
+        case "final", "f": self = .final
+        case "preliminary", "prelim", "p": self = .preliminary
+        case "corrected", "amended", "c": self = .corrected
+        default: return nil
+        }
+    }
 }
 
 /// What a format reader extracts from one report in an export, before de-identification.

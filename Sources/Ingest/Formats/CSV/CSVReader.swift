@@ -93,14 +93,11 @@ public struct CSVReader: Sendable {
             report.observedAt = date
         }
         if let index = columns.status, let value = cells.value(fields[index]) {
-            switch value.lowercased() {
-            case "final", "f": report.status = .final
-            case "preliminary", "prelim", "p": report.status = .preliminary
-            case "corrected", "amended", "c": report.status = .corrected
-            default:
+            guard let status = ReportStatus(word: value) else {
                 throw IngestError.malformed(format: "CSV", location: "line \(line)",
                                             problem: "the status column is not final, preliminary or corrected")
             }
+            report.status = status
         }
         return report
     }

@@ -77,14 +77,11 @@ public enum PlainTextReader {
             }
             if key == .date { report.observedAt = date } else { report.reportedAt = date }
         case .status:
-            switch value.lowercased() {
-            case "final", "f": report.status = .final
-            case "preliminary", "prelim", "p": report.status = .preliminary
-            case "corrected", "amended", "c": report.status = .corrected
-            default:
+            guard let status = ReportStatus(word: value) else {
                 throw IngestError.malformed(format: "plain text", location: "line \(line)",
                                             problem: "the Status header is not final, preliminary or corrected")
             }
+            report.status = status
         }
     }
 
