@@ -24,19 +24,10 @@ enum HL7v2Charset: Equatable, Sendable {
     func decode(_ bytes: ArraySlice<UInt8>) -> String? {
         switch self {
         case .utf8: return bytes.withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
-        case .latin1, .auto: return Self.latin1(bytes)
+        case .latin1, .auto: return Windows1252.decodeLatin1(bytes)
         }
     }
 
-    static func latin1(_ bytes: ArraySlice<UInt8>) -> String {
-        if !bytes.contains(where: { $0 >= 0x80 }) { return hl7ASCII(bytes) }
-        var utf8 = [UInt8]()
-        utf8.reserveCapacity(bytes.count + bytes.count / 4)
-        for b in bytes {
-            if b < 0x80 { utf8.append(b) } else { utf8.append(0xC0 | (b >> 6)); utf8.append(0x80 | (b & 0x3F)) }
-        }
-        return String(decoding: utf8, as: UTF8.self)
-    }
 }
 
 /// Fast String from bytes known to be ASCII/UTF-8 (invalid sequences are repaired, never trapped).

@@ -235,7 +235,7 @@ enum HL7v2Markup {
                 if case .text(let t) = inner.runPlain() { return .text(t) }
             }
             if media.hasPrefix("text/") {
-                let text = String(validating: raw, as: UTF8.self) ?? HL7v2Charset.latin1(raw[...])
+                let text = String(validating: raw, as: UTF8.self) ?? Windows1252.decodeLatin1(raw)
                 return .text(text.trimmingCharacters(in: .whitespacesAndNewlines))
             }
             return .unsupported(media)
@@ -257,7 +257,7 @@ enum HL7v2Markup {
     /// `&amp; &lt; &gt; &quot; &apos; &nbsp; &#NN; &#xHH;` and a few common HTML names; anything
     /// else is kept literally.
     static func decodeEntities(_ bytes: ArraySlice<UInt8>) -> String {
-        let text = String(validating: bytes, as: UTF8.self) ?? HL7v2Charset.latin1(bytes)
+        let text = String(validating: bytes, as: UTF8.self) ?? Windows1252.decodeLatin1(bytes)
         guard text.contains("&") else { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)

@@ -303,7 +303,7 @@ private struct MessageReader {
             if inMessageCharset, let s = message.charset.decode(body) {
                 text = s
             } else {
-                text = String(validating: body, as: UTF8.self) ?? HL7v2Charset.latin1(body)
+                text = String(validating: body, as: UTF8.self) ?? Windows1252.decodeLatin1(body)
             }
             texts.append(text)
         }

@@ -20,10 +20,21 @@ enum Windows1252 {
         return String(scalars)
     }
 
-    /// ISO 8859-1: every byte is the code point of the same value.
+    /// ISO 8859-1: every byte is the code point of the same value. Written as UTF-8 bytes in one
+    /// pass (two bytes for 0x80–0xFF), with pure ASCII passed straight through: the HL7 reader
+    /// calls this on every field of a Latin-1 message.
     static func decodeLatin1<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        var scalars = String.UnicodeScalarView()
-        for byte in bytes { scalars.append(Unicode.Scalar(byte)) }
-        return String(scalars)
+        guard bytes.contains(where: { $0 >= 0x80 }) else { return String(decoding: bytes, as: UTF8.self) }
+        var utf8 = [UInt8]()
+        utf8.reserveCapacity(bytes.count + bytes.count / 4)
+        for byte in bytes {
+            if byte < 0x80 {
+                utf8.append(byte)
+            } else {
+                utf8.append(0xC0 | (byte >> 6))
+                utf8.append(0x80 | (byte & 0x3F))
+            }
+        }
+        return String(decoding: utf8, as: UTF8.self)
     }
 }
