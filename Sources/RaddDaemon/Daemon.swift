@@ -46,10 +46,7 @@ public final class Daemon {
         let key: DatabaseKey
         do { key = try DatabaseKey.load(keyFile: configuration.keyFile) } catch { throw StartupError(error) }
         lines.append("key: \(ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"].map { $0 + "/db-key" } ?? configuration.keyFile) (256-bit raw key)")
-        if let group = configuration.socketGroup {
-            guard let gid = UserDatabase.groupID(named: group) else {
-                throw StartupError("socket_group '\(group)' does not exist (create it with: groupadd \(group))")
-            }
+        if let group = configuration.socketGroup, let gid = try socketGroupID(configuration) {
             lines.append("socket: \(configuration.socketPath), mode 0660, group \(group) (gid \(gid))")
         } else {
             lines.append("socket: \(configuration.socketPath), mode 0660, no group (root and uid \(getuid()) only)")
@@ -224,11 +221,16 @@ public final class Daemon {
     }
 
     private func accessPolicy() throws -> ControlAccessPolicy {
-        guard let group = configuration.socketGroup else { return ControlAccessPolicy(groupID: nil) }
+        ControlAccessPolicy(groupID: try Self.socketGroupID(configuration))
+    }
+
+    /// The socket group's id, nil when none is configured; a group that does not exist is an error.
+    static func socketGroupID(_ configuration: DaemonConfiguration) throws -> UInt32? {
+        guard let group = configuration.socketGroup else { return nil }
         guard let gid = UserDatabase.groupID(named: group) else {
             throw StartupError("socket_group '\(group)' does not exist (create it with: groupadd \(group))")
         }
-        return ControlAccessPolicy(groupID: gid)
+        return gid
     }
 
     private func makeDirectory(_ path: String, mode: mode_t) throws {
