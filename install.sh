@@ -34,7 +34,7 @@ readonly STOP_TIMEOUT_S=10
 # Swift toolchain in /opt/swift itself needs on a bare Debian 12: swift loads
 # libncurses6, libsqlite3-0 and libxml2 (the toolchain's own; raddd links only
 # SQLCipher), and linking needs binutils (ld.gold), libgcc-12-dev and libc6-dev.
-readonly BUILD_PACKAGES=(libsqlcipher-dev libsystemd-dev libcurl4-openssl-dev pkg-config acl util-linux passwd
+readonly BUILD_PACKAGES=(libsqlcipher-dev libssl-dev libsystemd-dev libcurl4-openssl-dev pkg-config acl util-linux passwd
     binutils libc6-dev libgcc-12-dev libncurses6 libsqlite3-0 libxml2)
 # Extra packages the tests use: the sqlcipher CLI and systemd-journald.
 readonly TEST_PACKAGES=(sqlcipher systemd)

@@ -13,6 +13,12 @@ public enum ControlMethod: String, Codable, Sendable, CaseIterable {
     case status
     case reports
     case report
+    case quarantineList = "quarantine.list"
+    case quarantineRetry = "quarantine.retry"
+    case quarantinePurge = "quarantine.purge"
+
+    /// Methods that change files or records; the others only read.
+    public var changesState: Bool { self == .quarantineRetry || self == .quarantinePurge }
 }
 
 public struct ControlRequest: Codable, Sendable, Equatable {
@@ -26,12 +32,19 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         public var state: String?
         public var limit: Int?
         public var after: Int64?
+        /// A quarantined file's claim id (quarantine.retry, quarantine.purge; quarantine.list pages after it).
+        public var claim: String?
+        /// Every held file instead of one claim (quarantine.retry, quarantine.purge).
+        public var all: Bool?
 
-        public init(id: Int64? = nil, state: String? = nil, limit: Int? = nil, after: Int64? = nil) {
+        public init(id: Int64? = nil, state: String? = nil, limit: Int? = nil, after: Int64? = nil,
+                    claim: String? = nil, all: Bool? = nil) {
             self.id = id
             self.state = state
             self.limit = limit
             self.after = after
+            self.claim = claim
+            self.all = all
         }
     }
 
@@ -101,11 +114,13 @@ public struct StatusResult: Codable, Sendable, Equatable {
     public var queueDepth: Int
     public var reportsByState: [String: Int]
     public var deidMethod: String
+    /// The `drop` folder's path, as in protocol v1's first release; `folders` lists them all.
     public var dropDirectory: String
+    public var folders: [FolderStatus]
 
     public init(version: String, protocolVersion: Int, pid: Int32, startedAt: String, uptimeSeconds: Int,
                 schemaVersion: Int, cipherVersion: String, queueDepth: Int, reportsByState: [String: Int],
-                deidMethod: String, dropDirectory: String) {
+                deidMethod: String, dropDirectory: String, folders: [FolderStatus]) {
         self.version = version
         self.protocolVersion = protocolVersion
         self.pid = pid
@@ -117,12 +132,41 @@ public struct StatusResult: Codable, Sendable, Equatable {
         self.reportsByState = reportsByState
         self.deidMethod = deidMethod
         self.dropDirectory = dropDirectory
+        self.folders = folders
+    }
+}
+
+public struct FolderStatus: Codable, Sendable, Equatable {
+    public var name: String
+    public var path: String
+    public var format: String
+    /// Where committed originals are moved; absent when they are deleted.
+    public var archive: String?
+
+    public init(name: String, path: String, format: String, archive: String?) {
+        self.name = name
+        self.path = path
+        self.format = format
+        self.archive = archive
     }
 }
 
 public struct ReportSummary: Codable, Sendable, Equatable {
     public var id: Int64
     public var state: String
+    /// preliminary, final or corrected, as the source said.
+    public var status: String?
+    public var folder: String?
+    /// Keyed HMAC-SHA256 pseudonyms; the source's own ids are never stored.
+    public var accessionPseudonym: String?
+    public var patientPseudonym: String?
+    public var examCode: String?
+    public var examDescription: String?
+    public var modality: String?
+    public var observedAt: String?
+    public var reportedAt: String?
+    /// The report that replaced this one, when `state` is superseded.
+    public var supersededBy: Int64?
     public var sourceName: String
     public var format: String
     public var byteCount: Int64
@@ -176,12 +220,86 @@ public struct ReportResult: Codable, Sendable, Equatable {
     public var report: ReportSummary
     /// The stored text: de-identified by the method named in `report.deidMethod`.
     public var text: String
+    /// The parts of `text` under recognised headings; absent parts are omitted.
+    public var sections: [String: String]
     public var labels: [LabelResult]
 
-    public init(report: ReportSummary, text: String, labels: [LabelResult]) {
+    public init(report: ReportSummary, text: String, sections: [String: String], labels: [LabelResult]) {
         self.report = report
         self.text = text
+        self.sections = sections
         self.labels = labels
+    }
+}
+
+public struct QuarantinedFile: Codable, Sendable, Equatable {
+    public var claim: String
+    public var folder: String
+    public var sourceName: String
+    /// Its name in the quarantine folder, beside `<fileName>.reason`.
+    public var fileName: String?
+    public var reason: String
+    public var quarantinedAt: String
+    /// held, retried or purged.
+    public var state: String
+    public var releasedAt: String?
+
+    public init(claim: String, folder: String, sourceName: String, fileName: String?, reason: String,
+                quarantinedAt: String, state: String, releasedAt: String?) {
+        self.claim = claim
+        self.folder = folder
+        self.sourceName = sourceName
+        self.fileName = fileName
+        self.reason = reason
+        self.quarantinedAt = quarantinedAt
+        self.state = state
+        self.releasedAt = releasedAt
+    }
+}
+
+public struct QuarantineListResult: Codable, Sendable, Equatable {
+    public var files: [QuarantinedFile]
+    /// Pass as `claim` to fetch the next page; absent on the last page.
+    public var next: String?
+
+    public init(files: [QuarantinedFile], next: String?) {
+        self.files = files
+        self.next = next
+    }
+}
+
+/// What quarantine.retry or quarantine.purge did, one entry per file.
+public struct QuarantineActionResult: Codable, Sendable, Equatable {
+    public struct Done: Codable, Sendable, Equatable {
+        public var claim: String
+        /// retried or purged.
+        public var state: String
+        /// For a retried file: its name back in its drop folder.
+        public var droppedAs: String?
+
+        public init(claim: String, state: String, droppedAs: String?) {
+            self.claim = claim
+            self.state = state
+            self.droppedAs = droppedAs
+        }
+    }
+
+    public struct Failed: Codable, Sendable, Equatable {
+        public var claim: String
+        public var message: String
+
+        public init(claim: String, message: String) {
+            self.claim = claim
+            self.message = message
+        }
+    }
+
+    public var done: [Done]
+    public var failed: [Failed]
+
+    public init(done: [Done], failed: [Failed]) {
+        self.done = done
+        self.failed = failed
     }
 }
 

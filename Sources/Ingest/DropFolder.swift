@@ -9,15 +9,30 @@ import Glibc
 /// and never half-copied.
 public struct DropFolder: Sendable {
     public static let workDirectoryName = ".radd-work"
+    /// The name the configuration gives the folder; stored with every file from it.
+    public let name: String
     public let path: String
+    /// Where committed originals go instead of being deleted; nil deletes them.
+    public let archivePath: String?
     public var workPath: String { path + "/" + Self.workDirectoryName }
 
-    public init(path: String) throws {
+    public init(path: String, name: String = "drop", archivePath: String? = nil) throws {
+        self.name = name
         self.path = path
+        self.archivePath = archivePath
         var info = stat()
         guard stat(path, &info) == 0 else { throw SystemError("drop folder \(path)") }
         guard (info.st_mode & S_IFMT) == S_IFDIR else { throw SystemError("drop folder \(path)", code: ENOTDIR) }
         if mkdir(workPath, 0o700) != 0 && errno != EEXIST { throw SystemError("creating work area \(workPath)") }
+        if let archivePath {
+            if mkdir(archivePath, 0o750) != 0 && errno != EEXIST { throw SystemError("creating archive folder \(archivePath)") }
+            var archiveInfo = stat()
+            guard stat(archivePath, &archiveInfo) == 0 else { throw SystemError("archive folder \(archivePath)") }
+            // A rename across filesystems fails; copying instead would leave a window with two copies.
+            guard archiveInfo.st_dev == info.st_dev else {
+                throw SystemError("archive folder \(archivePath) is not on the filesystem of \(path)", code: EXDEV)
+            }
+        }
     }
 
     /// Names a hospital system is still writing or never meant for radd: dot-files and partial uploads.
@@ -81,10 +96,34 @@ public struct DropFolder: Sendable {
         return claimed
     }
 
-    /// Removes a claimed file once its report is committed.
-    public func remove(_ claimed: ClaimedFile) throws {
+    /// Removes a claimed file once its reports are committed, or moves it to the archive folder
+    /// when there is one. The archived file keeps its name unless that is taken; `link` then
+    /// `unlink` never overwrites an earlier original, unlike `rename`.
+    public func finish(_ claimed: ClaimedFile) throws {
+        if let archivePath {
+            var name = Self.fitName(claimed.originalName)
+            if link(claimed.workPath, archivePath + "/" + name) != 0 {
+                guard errno == EEXIST else {
+                    if errno == ENOENT { return }
+                    throw SystemError("archiving claim \(claimed.claimID)")
+                }
+                // A crash between link and unlink leaves the same file under both names.
+                if !Self.sameFile(claimed.workPath, archivePath + "/" + name) {
+                    name = ClaimedFile.workName(claimID: claimed.claimID, originalName: name)
+                    if link(claimed.workPath, archivePath + "/" + name) != 0 && errno != EEXIST {
+                        throw SystemError("archiving claim \(claimed.claimID)")
+                    }
+                }
+            }
+            syncDirectory(archivePath)
+        }
         if unlink(claimed.workPath) != 0 && errno != ENOENT { throw SystemError("removing claim \(claimed.claimID)") }
         syncDirectory(workPath)
+    }
+
+    static func sameFile(_ first: String, _ second: String) -> Bool {
+        var a = stat(), b = stat()
+        return lstat(first, &a) == 0 && lstat(second, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino
     }
 
     /// Work-area names keep the original name but must fit NAME_MAX with the claim id in front.

@@ -16,6 +16,7 @@ public enum IngestError: Error, Equatable, Sendable {
     /// ("line 3", "segment 4 (OBX), field 5", "entry[2].resource"); it never quotes content.
     case malformed(format: String, location: String, problem: String)
     case embeddedPDF
+    case tooManyReports(count: Int, limit: Int)
 
     public var code: String {
         switch self {
@@ -30,6 +31,7 @@ public enum IngestError: Error, Equatable, Sendable {
         case .unreadable: return "unreadable"
         case .malformed: return "malformed"
         case .embeddedPDF: return "embedded_pdf"
+        case .tooManyReports: return "too_many_reports"
         }
     }
 
@@ -56,6 +58,8 @@ public enum IngestError: Error, Equatable, Sendable {
             return "is not valid \(format): \(location): \(problem)"
         case .embeddedPDF:
             return "holds its report as an embedded PDF: embedded PDF not supported"
+        case .tooManyReports(let count, let limit):
+            return "holds \(count) reports, over the limit of \(limit) reports per file (max_reports_per_file); split the export"
         case .unreadable(let reason):
             return "cannot be read: \(reason)"
         }

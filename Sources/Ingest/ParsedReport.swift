@@ -1,22 +1,5 @@
 import Foundation
-
-/// The workflow status an export gives a report. A corrected report supersedes the stored
-/// version of the same accession.
-public enum ReportStatus: String, Sendable, Codable, CaseIterable {
-    case preliminary
-    case final
-    case corrected
-
-    /// The words exports use for a status in free-text fields (plain-text headers, CSV columns).
-    public init?(word: String) {
-        switch word.lowercased() {
-        case "final", "f": self = .final
-        case "preliminary", "prelim", "p": self = .preliminary
-        case "corrected", "amended", "c": self = .corrected
-        default: return nil
-        }
-    }
-}
+import RaddCore
 
 /// What a format reader extracts from one report in an export, before de-identification.
 /// `patientID` is carried only so that a pseudonym can be derived from it; it is never stored in
@@ -47,5 +30,12 @@ public struct ParsedReport: Equatable, Sendable {
         self.reportedAt = reportedAt
         self.status = status
         self.text = text
+    }
+}
+
+extension ParsedReport {
+    public var metadata: ReportMetadata {
+        ReportMetadata(accession: accession, patientID: patientID, examCode: examCode, examDescription: examDescription,
+                       modality: modality, observedAt: observedAt, reportedAt: reportedAt, status: status)
     }
 }

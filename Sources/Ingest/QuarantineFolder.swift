@@ -13,28 +13,71 @@ public struct QuarantineFolder: Sendable {
         if mkdir(path, 0o750) != 0 && errno != EEXIST { throw SystemError("creating quarantine folder \(path)") }
     }
 
-    /// Moves the claimed file here and writes its reason. Returns the name it was given, which is
-    /// the original name unless that is taken.
-    @discardableResult
-    public func place(_ claimed: ClaimedFile, reason: String) throws -> String {
-        // Only an existing file decides the name: a reason file without its file is left by a
-        // crash between the two steps below and is simply replaced.
-        var name = DropFolder.fitName(claimed.originalName)
-        if access(path + "/" + name, F_OK) == 0 {
-            name = ClaimedFile.workName(claimID: claimed.claimID, originalName: name)
+    /// The name a claimed file gets here: its original name, unless `isTaken` says that is in use
+    /// (by a file here, or by one recorded as on its way here), then `<claim id>.<name>`, which is
+    /// unique. It is chosen before the quarantine is recorded, so recovery after a crash moves the
+    /// file to the name on record.
+    public func name(for claimed: ClaimedFile, isTaken: (String) throws -> Bool) rethrows -> String {
+        let name = DropFolder.fitName(claimed.originalName)
+        if try access(path + "/" + name, F_OK) == 0 || isTaken(name) {
+            return ClaimedFile.workName(claimID: claimed.claimID, originalName: name)
         }
+        return name
+    }
+
+    /// Moves the claimed file here under `name` and writes its reason beside it.
+    public func place(_ claimed: ClaimedFile, as name: String, reason: String) throws {
+        // A reason file without its file is left by a crash between the two steps below and is
+        // simply replaced.
         try writeReason(reason, for: name)
         let target = path + "/" + name
         if rename(claimed.workPath, target) != 0 {
             guard errno == EXDEV else {
-                if errno == ENOENT && access(target, F_OK) == 0 { return name }
+                if errno == ENOENT && access(target, F_OK) == 0 { return }
                 throw SystemError("moving claim \(claimed.claimID) to quarantine")
             }
             try copyThenRemove(claimed.workPath, to: target)
         }
         syncDirectory(path)
         syncDirectory((claimed.workPath as NSString).deletingLastPathComponent)
-        return name
+    }
+
+    /// Puts a quarantined file back into a drop folder, under its original name unless that is
+    /// taken there, and removes its reason. It arrives as a new file: a dot-name first, then one
+    /// rename, so the drop folder never shows a half-copied file. Returns the name it got.
+    public func returnFile(named name: String, originalName: String, to folder: DropFolder) throws -> String {
+        let source = path + "/" + name
+        var target = DropFolder.fitName(originalName)
+        var attempt = 0
+        while access(folder.path + "/" + target, F_OK) == 0 {
+            attempt += 1
+            target = "retry\(attempt)-" + DropFolder.fitName(originalName)
+        }
+        let staging = folder.path + "/.radd-retry-" + target
+        if rename(source, staging) != 0 {
+            guard errno == EXDEV else {
+                if errno == ENOENT { throw SystemError("quarantined file \(name) is no longer in \(path)", code: ENOENT) }
+                throw SystemError("returning a quarantined file to \(folder.path)")
+            }
+            try copyThenRemove(source, to: staging)
+        }
+        guard rename(staging, folder.path + "/" + target) == 0 else { throw SystemError("returning a quarantined file to \(folder.path)") }
+        removeReason(for: name)
+        syncDirectory(path)
+        syncDirectory(folder.path)
+        return target
+    }
+
+    /// Deletes a quarantined file and its reason. A file already gone is not an error: deleting
+    /// is what was asked.
+    public func purge(named name: String) throws {
+        if unlink(path + "/" + name) != 0 && errno != ENOENT { throw SystemError("deleting a quarantined file from \(path)") }
+        removeReason(for: name)
+        syncDirectory(path)
+    }
+
+    private func removeReason(for name: String) {
+        unlink(path + "/" + name + ".reason")
     }
 
     private func writeReason(_ reason: String, for name: String) throws {

@@ -4,39 +4,86 @@ import RaddCore
 import Glibc
 #endif
 
-/// Turns one claimed file into reports. Format readers for HL7 v2, FHIR and CSV plug in here,
-/// chosen by extension; a format without a reader is quarantined with a reason, never skipped.
-public struct ReportReader: Sendable {
-    public var maxFileBytes: Int64
+/// One claimed file, read: its reports and what the store records about the file itself.
+public struct ReadFile: Sendable {
+    public var reports: [Report]
+    public var format: SourceFormat
+    public var byteCount: Int
+    /// SHA-256 of the file's bytes, lowercase hex: an export dropped twice is recognised by it.
+    public var sha256: String
+    /// What was left out, said with the file rather than dropped silently (e.g. CSV rows without
+    /// text). Line numbers only, never content.
+    public var notes: [String]
+}
 
-    public init(maxFileBytes: Int64 = 64 << 20) {
+/// Turns one claimed file into reports. The format is the drop folder's, or found from the
+/// extension; a file radd cannot read is quarantined with a reason, never skipped.
+public struct ReportReader: Sendable {
+    public enum FormatChoice: Sendable, Equatable {
+        case byExtension
+        case fixed(SourceFormat)
+    }
+
+    public var format: FormatChoice
+    public var csvMapping: CSVReader.Mapping
+    public var maxFileBytes: Int64
+    public var maxReportsPerFile: Int
+
+    public init(format: FormatChoice = .byExtension, csvMapping: CSVReader.Mapping = .automatic,
+                maxFileBytes: Int64 = 64 << 20, maxReportsPerFile: Int = 100_000) {
+        self.format = format
+        self.csvMapping = csvMapping
         self.maxFileBytes = maxFileBytes
+        self.maxReportsPerFile = maxReportsPerFile
+    }
+
+    static func format(forExtension ext: String) -> SourceFormat? {
+        switch ext {
+        case "txt", "text": return .plainText
+        case "hl7", "oru": return .hl7v2
+        case "json", "ndjson": return .fhir
+        case "csv": return .csv
+        default: return nil
+        }
     }
 
     /// A file with several reports gives each the claim id `<claim id>#<n>`, so that every
     /// stored row is unique and still traceable to its file.
-    public func read(_ claimed: ClaimedFile, receivedAt: Date = Date()) throws -> [Report] {
+    public func read(_ claimed: ClaimedFile, receivedAt: Date = Date()) throws -> ReadFile {
         let ext = (claimed.originalName as NSString).pathExtension.lowercased()
-        let bytes = try readBytes(claimed.workPath)
         let format: SourceFormat
-        let parsed: [ParsedReport]
-        switch ext {
-        case "txt", "text":
-            (format, parsed) = (.plainText, try PlainTextReader.reports(from: bytes))
-        case "hl7", "oru":
-            (format, parsed) = (.hl7v2, try HL7v2Reader.reports(from: bytes))
-        case "json", "ndjson":
-            (format, parsed) = (.fhir, try FHIRReader.reports(from: bytes))
-        case "csv":
-            (format, parsed) = (.csv, try CSVReader().reports(from: bytes))
-        default:
-            throw IngestError.unsupportedFormat(fileExtension: ext)
+        switch self.format {
+        case .fixed(let fixed): format = fixed
+        case .byExtension:
+            guard let found = Self.format(forExtension: ext) else { throw IngestError.unsupportedFormat(fileExtension: ext) }
+            format = found
         }
-        return parsed.enumerated().map { index, report in
+        let bytes = try readBytes(claimed.workPath)
+        var notes: [String] = []
+        let parsed: [ParsedReport]
+        switch format {
+        case .plainText: parsed = try PlainTextReader.reports(from: bytes)
+        case .hl7v2: parsed = try HL7v2Reader.reports(from: bytes)
+        case .fhir: parsed = try FHIRReader.reports(from: bytes)
+        case .csv:
+            let result = try CSVReader(mapping: csvMapping).read(bytes)
+            parsed = result.reports
+            if !result.skippedLines.isEmpty { notes.append(Self.skippedRowsNote(result.skippedLines)) }
+        }
+        if parsed.count > maxReportsPerFile { throw IngestError.tooManyReports(count: parsed.count, limit: maxReportsPerFile) }
+        let reports = parsed.enumerated().map { index, report in
             let claimID = parsed.count == 1 ? claimed.claimID : "\(claimed.claimID)#\(index + 1)"
             let source = ReportSource(fileName: claimed.originalName, format: format, claimID: claimID, byteCount: bytes.count)
-            return Report(source: source, text: report.text, receivedAt: receivedAt)
+            return Report(source: source, metadata: report.metadata, text: report.text, receivedAt: receivedAt)
         }
+        return ReadFile(reports: reports, format: format, byteCount: bytes.count,
+                        sha256: Digest.hex(Digest.sha256(bytes)), notes: notes)
+    }
+
+    static func skippedRowsNote(_ lines: [Int]) -> String {
+        let shown = lines.prefix(20).map(String.init).joined(separator: ", ")
+        let more = lines.count > 20 ? " and \(lines.count - 20) more" : ""
+        return "\(lines.count) CSV row\(lines.count == 1 ? "" : "s") without report text skipped (line\(lines.count == 1 ? "" : "s") \(shown)\(more))"
     }
 
     /// Opens without following links and without blocking on FIFOs, then checks the type through

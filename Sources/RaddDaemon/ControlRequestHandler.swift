@@ -1,5 +1,6 @@
 import Control
 import Foundation
+import Ingest
 import Logging
 import RaddCore
 import Store
@@ -17,13 +18,22 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
         var startedAt: Date
         var cipherVersion: String
         var deidMethod: String
-        var dropDirectory: String
+        var folders: [DropFolderSettings]
         var queueDepth: @Sendable () -> Int
     }
 
-    init(store: ReportStore, context: StatusContext) {
+    /// What quarantine.retry and quarantine.purge act on.
+    struct Files: Sendable {
+        var dropFolders: [DropFolder]
+        var quarantine: QuarantineFolder
+    }
+
+    private let files: Files
+
+    init(store: ReportStore, context: StatusContext, files: Files) {
         self.store = store
         self.context = context
+        self.files = files
     }
 
     func handle(_ request: ControlRequest, method: ControlMethod, from peer: PeerCredentials) throws -> any Encodable {
@@ -56,10 +66,45 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                         LabelResult(finding: $0.finding, value: $0.value, labeler: $0.labeler, model: $0.model,
                                     labelerVersion: $0.labelerVersion, createdAt: $0.createdAt)
                     }
-                    return ReportResult(report: Self.summary(report), text: report.text ?? "", labels: labels)
+                    return ReportResult(report: Self.summary(report), text: report.text ?? "",
+                                        sections: Self.sections(report.sections), labels: labels)
                 }
+            case .quarantineList:
+                let params = request.params ?? .init()
+                let state: QuarantineEntry.State?
+                switch params.state {
+                case nil: state = .held
+                case "all": state = nil
+                case let name?:
+                    guard let known = QuarantineEntry.State(rawValue: name) else {
+                        throw try refusal(ControlError(.badRequest, "unknown state; known states: held, retried, purged, all"),
+                                          from: peer, method: method)
+                    }
+                    state = known
+                }
+                let limit = min(max(params.limit ?? 100, 1), Self.maxPageSize)
+                let object = "quarantine state=\(state?.rawValue ?? "all") limit=\(limit)"
+                return try store.audited(event: "query", action: .read, actor: actor, object: object) {
+                    let rows = try store.quarantined(state: state, limit: limit + 1, afterClaim: params.claim)
+                    let page = rows.prefix(limit).map(Self.quarantinedFile)
+                    return QuarantineListResult(files: Array(page), next: rows.count > limit ? page.last?.claim : nil)
+                }
+            case .quarantineRetry, .quarantinePurge:
+                guard peer.uid == 0 || peer.uid == getuid() else {
+                    throw try refusal(ControlError(.permissionDenied, "only root or raddd's own user may retry or purge quarantined files"),
+                                      from: peer, method: method)
+                }
+                let params = request.params ?? .init()
+                guard (params.claim != nil) != (params.all == true) else {
+                    throw try refusal(ControlError(.badRequest, "give either params.claim (one file's claim id) or params.all = true"),
+                                      from: peer, method: method)
+                }
+                return try release(params.claim, as: method == .quarantineRetry ? .retried : .purged, actor: actor)
             }
         } catch StoreError.notFound {
+            if let claim = request.params?.claim, method.changesState {
+                throw ControlError(.notFound, "no quarantined file with claim \(claim) (raddctl quarantine list shows them)")
+            }
             throw ControlError(.notFound, "no report with id \(request.params?.id.map(String.init) ?? "?")")
         } catch let error as ControlError {
             throw error
@@ -86,6 +131,49 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
         return error
     }
 
+    /// Each file is released in a transaction of its own with its audit record, so one file that
+    /// cannot be moved does not hold back the others; failures are listed, not hidden.
+    private func release(_ claim: String?, as state: QuarantineEntry.State, actor: AuditActor) throws -> QuarantineActionResult {
+        let claims: [String]
+        if let claim {
+            guard try store.quarantineEntry(claimID: claim) != nil else { throw StoreError.notFound }
+            claims = [claim]
+        } else {
+            claims = try store.quarantined(state: .held, limit: Int.max).map(\.claimID)
+        }
+        var result = QuarantineActionResult(done: [], failed: [])
+        for claim in claims {
+            do {
+                var droppedAs: String?
+                try store.release(claimID: claim, as: state, actor: actor) { entry in
+                    guard let fileName = entry.fileName else {
+                        throw ControlError(.unavailable, "no file name is on record for this quarantined file")
+                    }
+                    if state == .purged {
+                        try files.quarantine.purge(named: fileName)
+                    } else {
+                        guard let folder = files.dropFolders.first(where: { $0.name == entry.folder }) else {
+                            throw ControlError(.unavailable, "its drop folder '\(entry.folder)' is no longer configured")
+                        }
+                        droppedAs = try files.quarantine.returnFile(named: fileName, originalName: entry.sourceName, to: folder)
+                    }
+                }
+                result.done.append(.init(claim: claim, state: state.rawValue, droppedAs: droppedAs))
+            } catch {
+                let message = (error as? ControlError)?.message ?? "\(error)"
+                result.failed.append(.init(claim: claim, message: message))
+                try store.database.transaction {
+                    try store.audit.append(event: "quarantine", action: state == .purged ? .delete : .update,
+                                           outcome: .minorFailure, outcomeText: message, actor: actor, object: "claim=\(claim)")
+                }
+            }
+        }
+        if claim != nil, let failure = result.failed.first {
+            throw ControlError(.unavailable, "claim \(failure.claim): \(failure.message)")
+        }
+        return result
+    }
+
     private func status() throws -> StatusResult {
         StatusResult(
             version: RaddVersion.string, protocolVersion: ControlProtocol.version, pid: getpid(),
@@ -93,12 +181,39 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
             uptimeSeconds: Int(Date().timeIntervalSince(context.startedAt)),
             schemaVersion: try store.schemaVersion(), cipherVersion: context.cipherVersion,
             queueDepth: context.queueDepth(), reportsByState: try store.countsByState(),
-            deidMethod: context.deidMethod, dropDirectory: context.dropDirectory)
+            deidMethod: context.deidMethod, dropDirectory: context.folders.first?.path ?? "",
+            folders: context.folders.map {
+                FolderStatus(name: $0.name, path: $0.path, format: $0.formatDescription, archive: $0.archiveDirectory)
+            })
     }
 
     static func summary(_ report: StoredReport) -> ReportSummary {
-        ReportSummary(id: report.id, state: report.state, sourceName: report.sourceName, format: report.format,
-                      byteCount: report.byteCount, receivedAt: report.receivedAt, storedAt: report.storedAt,
-                      deidMethod: report.deidMethod)
+        var summary = ReportSummary(id: report.id, state: report.state, sourceName: report.sourceName, format: report.format,
+                                    byteCount: report.byteCount, receivedAt: report.receivedAt, storedAt: report.storedAt,
+                                    deidMethod: report.deidMethod)
+        summary.status = report.status
+        summary.folder = report.folder
+        summary.accessionPseudonym = report.accessionPseudonym
+        summary.patientPseudonym = report.patientPseudonym
+        summary.examCode = report.examCode
+        summary.examDescription = report.examDescription
+        summary.modality = report.modality
+        summary.observedAt = report.observedAt
+        summary.reportedAt = report.reportedAt
+        summary.supersededBy = report.supersededBy
+        return summary
+    }
+
+    static func sections(_ sections: ReportSections?) -> [String: String] {
+        guard let sections else { return [:] }
+        let named: [(String, String?)] = [("indication", sections.indication), ("comparison", sections.comparison),
+                                          ("findings", sections.findings), ("impression", sections.impression)]
+        return Dictionary(uniqueKeysWithValues: named.compactMap { name, text in text.map { (name, $0) } })
+    }
+
+    static func quarantinedFile(_ entry: QuarantineEntry) -> QuarantinedFile {
+        QuarantinedFile(claim: entry.claimID, folder: entry.folder, sourceName: entry.sourceName, fileName: entry.fileName,
+                        reason: entry.reason, quarantinedAt: entry.quarantinedAt, state: entry.state.rawValue,
+                        releasedAt: entry.releasedAt)
     }
 }

@@ -63,9 +63,14 @@ public final class Daemon {
         } else {
             lines.append("database: \(configuration.databasePath) (will be created)")
         }
-        for (name, path) in [("drop folder", configuration.dropDirectory), ("quarantine", configuration.effectiveQuarantineDirectory)] {
-            lines.append("\(name): \(path)" + (try directoryState(path)))
+        do { try configuration.checkFolders() } catch { throw StartupError(error) }
+        for folder in configuration.folders {
+            let archive = folder.archiveDirectory.map { ", originals archived to \($0)" } ?? ", originals deleted once stored"
+            lines.append("folder \(folder.name): \(folder.path)" + (try directoryState(folder.path))
+                         + ", format \(folder.formatDescription)\(archive)")
         }
+        let quarantine = configuration.effectiveQuarantineDirectory
+        lines.append("quarantine: \(quarantine)" + (try directoryState(quarantine)))
         return lines
     }
 
@@ -98,20 +103,26 @@ public final class Daemon {
         do { key = try DatabaseKey.load(keyFile: configuration.keyFile) } catch { throw StartupError(error) }
 
         let policy = try accessPolicy()
+        do { try configuration.checkFolders() } catch { throw StartupError(error) }
         try makeDirectory(configuration.stateDirectory, mode: 0o700)
-        try makeDirectory(configuration.dropDirectory, mode: 0o770)
+        for folder in configuration.folders { try makeDirectory(folder.path, mode: 0o770) }
         let store: ReportStore
         do { store = try ReportStore(path: configuration.databasePath, key: key) } catch { throw StartupError(error) }
         defer { store.close() }
 
-        let dropFolder: DropFolder
+        let sources: [IngestPipeline.Source]
         let quarantine: QuarantineFolder
-        do {
-            dropFolder = try DropFolder(path: configuration.dropDirectory)
-            quarantine = try QuarantineFolder(path: configuration.effectiveQuarantineDirectory)
-        } catch { throw StartupError(error) }
         let watcher: InotifyWatcher
-        do { watcher = try InotifyWatcher(path: configuration.dropDirectory) } catch { throw StartupError(error) }
+        do {
+            sources = try configuration.folders.map { settings in
+                IngestPipeline.Source(
+                    folder: try DropFolder(path: settings.path, name: settings.name, archivePath: settings.archiveDirectory),
+                    reader: settings.reader(maxFileBytes: configuration.maxFileBytes,
+                                            maxReportsPerFile: configuration.maxReportsPerFile))
+            }
+            quarantine = try QuarantineFolder(path: configuration.effectiveQuarantineDirectory)
+            watcher = try InotifyWatcher(paths: sources.map(\.folder.path))
+        } catch { throw StartupError(error) }
 
         let actor = AuditActor(uid: getuid(), username: UserDatabase.username(uid: getuid()) ?? "uid:\(getuid())", pid: getpid())
         do {
@@ -122,13 +133,13 @@ public final class Daemon {
         } catch { throw StartupError("cannot write the start-up audit record: \(error)") }
 
         let deidentifier = NoDeidentification()
-        let pipeline = IngestPipeline(dropFolder: dropFolder, quarantine: quarantine,
-                                      reader: ReportReader(maxFileBytes: configuration.maxFileBytes),
-                                      deidentifier: deidentifier, store: store, actor: actor,
-                                      settleTime: configuration.settleSeconds)
-        let handler = ControlRequestHandler(store: store, context: .init(
-            startedAt: startedAt, cipherVersion: cipherVersion, deidMethod: deidentifier.method,
-            dropDirectory: configuration.dropDirectory, queueDepth: { pipeline.depth }))
+        let pipeline = IngestPipeline(sources: sources, quarantine: quarantine, deidentifier: deidentifier, store: store,
+                                      actor: actor, settleTime: configuration.settleSeconds)
+        let handler = ControlRequestHandler(
+            store: store,
+            context: .init(startedAt: startedAt, cipherVersion: cipherVersion, deidMethod: deidentifier.method,
+                           folders: configuration.folders, queueDepth: { pipeline.depth }),
+            files: .init(dropFolders: pipeline.folders, quarantine: quarantine))
         let server = ControlServer(path: configuration.socketPath, policy: policy, handler: handler)
         do { try server.listen() } catch { throw StartupError(error) }
 
@@ -191,7 +202,7 @@ public final class Daemon {
                 let received = signals.read()
                 if received.contains(SIGTERM) || received.contains(SIGINT) { return }
                 if received.contains(SIGHUP) {
-                    logger.notice("SIGHUP: rescanning the drop folder (configuration reload is not supported yet; restart to apply changes)")
+                    logger.notice("SIGHUP: rescanning the drop folders (configuration reload is not supported yet; restart to apply changes)")
                     pipeline.enqueue(.rescan)
                 }
             }
@@ -199,12 +210,13 @@ public final class Daemon {
                 do {
                     for event in try watcher.readEvents() {
                         switch event {
-                        case .ready(let name): pipeline.enqueue(.file(name))
+                        case .ready(let folder, let name): pipeline.enqueue(.file(.init(folder: folder, name: name)))
                         case .overflow:
-                            logger.warning("inotify queue overflowed; rescanning the drop folder")
+                            logger.warning("inotify queue overflowed; rescanning the drop folders")
                             pipeline.enqueue(.rescan)
-                        case .folderGone:
-                            logger.critical("the drop folder was removed or unmounted; files dropped now are not seen until it is back and raddd restarts")
+                        case .folderGone(let folder):
+                            logger.critical("a drop folder was removed or unmounted; files dropped into it now are not seen until it is back and raddd restarts",
+                                            metadata: ["folder": "\(configuration.folders[folder].name)"])
                         }
                     }
                 } catch {

@@ -19,10 +19,23 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var logLevel: Logger.Level = .info
     public var logTarget: LogTarget = .auto
     public var rescanIntervalSeconds = 30
-    public var settleSeconds: Double = 2
+    /// Mirth Connect's file reader waits one second ("file age") by default, too.
+    public var settleSeconds: Double = 1
     public var maxFileBytes: Int64 = 64 << 20
+    public var maxReportsPerFile = 100_000
+    /// `[folder NAME]` sections in the order written; `drop` may be among them to set the
+    /// format or mapping of the default folder.
+    public var folderSections: [DropFolderSettings] = []
 
     public init() {}
+
+    /// Every watched folder: `drop` at `drop_dir` first, then the configured ones.
+    public var folders: [DropFolderSettings] {
+        var drop = folderSections.first { $0.name == DropFolderSettings.defaultName }
+            ?? DropFolderSettings(name: DropFolderSettings.defaultName, path: dropDirectory)
+        if drop.path.isEmpty { drop.path = dropDirectory }
+        return [drop] + folderSections.filter { $0.name != DropFolderSettings.defaultName }
+    }
 
     public var databasePath: String { stateDirectory + "/radd.db" }
     public var effectiveQuarantineDirectory: String { quarantineDirectory ?? stateDirectory + "/quarantine" }
@@ -31,7 +44,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// (`state_dir` is `--state-dir`). Docs/configuration.md says what each one means.
     public static let keys = [
         "state_dir", "drop_dir", "quarantine_dir", "socket", "socket_group", "key_file",
-        "log_level", "log_target", "rescan_interval", "settle_time", "max_file_bytes",
+        "log_level", "log_target", "rescan_interval", "settle_time", "max_file_bytes", "max_reports_per_file",
     ]
 
     public struct Problem: Error, CustomStringConvertible, Equatable {
@@ -76,6 +89,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 throw Problem("max_file_bytes '\(value)' must be a positive number of bytes")
             }
             maxFileBytes = bytes
+        case "max_reports_per_file":
+            guard let count = Int(value), count > 0 else {
+                throw Problem("max_reports_per_file '\(value)' must be a positive whole number")
+            }
+            maxReportsPerFile = count
         default:
             let known = Self.keys.joined(separator: ", ")
             throw Problem("unknown setting '\(key)' (known settings: \(known))")
@@ -91,6 +109,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
     /// Reads `key = value` lines. `#` starts a comment, on a line of its own or after a value;
     /// values may be double-quoted (then `#` inside them is kept). CRLF line ends are accepted.
+    /// A `[folder NAME]` line starts the settings of one more watched folder; the keys after it,
+    /// up to the next section, are that folder's (`DropFolderSettings.keys`).
     public mutating func apply(configFile path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Problem("cannot read config file \(path): \(String(cString: strerror(errno)))") }
@@ -101,9 +121,16 @@ public struct DaemonConfiguration: Sendable, Equatable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw Problem("\(path): not UTF-8 text")
         }
+        var section: Int?
         for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.hasPrefix("[") {
+                do { section = try startSection(line) } catch let problem as Problem {
+                    throw Problem("\(path):\(index + 1): \(problem.message)")
+                }
+                continue
+            }
             guard let equals = line.firstIndex(of: "=") else {
                 throw Problem("\(path):\(index + 1): expected 'key = value'")
             }
@@ -121,8 +148,45 @@ public struct DaemonConfiguration: Sendable, Equatable {
             } else if let comment = value.range(of: " #") ?? value.range(of: "\t#") {
                 value = value[..<comment.lowerBound].trimmingCharacters(in: .whitespaces)
             }
-            do { try set(key, value) } catch let problem as Problem {
+            do {
+                if let section { try folderSections[section].set(key, value) } else { try set(key, value) }
+            } catch let problem as Problem {
                 throw Problem("\(path):\(index + 1): \(problem.message)")
+            }
+        }
+        for folder in folderSections where folder.path.isEmpty && folder.name != DropFolderSettings.defaultName {
+            throw Problem("\(path): [folder \(folder.name)] has no path")
+        }
+        try checkFolders()
+    }
+
+    private mutating func startSection(_ line: String) throws -> Int {
+        guard line.hasSuffix("]") else { throw Problem("expected '[folder NAME]'") }
+        let words = line.dropFirst().dropLast().split(separator: " ", omittingEmptySubsequences: true)
+        guard words.count == 2, words[0] == "folder" else { throw Problem("expected '[folder NAME]'") }
+        let name = String(words[1])
+        guard DropFolderSettings.validName(name) else {
+            throw Problem("folder name '\(name)' must be 1 to 32 letters, digits, '-' or '_'")
+        }
+        guard !folderSections.contains(where: { $0.name == name }) else { throw Problem("[folder \(name)] appears twice") }
+        folderSections.append(DropFolderSettings(name: name, path: ""))
+        return folderSections.count - 1
+    }
+
+    /// Two folders on one path would claim each other's files; an archive inside a drop folder
+    /// would be watched.
+    func checkFolders() throws {
+        var seen: [String: String] = [:]
+        for folder in folders {
+            if let other = seen[folder.path] {
+                throw Problem("folders '\(other)' and '\(folder.name)' have the same path \(folder.path)")
+            }
+            seen[folder.path] = folder.name
+        }
+        for folder in folders {
+            guard let archive = folder.archiveDirectory else { continue }
+            if let owner = seen[archive] {
+                throw Problem("archive_dir of folder '\(folder.name)' is the drop folder '\(owner)'")
             }
         }
     }

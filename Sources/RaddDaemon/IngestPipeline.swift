@@ -5,18 +5,30 @@ import Logging
 import RaddCore
 import Store
 
-/// Moves dropped files through the stages: claim → read (Ingest) → de-identify (Deid) → commit
-/// (Store) → remove the original. Runs on one worker thread so that files are committed in the
-/// order they were claimed and a shutdown only ever has one file in flight.
+/// Moves dropped files through the stages: settle → claim → read (Ingest) → de-identify (Deid) →
+/// commit (Store) → remove or archive the original. Runs on one worker thread so that files are
+/// committed in the order they were claimed and a shutdown only ever has one file in flight.
 final class IngestPipeline: @unchecked Sendable {
+    /// A file in one of the watched folders, by the folder's index.
+    struct Candidate: Hashable {
+        var folder: Int
+        var name: String
+    }
+
     enum Work: Hashable {
-        case file(String)
+        /// inotify saw the file closed or renamed in.
+        case file(Candidate)
         case rescan
     }
 
-    private let dropFolder: DropFolder
+    /// One watched folder and how its files are read.
+    struct Source {
+        var folder: DropFolder
+        var reader: ReportReader
+    }
+
+    private let sources: [Source]
     private let quarantine: QuarantineFolder
-    private let reader: ReportReader
     private let deidentifier: Deidentifier
     private let store: ReportStore
     private let actor: AuditActor
@@ -25,6 +37,9 @@ final class IngestPipeline: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [Work] = []
     private var queued: Set<Work> = []
+    /// Files seen but not yet still for the settle time, with their size and mtime when seen and
+    /// when to look again.
+    private var settling: [Candidate: (state: DropFolder.FileState, due: Date)] = [:]
     private var busy = false
     private var stopRequested = false
     private var finished = false
@@ -32,25 +47,28 @@ final class IngestPipeline: @unchecked Sendable {
     /// rescan retries the work area.
     private var workAreaNeedsRetry = false
 
-    /// How long a file found by a scan (not announced by inotify) must stay unchanged before it
-    /// is claimed: a scan cannot tell a finished file from one still being written.
+    /// How long a file's size and mtime must stay unchanged before it is claimed: a writer may
+    /// close and reopen a file (SMB, NFS, some FTP servers), and a scan cannot tell a finished
+    /// file from one still being written.
     private let settleTime: TimeInterval
 
-    init(dropFolder: DropFolder, quarantine: QuarantineFolder, reader: ReportReader,
-         deidentifier: Deidentifier, store: ReportStore, actor: AuditActor, settleTime: TimeInterval) {
-        self.settleTime = settleTime
-        self.dropFolder = dropFolder
+    init(sources: [Source], quarantine: QuarantineFolder, deidentifier: Deidentifier, store: ReportStore,
+         actor: AuditActor, settleTime: TimeInterval) {
+        self.sources = sources
         self.quarantine = quarantine
-        self.reader = reader
         self.deidentifier = deidentifier
         self.store = store
         self.actor = actor
+        self.settleTime = settleTime
     }
+
+    var folders: [DropFolder] { sources.map(\.folder) }
 
     /// Files waiting or in flight: what `raddctl status` shows as queue depth.
     var depth: Int {
         condition.lock(); defer { condition.unlock() }
-        return queued.filter { if case .file = $0 { return true } else { return false } }.count + (busy ? 1 : 0)
+        let announced = queued.filter { if case .file(let candidate) = $0 { return settling[candidate] == nil } else { return false } }
+        return announced.count + settling.count + (busy ? 1 : 0)
     }
 
     func start() {
@@ -68,7 +86,7 @@ final class IngestPipeline: @unchecked Sendable {
     }
 
     /// Lets the file in flight finish and returns once the worker has stopped. Files not yet
-    /// claimed stay in the drop folder for the next start.
+    /// claimed stay in their drop folder for the next start.
     func stop() {
         condition.lock()
         stopRequested = true
@@ -77,26 +95,47 @@ final class IngestPipeline: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func next() -> Work? {
+    private enum Next {
+        case work(Work)
+        case settled(Candidate, DropFolder.FileState)
+    }
+
+    /// The next queued work, or a settling file whose time has come, whichever is first.
+    private func next() -> Next? {
         condition.lock(); defer { condition.unlock() }
         busy = false
-        while queue.isEmpty && !stopRequested { condition.wait() }
-        guard !stopRequested else { return nil }
-        let work = queue.removeFirst()
-        queued.remove(work)
-        busy = true
-        return work
+        while !stopRequested {
+            if !queue.isEmpty {
+                let work = queue.removeFirst()
+                queued.remove(work)
+                busy = true
+                return .work(work)
+            }
+            let now = Date()
+            if let (candidate, entry) = settling.min(by: { $0.value.due < $1.value.due }) {
+                if entry.due <= now {
+                    settling.removeValue(forKey: candidate)
+                    busy = true
+                    return .settled(candidate, entry.state)
+                }
+                _ = condition.wait(until: entry.due)
+            } else {
+                condition.wait()
+            }
+        }
+        return nil
     }
 
     private func run() {
-        recoverWorkArea()
+        recoverWorkAreas()
         scan()
-        while let work = next() {
-            switch work {
-            case .file(let name): claimAndProcess(name)
-            case .rescan:
-                if takeRetryFlag() { recoverWorkArea() }
+        while let next = next() {
+            switch next {
+            case .work(.file(let candidate)): consider(candidate)
+            case .work(.rescan):
+                if takeRetryFlag() { recoverWorkAreas() }
                 scan()
+            case .settled(let candidate, let before): settled(candidate, before: before)
             }
         }
         condition.lock()
@@ -118,85 +157,105 @@ final class IngestPipeline: @unchecked Sendable {
     }
 
     /// Finishes files claimed before a crash or a failed commit, before anything new is taken.
-    func recoverWorkArea() {
-        do {
-            let claimed = try dropFolder.claimedFiles()
-            if !claimed.isEmpty { logger.notice("recovering claimed files", metadata: ["count": "\(claimed.count)"]) }
-            for file in claimed where !shouldStop { process(file) }
-        } catch {
-            logger.error("cannot list the work area", metadata: ["error": "\(error)"])
+    func recoverWorkAreas() {
+        for source in sources where !shouldStop {
+            do {
+                let claimed = try source.folder.claimedFiles()
+                if !claimed.isEmpty {
+                    logger.notice("recovering claimed files", metadata: ["folder": "\(source.folder.name)", "count": "\(claimed.count)"])
+                }
+                for file in claimed where !shouldStop { process(file, from: source) }
+            } catch {
+                logger.error("cannot list the work area", metadata: ["folder": "\(source.folder.name)", "error": "\(error)"])
+            }
         }
     }
 
-    /// Claims what a scan finds once it has been still for the settle time. Files written too
-    /// recently are looked at again after one settle period; one still changing then is left for
-    /// its IN_CLOSE_WRITE or the next rescan.
+    /// Everything a scan finds goes through the same settle check as an inotify event.
     private func scan() {
-        let names: [String]
-        do { names = try dropFolder.waitingFiles() } catch {
-            logger.error("cannot scan the drop folder", metadata: ["error": "\(error)"])
-            return
-        }
-        var recent: [(name: String, state: DropFolder.FileState)] = []
-        for name in names where !shouldStop {
-            guard let state = dropFolder.state(of: name) else { continue }
-            if state.age >= settleTime { claimAndProcess(name) } else { recent.append((name, state)) }
-        }
-        guard !recent.isEmpty, pause(settleTime) else { return }
-        for (name, before) in recent where !shouldStop {
-            guard let now = dropFolder.state(of: name), now.isUnchanged(since: before) else { continue }
-            claimAndProcess(name)
+        for (index, source) in sources.enumerated() where !shouldStop {
+            do {
+                for name in try source.folder.waitingFiles() { consider(Candidate(folder: index, name: name)) }
+            } catch {
+                logger.error("cannot scan the drop folder", metadata: ["folder": "\(source.folder.name)", "error": "\(error)"])
+            }
         }
     }
 
-    /// Waits, but returns false at once when a stop is requested.
-    private func pause(_ seconds: TimeInterval) -> Bool {
-        condition.lock(); defer { condition.unlock() }
-        let deadline = Date().addingTimeInterval(seconds)
-        while !stopRequested && Date() < deadline { _ = condition.wait(until: deadline) }
-        return !stopRequested
+    /// Claims a file whose size and mtime have not changed for the settle time; anything younger
+    /// is looked at again when it would be old enough.
+    private func consider(_ candidate: Candidate) {
+        guard DropFolder.isCandidate(candidate.name),
+              let state = sources[candidate.folder].folder.state(of: candidate.name) else { return }
+        // A file dated in the future (a writer's clock ahead of ours) waits one settle time, no more.
+        let wait = min(settleTime - state.age, settleTime)
+        if wait <= 0 {
+            claimAndProcess(candidate)
+        } else {
+            condition.lock()
+            settling[candidate] = (state, Date().addingTimeInterval(wait))
+            condition.unlock()
+        }
     }
 
-    private func claimAndProcess(_ name: String) {
-        guard DropFolder.isCandidate(name) else { return }
+    private func settled(_ candidate: Candidate, before: DropFolder.FileState) {
+        guard let now = sources[candidate.folder].folder.state(of: candidate.name) else { return }
+        if now.isUnchanged(since: before) {
+            claimAndProcess(candidate)
+        } else {
+            consider(candidate)
+        }
+    }
+
+    private func claimAndProcess(_ candidate: Candidate) {
+        let source = sources[candidate.folder]
         do {
-            guard let claimed = try dropFolder.claim(name) else { return }
-            process(claimed)
+            guard let claimed = try source.folder.claim(candidate.name) else { return }
+            process(claimed, from: source)
         } catch {
-            logger.error("cannot claim a dropped file", metadata: ["error": "\(error)"])
+            logger.error("cannot claim a dropped file", metadata: ["folder": "\(source.folder.name)", "error": "\(error)"])
         }
     }
 
-    func process(_ claimed: ClaimedFile) {
+    func process(_ claimed: ClaimedFile, from source: Source) {
         let claim: Logger.Metadata.Value = "\(claimed.claimID)"
         do {
             switch try store.settlement(claimID: claimed.claimID) {
             case .stored:
-                try dropFolder.remove(claimed)
+                try source.folder.finish(claimed)
                 return
-            case .quarantined(let reason):
-                try quarantine.place(claimed, reason: reason)
+            case .quarantined(let reason, let fileName):
+                try quarantine.place(claimed, as: fileName ?? quarantineName(for: claimed), reason: reason)
                 return
             case nil:
                 break
             }
             let started = Date()
-            let reports = try reader.read(claimed)
-            var ids: [Int64] = []
-            try store.database.transaction {
-                for report in reports {
-                    let clean = try deidentifier.deidentify(report)
-                    ids.append(try store.store(clean.report, deidMethod: clean.method, actor: actor))
-                }
+            let read = try source.reader.read(claimed)
+            let file = IngestedFile(claimID: claimed.claimID, folder: source.folder.name, sourceName: claimed.originalName,
+                                    format: read.format, byteCount: read.byteCount, sha256: read.sha256, notes: read.notes)
+            if let original = try store.settledFile(sha256: read.sha256) {
+                try store.commitDuplicate(file, of: original, actor: actor)
+                try source.folder.finish(claimed)
+                logger.info("duplicate file: nothing stored", metadata: ["claim": claim, "duplicate_of": "\(original)"])
+                return
             }
-            try dropFolder.remove(claimed)
-            logger.info("stored report", metadata: [
-                "claim": claim, "report": "\(ids.map(String.init).joined(separator: ","))",
-                "bytes": "\(reports.map(\.source.byteCount).reduce(0, +))",
-                "ms": "\(Int(Date().timeIntervalSince(started) * 1000))",
-            ])
+            let clean = try read.reports.map { try deidentifier.deidentify($0) }
+            let outcome = try store.commit(file, reports: clean.map(\.report), deidMethod: deidentifier.method, actor: actor)
+            try source.folder.finish(claimed)
+            var metadata: Logger.Metadata = [
+                "claim": claim, "folder": "\(source.folder.name)",
+                "report": "\(outcome.stored.map(String.init).joined(separator: ","))",
+                "bytes": "\(read.byteCount)", "ms": "\(Int(Date().timeIntervalSince(started) * 1000))",
+            ]
+            if !outcome.unchanged.isEmpty { metadata["unchanged"] = "\(outcome.unchanged.count)" }
+            if !outcome.superseded.isEmpty { metadata["superseded"] = "\(outcome.superseded.map(String.init).joined(separator: ","))" }
+            if !read.notes.isEmpty { metadata["notes"] = "\(read.notes.count)" }
+            logger.info("stored reports", metadata: metadata)
+            // The notes hold line numbers only, so they may be logged.
+            for note in read.notes { logger.warning("file stored with a note", metadata: ["claim": claim, "note": "\(note)"]) }
         } catch let problem as IngestError {
-            quarantine(claimed, reason: problem.reason(fileName: claimed.originalName), code: problem.code)
+            quarantine(claimed, from: source, reason: problem.reason(fileName: claimed.originalName), code: problem.code)
         } catch {
             // Not the file's fault (disk full, store unavailable): it stays claimed and is retried.
             markForRetry()
@@ -205,12 +264,19 @@ final class IngestPipeline: @unchecked Sendable {
         }
     }
 
-    /// The quarantine record is committed (with its audit record) before the file moves, so a crash
-    /// in between is finished by recovery instead of mistaking the file for new.
-    private func quarantine(_ claimed: ClaimedFile, reason: String, code: String) {
+    private func quarantineName(for claimed: ClaimedFile) throws -> String {
+        try quarantine.name(for: claimed) { try store.quarantineNameHeld($0) }
+    }
+
+    /// The quarantine record is committed (with its audit record and the file's name-to-be) before
+    /// the file moves, so a crash in between is finished by recovery instead of mistaking the file
+    /// for new.
+    private func quarantine(_ claimed: ClaimedFile, from source: Source, reason: String, code: String) {
         do {
-            try store.quarantine(claimID: claimed.claimID, sourceName: claimed.originalName, reason: reason, actor: actor)
-            try quarantine.place(claimed, reason: reason)
+            let name = try quarantineName(for: claimed)
+            try store.quarantine(claimID: claimed.claimID, folder: source.folder.name, sourceName: claimed.originalName,
+                                 fileName: name, reason: reason, actor: actor)
+            try quarantine.place(claimed, as: name, reason: reason)
             logger.warning("quarantined a dropped file", metadata: ["claim": "\(claimed.claimID)", "reason": "\(code)"])
         } catch {
             markForRetry()

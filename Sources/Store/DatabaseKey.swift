@@ -66,6 +66,7 @@ public struct DatabaseKey: Sendable {
         return DatabaseKey(bytes: bytes)
     }
 
+    /// 64 hex digits as 32 bytes; nil for anything else.
     static func decodeHex(_ text: String) -> [UInt8]? {
         let digits = Array(text.utf8)
         guard digits.count == 64 else { return nil }

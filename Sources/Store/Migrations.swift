@@ -50,6 +50,56 @@ enum Migrations {
             object TEXT
         );
         """,
+        // 2: what a report carries besides its text (pseudonymised ids, status, exam, dates,
+        // sections), versions superseding each other, one row per settled file with its content
+        // hash, quarantine that operators can retry or purge, and the pseudonym key.
+        """
+        ALTER TABLE reports ADD COLUMN folder TEXT NOT NULL DEFAULT 'drop';
+        ALTER TABLE reports ADD COLUMN accession_pseudonym TEXT;
+        ALTER TABLE reports ADD COLUMN patient_pseudonym TEXT;
+        ALTER TABLE reports ADD COLUMN status TEXT NOT NULL DEFAULT 'final';
+        ALTER TABLE reports ADD COLUMN exam_code TEXT;
+        ALTER TABLE reports ADD COLUMN exam_description TEXT;
+        ALTER TABLE reports ADD COLUMN modality TEXT;
+        ALTER TABLE reports ADD COLUMN observed_at TEXT;
+        ALTER TABLE reports ADD COLUMN reported_at TEXT;
+        ALTER TABLE reports ADD COLUMN indication TEXT;
+        ALTER TABLE reports ADD COLUMN comparison TEXT;
+        ALTER TABLE reports ADD COLUMN findings TEXT;
+        ALTER TABLE reports ADD COLUMN impression TEXT;
+        ALTER TABLE reports ADD COLUMN fingerprint TEXT;
+        ALTER TABLE reports ADD COLUMN superseded_by INTEGER REFERENCES reports(id);
+        CREATE INDEX reports_accession ON reports(accession_pseudonym) WHERE accession_pseudonym IS NOT NULL;
+        CREATE TABLE files (
+            claim_id TEXT PRIMARY KEY,
+            folder TEXT NOT NULL,
+            source_name TEXT NOT NULL,
+            source_format TEXT NOT NULL,
+            byte_count INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            outcome TEXT NOT NULL CHECK (outcome IN ('stored','duplicate')),
+            reports_new INTEGER NOT NULL,
+            reports_unchanged INTEGER NOT NULL,
+            duplicate_of TEXT,
+            note TEXT,
+            settled_at TEXT NOT NULL
+        );
+        CREATE INDEX files_sha256 ON files(sha256);
+        INSERT INTO files (claim_id, folder, source_name, source_format, byte_count, sha256, outcome,
+                           reports_new, reports_unchanged, settled_at)
+            SELECT base, 'drop', min(source_name), min(source_format), max(byte_count), '', 'stored', count(*), 0, min(stored_at)
+            FROM (SELECT CASE WHEN instr(claim_id, '#') > 0 THEN substr(claim_id, 1, instr(claim_id, '#') - 1)
+                              ELSE claim_id END AS base, source_name, source_format, byte_count, stored_at FROM reports)
+            GROUP BY base;
+        ALTER TABLE quarantine ADD COLUMN folder TEXT NOT NULL DEFAULT 'drop';
+        ALTER TABLE quarantine ADD COLUMN file_name TEXT;
+        ALTER TABLE quarantine ADD COLUMN state TEXT NOT NULL DEFAULT 'held' CHECK (state IN ('held','retried','purged'));
+        ALTER TABLE quarantine ADD COLUMN released_at TEXT;
+        CREATE TABLE secrets (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """,
     ]
 
     static var latestVersion: Int { steps.count }

@@ -10,6 +10,11 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case sqlite(operation: String, code: Int32, message: String)
     case diskFull(operation: String)
     case notFound
+    /// The store was opened for checking only (`raddd --check-config`) and cannot take writes.
+    case readOnly
+    /// A quarantine entry was already retried or purged.
+    case alreadyReleased(state: String)
+    case pseudonymKeyDamaged
 
     public var description: String {
         switch self {
@@ -25,6 +30,12 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "\(operation) failed: the disk is full"
         case .notFound:
             return "not found"
+        case .alreadyReleased(let state):
+            return "the quarantined file was already \(state)"
+        case .readOnly:
+            return "the store was opened for checking only and cannot be written"
+        case .pseudonymKeyDamaged:
+            return "the pseudonym key in the database is damaged (not 64 hex digits); restore the database from a backup"
         }
     }
 }

@@ -17,12 +17,13 @@ struct Raddctl: ParsableCommand {
               raddctl status
               raddctl reports --json
               raddctl report 12
+              raddctl quarantine list
 
             Exit status: 0 success, 1 the daemon refused or failed the request, 4 no such object,
             64 usage error, 69 raddd is not reachable, 77 permission denied.
             """,
         version: RaddVersion.string,
-        subcommands: [Status.self, Reports.self, ReportCommand.self])
+        subcommands: [Status.self, Reports.self, ReportCommand.self, Quarantine.self])
 
     // Declared here too so that `raddctl --socket PATH --json status` works as well as
     // `raddctl status --socket PATH --json`; subcommands see these values.
@@ -101,8 +102,11 @@ struct Status: ParsableCommand {
                   queue:     \(status.queueDepth) file\(status.queueDepth == 1 ? "" : "s") waiting
                   reports:   \(counts)
                   deid:      \(status.deidMethod == "none" ? "none (text stored as received)" : status.deidMethod)
-                  drop dir:  \(status.dropDirectory)
                 """)
+            for folder in status.folders {
+                let archive = folder.archive.map { ", originals archived to \($0)" } ?? ""
+                print("  folder:    \(folder.name) \(folder.path) (format \(folder.format)\(archive))")
+            }
         }
     }
 }
@@ -113,7 +117,7 @@ struct Reports: ParsableCommand {
         discussion: "Examples:\n  raddctl reports\n  raddctl reports --state stored --limit 20 --after 100 --json")
 
     @OptionGroup var options: SocketOptions
-    @Option(help: "Only reports in this state (stored, labelled).") var state: String?
+    @Option(help: "Only reports in this state (stored, labelled, superseded).") var state: String?
     @Option(help: "Most reports to list (1-1000).") var limit = 100
     @Option(help: "List reports with ids above this one (for paging).") var after: Int64?
 
@@ -126,8 +130,11 @@ struct Reports: ParsableCommand {
             let result = try options.call(.reports, .init(state: state, limit: limit, after: after), as: ReportsResult.self)
             if options.json { return try options.printJSON(result) }
             guard !result.reports.isEmpty else { return print("no reports") }
-            let rows = result.reports.map { [String($0.id), $0.state, $0.format, $0.storedAt, Format.printable($0.sourceName)] }
-            print(Format.table(header: ["ID", "STATE", "FORMAT", "STORED", "SOURCE"], rows: rows))
+            let rows = result.reports.map {
+                [String($0.id), $0.state, $0.status ?? "-", $0.format, $0.modality.map { Format.printable($0) } ?? "-", $0.storedAt,
+                 Format.printable($0.sourceName)]
+            }
+            print(Format.table(header: ["ID", "STATE", "STATUS", "FORMAT", "MODALITY", "STORED", "SOURCE"], rows: rows))
             if let next = result.next {
                 let state = self.state.map { " --state \($0)" } ?? ""
                 print("more: raddctl reports\(state) --limit \(limit) --after \(next)")
@@ -150,8 +157,18 @@ struct ReportCommand: ParsableCommand {
             let result = try options.call(.report, .init(id: id), as: ReportResult.self)
             if options.json { return try options.printJSON(result) }
             let report = result.report
-            print("report \(report.id): \(report.state), \(report.format), from \(Format.printable(report.sourceName))")
+            print("report \(report.id): \(report.state), \(report.format), from \(Format.printable(report.sourceName))"
+                  + (report.folder.map { " in folder \($0)" } ?? ""))
+            let details: [(String, String?)] = [
+                ("status", report.status), ("superseded by", report.supersededBy.map { "report \($0)" }),
+                ("exam", [report.examCode, report.examDescription].compactMap { $0 }.joined(separator: " ").nilIfEmpty),
+                ("modality", report.modality), ("observed", report.observedAt), ("reported", report.reportedAt),
+                ("accession pseudonym", report.accessionPseudonym), ("patient pseudonym", report.patientPseudonym),
+            ]
+            for case let (name, value?) in details { print("\(name): \(Format.printable(value))") }
             print("stored \(report.storedAt); de-identification: \(report.deidMethod)")
+            let sections = ["indication", "comparison", "findings", "impression"].filter { result.sections[$0] != nil }
+            print("sections: " + (sections.isEmpty ? "none recognised" : sections.joined(separator: ", ")))
             print("labels: " + (result.labels.isEmpty ? "none yet" : ""))
             for label in result.labels {
                 print("  \(label.finding): \(label.value)  (\(label.labeler)\(label.model.map { " " + $0 } ?? ""))")
@@ -168,6 +185,10 @@ func guarded(_ body: () throws -> Void) throws {
         FileHandle.standardError.write(Data("raddctl: \(failure.message)\n".utf8))
         throw ExitCode(failure.code)
     }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
 }
 
 enum Format {

@@ -14,7 +14,7 @@ private final class RecordingHandler: ControlHandler, @unchecked Sendable {
         guard method == .status else { throw ControlError(.notFound, "nothing here") }
         return StatusResult(version: "t", protocolVersion: 1, pid: peer.pid, startedAt: "", uptimeSeconds: 0,
                             schemaVersion: 1, cipherVersion: "", queueDepth: 0, reportsByState: [:],
-                            deidMethod: "none", dropDirectory: "")
+                            deidMethod: "none", dropDirectory: "", folders: [])
     }
 
     func refused(_ peer: PeerCredentials, error: ControlError, method: String?) throws {

@@ -54,7 +54,7 @@ final class JournalLoggingTests: XCTestCase {
             if entries.contains(where: { $0["MESSAGE"] as? String == "raddd stopped" }) { break }
             usleep(100_000)
         } while Date() < until
-        let stored = try XCTUnwrap(entries.first { $0["MESSAGE"] as? String == "stored report" }, "\(entries)")
+        let stored = try XCTUnwrap(entries.first { $0["MESSAGE"] as? String == "stored reports" }, "\(entries)")
         XCTAssertEqual(stored["SYSLOG_IDENTIFIER"] as? String, "raddd")
         XCTAssertEqual(stored["PRIORITY"] as? String, "6")
         XCTAssertEqual(stored["RADD_COMPONENT"] as? String, "ingest")

@@ -1,5 +1,6 @@
 @testable import Ingest
 import Foundation
+import RaddCore
 import XCTest
 
 final class CSVReaderTests: XCTestCase {
@@ -24,9 +25,17 @@ final class CSVReaderTests: XCTestCase {
 
     // MARK: samples
 
-    func testOpenIExcerptRejectsItsRowWithoutTextByDefault() throws {
+    func testOpenIExcerptSkipsItsRowWithoutTextAndSaysWhichLine() throws {
         // uid 16 (line 13) has no indication, comparison, findings or impression.
-        assertMalformed(try fixture("openi_reports_first40.csv"), location: "line 13", problem: "no report text")
+        let result = try CSVReader().read(try fixture("openi_reports_first40.csv"))
+        XCTAssertEqual(result.reports.count, 39)
+        XCTAssertEqual(result.skippedLines, [13])
+        XCTAssertFalse(result.reports.contains { $0.accession == "16" })
+    }
+
+    func testARejectingMappingMakesARowWithoutTextMalformed() throws {
+        assertMalformed(try fixture("openi_reports_first40.csv"), CSVReader.Mapping(rowsWithoutText: .reject),
+                        location: "line 13", problem: "no report text")
     }
 
     func testOpenIExcerptJoinsTheSectionColumnsUnderHeadings() throws {
@@ -152,7 +161,8 @@ final class CSVReaderTests: XCTestCase {
 
     func testHeaderOnlyAndBlankRows() {
         assertMalformed(Array("id,report\r\n".utf8), location: "line 1", problem: "no rows")
-        assertMalformed(Array("id,report\n1,  \n".utf8), location: "line 2", problem: "no report text")
+        assertMalformed(Array("id,report\n1,  \n".utf8), CSVReader.Mapping(rowsWithoutText: .reject), location: "line 2",
+                        problem: "no report text")
         assertMalformed(Array("id,report\n1,  \n".utf8), CSVReader.Mapping(rowsWithoutText: .skip), location: "line 1",
                         problem: "no row has report text")
     }

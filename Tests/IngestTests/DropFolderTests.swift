@@ -39,7 +39,7 @@ final class DropFolderTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: claimed.workPath))
         XCTAssertEqual(try folder.claimedFiles(), [claimed])
         XCTAssertNil(try folder.claim("study 1.txt"), "a file already claimed is gone, not an error")
-        try folder.remove(claimed)
+        try folder.finish(claimed)
         XCTAssertEqual(try folder.claimedFiles(), [])
     }
 
@@ -63,7 +63,9 @@ final class DropFolderTests: XCTestCase {
         let folder = try DropFolder(path: dropPath)
         drop("a.txt", [0xEF, 0xBB, 0xBF] + Array("Épanchement pleural.".utf8))
         let claimed = try XCTUnwrap(try folder.claim("a.txt"))
-        let reports = try ReportReader().read(claimed)
+        let read = try ReportReader().read(claimed)
+        let reports = read.reports
+        XCTAssertEqual(read.sha256.count, 64)
         XCTAssertEqual(reports.map(\.text), ["Épanchement pleural."])
         XCTAssertEqual(reports.first?.source.format, .plainText)
         XCTAssertEqual(reports.first?.source.claimID, claimed.claimID)
@@ -116,7 +118,8 @@ final class DropFolderTests: XCTestCase {
         for round in 0..<2 {
             drop("bad.txt", [0xFF, UInt8(round)])
             let claimed = try XCTUnwrap(try folder.claim("bad.txt"))
-            let name = try quarantine.place(claimed, reason: "bad.txt is not valid UTF-8 text")
+            let name = quarantine.name(for: claimed) { _ in false }
+            try quarantine.place(claimed, as: name, reason: "bad.txt is not valid UTF-8 text")
             XCTAssertEqual(name == "bad.txt", round == 0)
             let reason = try String(contentsOfFile: quarantine.path + "/" + name + ".reason", encoding: .utf8)
             XCTAssertEqual(reason, "bad.txt is not valid UTF-8 text\n")
@@ -133,8 +136,50 @@ extension DropFolderTests {
         XCTAssertTrue(FileManager.default.createFile(atPath: quarantine.path + "/bad.txt.reason", contents: Data("old\n".utf8)))
         drop("bad.txt", [0xFF])
         let claimed = try XCTUnwrap(try folder.claim("bad.txt"))
-        XCTAssertEqual(try quarantine.place(claimed, reason: "bad.txt is not valid UTF-8 text"), "bad.txt")
+        XCTAssertEqual(quarantine.name(for: claimed) { _ in false }, "bad.txt")
+        try quarantine.place(claimed, as: "bad.txt", reason: "bad.txt is not valid UTF-8 text")
         XCTAssertEqual(try String(contentsOfFile: quarantine.path + "/bad.txt.reason", encoding: .utf8), "bad.txt is not valid UTF-8 text\n")
+    }
+
+    func testANameRecordedForAnotherClaimIsNotReused() throws {
+        let folder = try DropFolder(path: dropPath)
+        let quarantine = try QuarantineFolder(path: root + "/quarantine")
+        drop("bad.txt", [0xFF])
+        let claimed = try XCTUnwrap(try folder.claim("bad.txt"))
+        XCTAssertEqual(quarantine.name(for: claimed) { $0 == "bad.txt" }, claimed.claimID + ".bad.txt")
+    }
+
+    func testAQuarantinedFileGoesBackUnderItsNameOrAFreeOneAndPurgeDeletesIt() throws {
+        let folder = try DropFolder(path: dropPath)
+        let quarantine = try QuarantineFolder(path: root + "/quarantine")
+        drop("bad.txt", [0xFF])
+        let claimed = try XCTUnwrap(try folder.claim("bad.txt"))
+        try quarantine.place(claimed, as: "bad.txt", reason: "bad")
+        drop("bad.txt", [0xFE])
+        XCTAssertEqual(try quarantine.returnFile(named: "bad.txt", originalName: "bad.txt", to: folder), "retry1-bad.txt")
+        XCTAssertEqual(FileManager.default.contents(atPath: dropPath + "/retry1-bad.txt"), Data([0xFF]))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: quarantine.path + "/bad.txt.reason"))
+        XCTAssertThrowsError(try quarantine.returnFile(named: "bad.txt", originalName: "bad.txt", to: folder))
+
+        let again = try XCTUnwrap(try folder.claim("bad.txt"))
+        try quarantine.place(again, as: "bad.txt", reason: "bad")
+        try quarantine.purge(named: "bad.txt")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: quarantine.path), [])
+        XCTAssertNoThrow(try quarantine.purge(named: "bad.txt"))
+    }
+
+    func testCommittedOriginalsCanBeArchivedWithoutOverwriting() throws {
+        let folder = try DropFolder(path: dropPath, archivePath: root + "/archive")
+        for round in 0..<2 {
+            drop("r.txt", Array("Report \(round).".utf8))
+            let claimed = try XCTUnwrap(try folder.claim("r.txt"))
+            try folder.finish(claimed)
+            try folder.finish(claimed) // a redo after a crash changes nothing
+        }
+        let archived = try FileManager.default.contentsOfDirectory(atPath: root + "/archive").sorted()
+        XCTAssertEqual(archived.count, 2)
+        XCTAssertEqual(FileManager.default.contents(atPath: root + "/archive/r.txt"), Data("Report 0.".utf8))
+        XCTAssertEqual(try folder.claimedFiles(), [])
     }
 
     func testAReplacedDropFolderGetsItsWorkAreaBack() throws {

@@ -1,5 +1,6 @@
 @testable import Ingest
 import Foundation
+import RaddCore
 import XCTest
 
 final class FHIRReaderTests: XCTestCase {

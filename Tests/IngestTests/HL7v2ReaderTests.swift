@@ -1,5 +1,6 @@
 import Foundation
 @testable import Ingest
+import RaddCore
 import XCTest
 
 /// Expected values below are written by hand from reading the samples (segment and field numbers

@@ -29,9 +29,27 @@ final class InotifyWatcherTests: XCTestCase {
             events += try watcher.readEvents()
             usleep(10_000)
         }
-        XCTAssertEqual(events, [.ready(name: "written.txt"), .ready(name: "moved.txt")])
+        XCTAssertEqual(events, [.ready(folder: 0, name: "written.txt"), .ready(folder: 0, name: "moved.txt")])
         close(writer)
         usleep(50_000)
-        XCTAssertEqual(try watcher.readEvents(), [.ready(name: "moved.txt")])
+        XCTAssertEqual(try watcher.readEvents(), [.ready(folder: 0, name: "moved.txt")])
+    }
+
+    func testEventsNameTheirFolder() throws {
+        let root = NSTemporaryDirectory() + "radd-inotify-\(UUID().uuidString)"
+        for folder in ["a", "b"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
+        }
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let watcher = try InotifyWatcher(paths: [root + "/a", root + "/b"])
+        writeOnce(root + "/b/second.txt")
+        writeOnce(root + "/a/first.txt")
+        var events: [InotifyWatcher.Event] = []
+        let deadline = Date().addingTimeInterval(2)
+        while events.count < 2 && Date() < deadline {
+            events += try watcher.readEvents()
+            usleep(10_000)
+        }
+        XCTAssertEqual(events, [.ready(folder: 1, name: "second.txt"), .ready(folder: 0, name: "first.txt")])
     }
 }

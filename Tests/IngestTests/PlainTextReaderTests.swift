@@ -1,4 +1,5 @@
 @testable import Ingest
+import RaddCore
 import XCTest
 
 final class PlainTextReaderTests: XCTestCase {

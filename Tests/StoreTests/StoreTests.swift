@@ -20,9 +20,21 @@ final class StoreTests: XCTestCase {
 
     var databasePath: String { directory + "/radd.db" }
 
-    func report(_ text: String, claim: String = "c-\(UUID().uuidString)") -> Report {
+    func report(_ text: String, claim: String = "c-\(UUID().uuidString)", accession: String? = nil,
+                patient: String? = nil, status: ReportStatus = .final) -> Report {
         Report(source: ReportSource(fileName: "r.txt", format: .plainText, claimID: claim, byteCount: text.utf8.count),
+               metadata: ReportMetadata(accession: accession, patientID: patient, status: status),
                text: text, receivedAt: Date())
+    }
+
+    func file(_ claim: String, sha256: String = UUID().uuidString) -> IngestedFile {
+        IngestedFile(claimID: claim, folder: "drop", sourceName: "r.txt", format: .plainText, byteCount: 10, sha256: sha256)
+    }
+
+    /// Commits one report as a file of its own and returns its id.
+    @discardableResult
+    func put(_ report: Report, into store: ReportStore) throws -> Int64? {
+        try store.commit(file(report.source.claimID), reports: [report], deidMethod: "none", actor: actor).stored.first
     }
 
     func testCipherVersionComesFromSQLCipher() throws {
@@ -35,7 +47,7 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(try store.database.scalarText("PRAGMA secure_delete"), "1")
         XCTAssertEqual(try store.database.scalarText("PRAGMA temp_store"), "2")
         XCTAssertEqual(try store.schemaVersion(), ReportStore.supportedSchemaVersion)
-        try store.store(report("Clear."), deidMethod: "none", actor: actor)
+        try put(report("Clear."), into: store)
         for path in [databasePath, databasePath + "-wal", databasePath + "-shm"] {
             let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
             XCTAssertEqual(mode, 0o600, path)
@@ -45,7 +57,7 @@ final class StoreTests: XCTestCase {
     func testNoReportSentenceIsReadableInTheDatabaseOrItsWAL() throws {
         let sentence = "Moderate right pleural effusion with adjacent compressive atelectasis."
         let store = try ReportStore(path: databasePath, key: key)
-        try store.store(report(sentence), deidMethod: "none", actor: actor)
+        try put(report(sentence), into: store)
         // Before any checkpoint the row lives in the WAL; both files must be ciphertext.
         for path in [databasePath, databasePath + "-wal"] {
             let bytes = try XCTUnwrap(FileManager.default.contents(atPath: path), path)
@@ -62,7 +74,7 @@ final class StoreTests: XCTestCase {
         let store = try ReportStore(path: databasePath, key: key)
         store.close()
         XCTAssertThrowsError(try store.countsByState())
-        XCTAssertThrowsError(try store.store(report("Late."), deidMethod: "none", actor: actor))
+        XCTAssertThrowsError(try put(report("Late."), into: store))
     }
 
     func testWrongKeyIsRefused() throws {
@@ -84,7 +96,7 @@ final class StoreTests: XCTestCase {
 
     func testMigrationsRunOnceAndKeepData() throws {
         let store = try ReportStore(path: databasePath, key: key)
-        try store.store(report("Normal chest."), deidMethod: "none", actor: actor)
+        try put(report("Normal chest."), into: store)
         store.close()
         let again = try ReportStore(path: databasePath, key: key)
         XCTAssertEqual(try again.reports().count, 1)
@@ -93,7 +105,7 @@ final class StoreTests: XCTestCase {
 
     func testRekeyReencryptsUnderTheNewKey() throws {
         let store = try ReportStore(path: databasePath, key: key)
-        try store.store(report("Stable cardiomegaly."), deidMethod: "none", actor: actor)
+        try put(report("Stable cardiomegaly."), into: store)
         try store.database.rekey(to: otherKey)
         XCTAssertEqual(try store.database.scalarText("PRAGMA journal_mode"), "wal")
         store.close()
@@ -102,30 +114,32 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(try rekeyed.report(id: 1)?.text, "Stable cardiomegaly.")
     }
 
-    func testStoringTheSameClaimTwiceKeepsOneRow() throws {
+    func testCommittingTheSameClaimTwiceKeepsOneRow() throws {
         let store = try ReportStore(path: databasePath, key: key)
-        let first = try store.store(report("No acute disease.", claim: "c1"), deidMethod: "none", actor: actor)
-        let second = try store.store(report("No acute disease.", claim: "c1"), deidMethod: "none", actor: actor)
-        XCTAssertEqual(first, second)
+        let first = try store.commit(file("c1"), reports: [report("No acute disease.", claim: "c1")], deidMethod: "none", actor: actor)
+        let second = try store.commit(file("c1"), reports: [report("No acute disease.", claim: "c1")], deidMethod: "none", actor: actor)
+        XCTAssertEqual(first.stored.count, 1)
+        XCTAssertEqual(second, FileOutcome())
         XCTAssertEqual(try store.reports().count, 1)
         XCTAssertEqual(try store.settlement(claimID: "c1"), .stored)
         XCTAssertEqual(try store.audit.records().filter { $0.event == "ingest" }.count, 1)
     }
 
-    func testAFileOfSeveralReportsIsSettledByAnyOfThem() throws {
+    func testAFileOfSeveralReportsIsSettledAsOne() throws {
         let store = try ReportStore(path: databasePath, key: key)
-        try store.database.transaction {
-            for n in 1...3 { try store.store(report("Report \(n).", claim: "cabc#\(n)"), deidMethod: "none", actor: actor) }
-        }
+        let reports = (1...3).map { report("Report \($0).", claim: "cabc#\($0)") }
+        XCTAssertEqual(try store.commit(file("cabc"), reports: reports, deidMethod: "none", actor: actor).stored, [1, 2, 3])
         XCTAssertEqual(try store.settlement(claimID: "cabc"), .stored)
         XCTAssertNil(try store.settlement(claimID: "cab"), "a prefix of a claim id is another claim")
-        XCTAssertEqual(try store.reports().count, 3)
+        XCTAssertEqual(try store.reports().map(\.claimID), ["cabc#1", "cabc#2", "cabc#3"])
     }
 
     func testQuarantineIsRecordedWithItsReasonAndAudited() throws {
         let store = try ReportStore(path: databasePath, key: key)
-        try store.quarantine(claimID: "c9", sourceName: "x.bin", reason: "x.bin is empty (0 bytes)", actor: actor)
-        XCTAssertEqual(try store.settlement(claimID: "c9"), .quarantined(reason: "x.bin is empty (0 bytes)"))
+        try store.quarantine(claimID: "c9", folder: "drop", sourceName: "x.bin", fileName: "x.bin",
+                             reason: "x.bin is empty (0 bytes)", actor: actor)
+        XCTAssertEqual(try store.settlement(claimID: "c9"), .quarantined(reason: "x.bin is empty (0 bytes)", fileName: "x.bin"))
+        XCTAssertTrue(try store.quarantineNameHeld("x.bin"))
         XCTAssertEqual(try store.countsByState()["quarantined"], 1)
         let record = try XCTUnwrap(try store.audit.records().last)
         XCTAssertEqual(record.outcome, "minor_failure")
@@ -150,7 +164,7 @@ final class StoreTests: XCTestCase {
         try store.database.execute("""
             CREATE TRIGGER refuse_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'audit unavailable'); END
             """)
-        XCTAssertThrowsError(try store.store(report("Clear lungs.", claim: "c2"), deidMethod: "none", actor: actor))
+        XCTAssertThrowsError(try put(report("Clear lungs.", claim: "c2"), into: store))
         XCTAssertEqual(try store.reports().count, 0, "the report must not be committed without its audit record")
         XCTAssertThrowsError(try store.audited(event: "query", action: .read, actor: actor, object: "status") { 1 })
     }

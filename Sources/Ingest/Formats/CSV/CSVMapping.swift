@@ -17,9 +17,10 @@ extension CSVReader {
     public struct Mapping: Sendable, Equatable {
         /// What to do with a row whose text columns are all empty or blank.
         public enum RowsWithoutText: Sendable, Equatable {
-            /// The whole file is malformed ("line N: no report text"): nothing is dropped silently.
+            /// The whole file is malformed ("line N: no report text").
             case reject
-            /// The row is skipped. Open-i, for one, has 21 studies whose report has no text at all.
+            /// The row is skipped and its line reported, so the skip is recorded with the file.
+            /// Open-i, for one, has 21 studies whose report has no text at all.
             case skip
         }
 
@@ -34,7 +35,7 @@ extension CSVReader {
         public var rowsWithoutText: RowsWithoutText
 
         public init(id: String? = nil, text: [String] = [], patient: String? = nil, date: String? = nil,
-                    status: String? = nil, headerless: Bool = false, rowsWithoutText: RowsWithoutText = .reject) {
+                    status: String? = nil, headerless: Bool = false, rowsWithoutText: RowsWithoutText = .skip) {
             self.id = id
             self.text = text
             self.patient = patient

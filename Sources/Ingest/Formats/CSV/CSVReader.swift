@@ -1,12 +1,14 @@
 import Foundation
+import RaddCore
 
 /// Reports from CSV exports: RFC 4180, UTF-8 with or without a BOM, or Windows-1252 when the bytes
 /// are not valid UTF-8 (a file that starts with a UTF-8 BOM must be valid UTF-8). One row is one
 /// report; which columns matter is the drop folder's `Mapping`.
 ///
 /// The whole file is one unit: a broken row makes the file malformed, naming the line, so that
-/// nothing is dropped silently (see `Mapping.RowsWithoutText` for rows without text). Errors name
-/// lines and column roles, never cell values.
+/// nothing is dropped silently. Rows without text are skipped by default, and their lines are
+/// returned so that the skip is recorded (see `Mapping.RowsWithoutText`). Errors name lines and
+/// column roles, never cell values.
 public struct CSVReader: Sendable {
     public var mapping: Mapping
 
@@ -14,11 +16,21 @@ public struct CSVReader: Sendable {
         self.mapping = mapping
     }
 
-    public func reports(from bytes: [UInt8]) throws -> [ParsedReport] {
-        try bytes.withUnsafeBufferPointer { try reports(in: $0) }
+    public struct Result: Sendable {
+        public var reports: [ParsedReport]
+        /// Lines of rows that had no report text and were skipped under `.skip`.
+        public var skippedLines: [Int]
     }
 
-    private func reports(in b: UnsafeBufferPointer<UInt8>) throws -> [ParsedReport] {
+    public func reports(from bytes: [UInt8]) throws -> [ParsedReport] {
+        try read(bytes).reports
+    }
+
+    public func read(_ bytes: [UInt8]) throws -> Result {
+        try bytes.withUnsafeBufferPointer { try read(in: $0) }
+    }
+
+    private func read(in b: UnsafeBufferPointer<UInt8>) throws -> Result {
         var start = 0
         let hasBOM = b.count >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF
         if hasBOM { start = 3 }
@@ -33,6 +45,7 @@ public struct CSVReader: Sendable {
         var reports: [ParsedReport] = []
         var headerLine = 0
         var rows = 0
+        var skippedLines: [Int] = []
         try CSVParser.parse(b, from: start) { fields, line in
             if columns == nil {
                 if mapping.headerless || (mapping.findsAllColumns && fields.count == 1
@@ -55,13 +68,15 @@ public struct CSVReader: Sendable {
                 reports.append(report)
             } else if mapping.rowsWithoutText == .reject {
                 throw IngestError.malformed(format: "CSV", location: "line \(line)", problem: "no report text")
+            } else {
+                skippedLines.append(line)
             }
         }
         if reports.isEmpty {
             throw IngestError.malformed(format: "CSV", location: "line \(max(headerLine, 1))",
                                         problem: rows == 0 ? "no rows" : "no row has report text")
         }
-        return reports
+        return Result(reports: reports, skippedLines: skippedLines)
     }
 
     /// The report in one row, or nil when its text columns are all blank.

@@ -1,4 +1,5 @@
 import Foundation
+import RaddCore
 
 /// One DiagnosticReport resource (already parsed JSON) as a `ParsedReport`.
 ///

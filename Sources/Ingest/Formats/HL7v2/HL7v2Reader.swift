@@ -1,4 +1,5 @@
 import Foundation
+import RaddCore
 
 /// HL7 v2 ORU^R01 (versions 2.3 to 2.8) → one `ParsedReport` per OBR. A batch file (FHS/BHS …
 /// BTS/FTS, or simply several MSH messages) yields the reports of all its messages in order.

@@ -1,4 +1,5 @@
 import Foundation
+import RaddCore
 
 /// Plain-text reports: UTF-8 (a BOM is dropped), one report per file, optionally opened by
 /// `Key: value` header lines that carry what other formats keep in fields:
