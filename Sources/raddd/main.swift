@@ -12,7 +12,9 @@ struct Raddd: ParsableCommand {
             Settings come from the config file, then from flags, which win. Without
             --config, \(DaemonConfiguration.defaultConfigPath) is read if it exists. The file
             has one 'key = value' per line; every flag below is also a key, with '_'
-            for '-' (--state-dir is state_dir). Docs/configuration.md describes them.
+            for '-' (--state-dir is state_dir). More drop folders, each with its own format
+            and CSV mapping, are '[folder NAME]' sections of the file. Docs/configuration.md
+            describes them.
 
             Examples:
               raddd --config /etc/radd/raddd.conf --check-config
@@ -34,8 +36,9 @@ struct Raddd: ParsableCommand {
     @Option(help: "debug, info, notice, warning or error.") var logLevel: String?
     @Option(help: "auto (journal if journald runs, else stderr), journal or stderr.") var logTarget: String?
     @Option(help: "Seconds between full scans of the drop folder (catch NFS/SMB writes).") var rescanInterval: String?
-    @Option(help: "Seconds a file found by a scan must stay unchanged before it is claimed.") var settleTime: String?
+    @Option(help: "Seconds a file's size and mtime must stay unchanged before it is claimed.") var settleTime: String?
     @Option(help: "Largest export accepted, in bytes.") var maxFileBytes: String?
+    @Option(help: "Most reports one file may hold; a file with more is quarantined whole.") var maxReportsPerFile: String?
     @Flag(help: "Validate the configuration and the key, print a summary, and exit.") var checkConfig = false
 
     func run() throws {
@@ -66,6 +69,7 @@ struct Raddd: ParsableCommand {
             ("state_dir", stateDir), ("drop_dir", dropDir), ("quarantine_dir", quarantineDir), ("socket", socket),
             ("socket_group", socketGroup), ("key_file", keyFile), ("log_level", logLevel), ("log_target", logTarget),
             ("rescan_interval", rescanInterval), ("settle_time", settleTime), ("max_file_bytes", maxFileBytes),
+            ("max_reports_per_file", maxReportsPerFile),
         ]
         for case let (key, value?) in flags { try settings.set(key, value) }
         return settings

@@ -103,4 +103,23 @@ final class SocketAccessTests: XCTestCase {
         XCTAssertEqual(records.first?.event, "application_start")
         XCTAssertEqual(records.last?.event, "application_stop")
     }
+
+    func testOnlyRootOrRaddsUserMayRetryOrPurgeTheQuarantine() throws {
+        let harness = try DaemonHarness()
+        try harness.start(extraArguments: ["--socket-group", group])
+        try harness.drop("bad.txt", bytes: Data([0xFF]))
+        let deadline = Date().addingTimeInterval(10)
+        while visibleFiles(harness.quarantineDir).count < 2 && Date() < deadline { usleep(50_000) }
+        XCTAssertEqual(try raddctl(as: member, harness, ["quarantine", "list"]).status, 0)
+        let refused = try raddctl(as: member, harness, ["quarantine", "purge", "--all"])
+        XCTAssertEqual(refused.status, 77, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("only root or raddd's own user may retry or purge"), refused.stderr)
+        XCTAssertEqual(visibleFiles(harness.quarantineDir), ["bad.txt", "bad.txt.reason"])
+        XCTAssertEqual(harness.stop().status, 0)
+        let store = try ReportStore(path: harness.databasePath, key: DatabaseKey(hex: harness.keyHex))
+        defer { store.close() }
+        let denial = try XCTUnwrap(try store.audit.records().last { $0.uid == (try? uid(member)) })
+        XCTAssertEqual(denial.outcome, "denied")
+        XCTAssertEqual(denial.object, "method=quarantine.purge")
+    }
 }

@@ -183,20 +183,15 @@ final class CSVReaderTests: XCTestCase {
         }
     }
 
-    /// Prints, never asserts, the parsing rate on the full Open-i export when it is present.
-    func testThroughputOnOpenI() throws {
-        // shared/ sits beside the repository (in development and in CI).
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let url = repository.deletingLastPathComponent().appendingPathComponent("shared/data/openi/openi_reports.csv")
-        guard let data = try? Data(contentsOf: url) else { throw XCTSkip("Open-i export not present at \(url.path)") }
-        let bytes = [UInt8](data)
-        let reader = CSVReader(mapping: CSVReader.Mapping(rowsWithoutText: .skip))
-        let rounds = 5
-        let start = Date()
-        var count = 0
-        for _ in 0..<rounds { count += try reader.reports(from: bytes).count }
-        let seconds = Date().timeIntervalSince(start)
-        XCTAssertEqual(count, rounds * 3059)
-        print("CSVReader: \(count) Open-i reports in \(String(format: "%.3f", seconds)) s = \(Int(Double(count) / seconds)) reports/s (this build)")
+    /// The whole Open-i export: every report with text is read, and the 21 without are named by line.
+    func testTheWholeOpenIExportIsReadAndItsEmptyRowsAreNamed() throws {
+        let result = try CSVReader().read(try fixture("openi_reports.csv"))
+        XCTAssertEqual(result.reports.count, 3059)
+        XCTAssertEqual(result.skippedLines.count, 21)
+        XCTAssertEqual(result.skippedLines.first, 13)
+        XCTAssertEqual(Set(result.reports.compactMap(\.accession)).count, 3059, "every report keeps its own uid")
+        XCTAssertTrue(result.reports.allSatisfy { !$0.text.isEmpty && $0.status == .final })
+        let sections = result.reports.map { ReportSections(parsing: $0.text) }
+        XCTAssertGreaterThan(sections.filter { $0.impression != nil }.count, 3000)
     }
 }

@@ -1,0 +1,245 @@
+import Foundation
+import Store
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What integration engineers expect of the watched folders, through the real raddd and raddctl:
+/// several folders with their own formats, re-sent and corrected reports, settle time, limits,
+/// archived originals and operator commands on the quarantine.
+final class DropFolderBehaviourTests: XCTestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("IngestTests/Fixtures")
+
+    struct Shown: Decodable {
+        struct Summary: Decodable {
+            var id: Int64
+            var state: String
+            var status: String?
+            var folder: String?
+            var format: String
+            var accessionPseudonym: String?
+            var patientPseudonym: String?
+            var examDescription: String?
+            var modality: String?
+            var observedAt: String?
+            var supersededBy: Int64?
+        }
+        var report: Summary
+        var text: String
+        var sections: [String: String]
+    }
+
+    struct QuarantineList: Decodable {
+        struct File: Decodable {
+            var claim: String
+            var folder: String
+            var fileName: String?
+            var reason: String
+            var state: String
+        }
+        var files: [File]
+    }
+
+    func shown(_ harness: DaemonHarness, _ id: Int64) throws -> Shown {
+        try harness.decode(Shown.self, harness.raddctl(["report", "\(id)", "--json"]))
+    }
+
+    func waitFor(_ what: String, timeout: TimeInterval = 15, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try condition() { return }
+            usleep(50_000)
+        }
+        XCTFail("timed out waiting for \(what)")
+    }
+
+    /// An ORU^R01 with the accession in OBR-3 and the status in OBR-25 and OBX-11.
+    func oru(accession: String, status: String, text: String, control: String) -> String {
+        var obr = Array(repeating: "", count: 26)
+        obr[0] = "OBR"; obr[1] = "1"; obr[2] = "ORD-" + accession; obr[3] = accession
+        obr[4] = "71046^XR CHEST 2 VIEWS^CPT"; obr[7] = "20240301100000"; obr[22] = "20240301101000"
+        obr[24] = "CR"; obr[25] = status
+        return [
+            "MSH|^~\\&|RIS|HOSP|RADD|HOSP|20240301101500||ORU^R01|\(control)|P|2.5.1",
+            "PID|1||MRN778899^^^HOSP^MR||DOE^JANE||19600101|F",
+            obr.joined(separator: "|"),
+            "OBX|1|TX|71046^XR CHEST^CPT||\(text)||||||\(status)",
+        ].joined(separator: "\r") + "\r"
+    }
+
+    func testTheWholeOpenIExportIsStoredAndItsRowsWithoutTextAreRecorded() throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        let data = try Data(contentsOf: Self.fixtures.appendingPathComponent("csv/openi_reports.csv"))
+        try harness.drop("openi_reports.csv", bytes: data)
+        try waitFor("3,059 Open-i reports", timeout: 60) { try harness.allReports().count == 3059 }
+        XCTAssertEqual(visibleFiles(harness.dropDir), [])
+        XCTAssertEqual(visibleFiles(harness.quarantineDir), [])
+        let first = try shown(harness, 1)
+        XCTAssertEqual(first.report.format, "csv")
+        XCTAssertEqual(first.report.accessionPseudonym?.count, 64, "uid 1 is kept only as a pseudonym")
+        XCTAssertEqual(first.sections["indication"], "Positive TB test")
+        XCTAssertEqual(first.sections["impression"], "Normal chest x-XXXX.")
+        XCTAssertTrue(harness.log.contains("21 CSV rows without report text skipped (lines 13, "), harness.log)
+        XCTAssertEqual(harness.stop().status, 0)
+        let store = try ReportStore(path: harness.databasePath, key: DatabaseKey(hex: harness.keyHex))
+        defer { store.close() }
+        let file = try XCTUnwrap(try store.settledFiles().first)
+        XCTAssertEqual(file.reportsNew, 3059)
+        XCTAssertTrue(file.note?.hasPrefix("21 CSV rows without report text skipped") ?? false, "\(file)")
+        XCTAssertTrue(try store.audit.records(limit: 10_000).contains { $0.outcomeText?.contains("21 CSV rows without report text") ?? false })
+    }
+
+    func testSeveralFoldersEachReadTheirOwnFormatAndMapping() throws {
+        let harness = try DaemonHarness()
+        try harness.write("""
+            [folder ris]
+            path = \(harness.root)/ris
+            format = hl7v2
+            archive_dir = \(harness.root)/ris-done
+
+            [folder research]
+            path = \(harness.root)/research
+            format = csv
+            csv_id = study
+            csv_text = body
+            csv_rows_without_text = reject
+
+            """, to: harness.configFile, mode: 0o644)
+        try harness.start()
+        let status = harness.raddctl(["status"]).stdout
+        XCTAssertTrue(status.contains("folder:    ris \(harness.root)/ris (format hl7v2, originals archived to \(harness.root)/ris-done)"), status)
+
+        let message = oru(accession: "ACC1001", status: "F", text: "IMPRESSION: Small left effusion.", control: "M1")
+        XCTAssertTrue(FileManager.default.createFile(atPath: harness.root + "/ris/msg0001.msg", contents: Data(message.utf8)))
+        XCTAssertTrue(FileManager.default.createFile(atPath: harness.root + "/research/export.dat",
+                                                     contents: Data("study,body,other\nS1,Clear lungs.,x\nS2,Small effusion.,y\n".utf8)))
+        XCTAssertTrue(FileManager.default.createFile(atPath: harness.root + "/research/gaps.dat",
+                                                     contents: Data("study,body\nS3,Clear.\nS4,  \n".utf8)))
+        try waitFor("three reports and one quarantined file") {
+            try harness.allReports().count == 3 && visibleFiles(harness.quarantineDir).count == 2
+        }
+        let reports = try harness.allReports().map { try shown(harness, $0.id) }
+        let hl7 = try XCTUnwrap(reports.first { $0.report.folder == "ris" })
+        XCTAssertEqual(hl7.report.format, "hl7v2")
+        XCTAssertEqual(hl7.report.status, "final")
+        XCTAssertEqual(hl7.report.examDescription, "XR CHEST 2 VIEWS")
+        XCTAssertEqual(hl7.report.observedAt, "2024-03-01T10:00:00")
+        XCTAssertEqual(hl7.text, "IMPRESSION: Small left effusion.")
+        XCTAssertEqual(reports.filter { $0.report.folder == "research" }.map(\.text), ["Clear lungs.", "Small effusion."])
+        XCTAssertEqual(visibleFiles(harness.root + "/ris-done"), ["msg0001.msg"], "the original is archived, not deleted")
+        XCTAssertEqual(visibleFiles(harness.root + "/ris"), [])
+        let reason = try String(contentsOfFile: harness.quarantineDir + "/gaps.dat.reason", encoding: .utf8)
+        XCTAssertEqual(reason, "gaps.dat is not valid CSV: line 3: no report text\n")
+        let list = try harness.decode(QuarantineList.self, harness.raddctl(["quarantine", "list", "--json"]))
+        XCTAssertEqual(list.files.map(\.folder), ["research"])
+        XCTAssertEqual(harness.stop().status, 0)
+    }
+
+    func testAResentReportIsANoOpAndACorrectionSupersedesIt() throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        let original = oru(accession: "ACC2002", status: "F", text: "IMPRESSION: Right lower lobe pneumonia.", control: "M1")
+        try harness.drop("first.hl7", original)
+        try waitFor("the first report") { try harness.allReports().count == 1 }
+        try harness.drop("same-bytes.hl7", original)
+        try harness.drop("same-report.hl7", oru(accession: "ACC2002", status: "F", text: "IMPRESSION: Right lower lobe pneumonia.",
+                                                 control: "M2"))
+        try waitFor("both re-sent files to be settled") { visibleFiles(harness.dropDir).isEmpty }
+        XCTAssertEqual(try harness.allReports().count, 1, "re-sending changes nothing")
+
+        try harness.drop("corrected.hl7", oru(accession: "ACC2002", status: "C", text: "IMPRESSION: No pneumonia.", control: "M3"))
+        try waitFor("the corrected version") { try harness.allReports().count == 2 }
+        let reports = try harness.allReports()
+        let old = try shown(harness, reports[0].id), new = try shown(harness, reports[1].id)
+        XCTAssertEqual(old.report.state, "superseded")
+        XCTAssertEqual(old.report.supersededBy, new.report.id)
+        XCTAssertEqual(new.report.status, "corrected")
+        XCTAssertEqual(new.report.state, "stored")
+        XCTAssertEqual(new.report.accessionPseudonym, old.report.accessionPseudonym)
+        XCTAssertNotNil(new.report.patientPseudonym)
+        XCTAssertFalse(try harness.raddctl(["report", "\(new.report.id)", "--json"]).stdout.contains("778899"),
+                       "the patient id is never shown or stored in clear")
+        let listed = harness.raddctl(["reports", "--state", "superseded"]).stdout
+        XCTAssertTrue(listed.contains("superseded  final"), listed)
+        XCTAssertEqual(visibleFiles(harness.dropDir), [])
+        XCTAssertEqual(harness.stop().status, 0)
+    }
+
+    func testAFileReopenedWithinTheSettleTimeIsClaimedWhole() throws {
+        let harness = try DaemonHarness()
+        try harness.start(extraArguments: ["--settle-time", "1.5"])
+        let path = harness.dropDir + "/slow-writer.txt"
+        // Two write sessions, each ending in IN_CLOSE_WRITE, as an SMB client may do.
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data("FINDINGS: Clear lungs.\n".utf8)))
+        usleep(500_000)
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: path))
+        handle.seekToEndOfFile()
+        handle.write(Data("IMPRESSION: Normal.\n".utf8))
+        try handle.close()
+        try waitFor("the report") { try harness.allReports().count == 1 }
+        let report = try shown(harness, try harness.allReports()[0].id)
+        XCTAssertEqual(report.text, "FINDINGS: Clear lungs.\nIMPRESSION: Normal.\n")
+        XCTAssertEqual(report.sections, ["findings": "Clear lungs.", "impression": "Normal."])
+        XCTAssertEqual(harness.stop().status, 0)
+    }
+
+    func testAFileOverTheReportLimitIsQuarantinedWhole() throws {
+        let harness = try DaemonHarness()
+        try harness.start(extraArguments: ["--max-reports-per-file", "3"])
+        try harness.drop("five.csv", "id,report\n1,a\n2,b\n3,c\n4,d\n5,e\n")
+        try harness.drop("three.csv", "id,report\n1,a\n2,b\n3,c\n")
+        try waitFor("one file stored and one quarantined") {
+            try harness.allReports().count == 3 && visibleFiles(harness.quarantineDir).count == 2
+        }
+        let reason = try String(contentsOfFile: harness.quarantineDir + "/five.csv.reason", encoding: .utf8)
+        XCTAssertEqual(reason, "five.csv holds 5 reports, over the limit of 3 reports per file (max_reports_per_file); split the export\n")
+        XCTAssertEqual(harness.stop().status, 0)
+    }
+
+    func testQuarantinedFilesCanBeFixedAndRetriedOrPurged() throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        try harness.drop("fixable.txt", bytes: Data([0x46, 0x49, 0x4E, 0xFF, 0x0A]))
+        try harness.drop("junk.txt", bytes: Data([0xFE, 0xFF]))
+        try waitFor("two quarantined files") { visibleFiles(harness.quarantineDir).count == 4 }
+        var list = try harness.decode(QuarantineList.self, harness.raddctl(["quarantine", "list", "--json"]))
+        XCTAssertEqual(Set(list.files.compactMap(\.fileName)), ["fixable.txt", "junk.txt"])
+        let human = harness.raddctl(["quarantine", "list"]).stdout
+        XCTAssertTrue(human.contains("fixable.txt is not valid UTF-8 text (first invalid byte at offset 3)"), human)
+
+        // The operator repairs the export in place, then retries it.
+        let fixable = try XCTUnwrap(list.files.first { $0.fileName == "fixable.txt" })
+        XCTAssertTrue(FileManager.default.createFile(atPath: harness.quarantineDir + "/fixable.txt",
+                                                     contents: Data("FINDINGS: Repaired.\n".utf8)))
+        let retried = harness.raddctl(["quarantine", "retry", fixable.claim])
+        XCTAssertEqual(retried.status, 0, retried.stderr)
+        XCTAssertEqual(retried.stdout, "\(fixable.claim): retried, back in its drop folder as fixable.txt\n")
+        try waitFor("the repaired report") { try harness.allReports().count == 1 }
+        XCTAssertEqual(try shown(harness, try harness.allReports()[0].id).text, "FINDINGS: Repaired.\n")
+
+        let purged = harness.raddctl(["quarantine", "purge", "--all"])
+        XCTAssertEqual(purged.status, 0, purged.stderr)
+        XCTAssertEqual(visibleFiles(harness.quarantineDir), [])
+        list = try harness.decode(QuarantineList.self, harness.raddctl(["quarantine", "list", "--json"]))
+        XCTAssertEqual(list.files.count, 0)
+        let all = try harness.decode(QuarantineList.self, harness.raddctl(["quarantine", "list", "--state", "all", "--json"]))
+        XCTAssertEqual(all.files.map(\.state).sorted(), ["purged", "retried"])
+
+        let again = harness.raddctl(["quarantine", "purge", fixable.claim])
+        XCTAssertEqual(again.status, 1)
+        XCTAssertEqual(again.stderr, "raddctl: claim \(fixable.claim): the quarantined file was already retried\n")
+        let unknown = harness.raddctl(["quarantine", "retry", "cnope"])
+        XCTAssertEqual(unknown.status, 4)
+        XCTAssertEqual(harness.raddctl(["quarantine", "retry"]).status, 64, "a claim or --all is required")
+        XCTAssertEqual(harness.stop().status, 0)
+
+        let store = try ReportStore(path: harness.databasePath, key: DatabaseKey(hex: harness.keyHex))
+        defer { store.close() }
+        let records = try store.audit.records().filter { $0.event == "quarantine" }
+        XCTAssertEqual(records.map(\.action), ["U", "D", "D"])
+        XCTAssertEqual(records.map(\.outcome), ["success", "success", "minor_failure"])
+    }
+}
