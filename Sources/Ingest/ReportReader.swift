@@ -59,6 +59,14 @@ public struct ReportReader: Sendable {
             format = found
         }
         let bytes = try readBytes(claimed.workPath)
+        return try normalise(bytes, format: format, fileName: claimed.originalName, claimID: claimed.claimID,
+                             receivedAt: receivedAt)
+    }
+
+    /// Parses a file's bytes in `format` and normalises them into reports: everything `read` does
+    /// after reading the file (radd-bench measures this).
+    public func normalise(_ bytes: [UInt8], format: SourceFormat, fileName: String, claimID: String,
+                          receivedAt: Date = Date()) throws -> ReadFile {
         var notes: [String] = []
         let parsed: [ParsedReport]
         switch format {
@@ -72,8 +80,8 @@ public struct ReportReader: Sendable {
         }
         if parsed.count > maxReportsPerFile { throw IngestError.tooManyReports(count: parsed.count, limit: maxReportsPerFile) }
         let reports = parsed.enumerated().map { index, report in
-            let claimID = parsed.count == 1 ? claimed.claimID : "\(claimed.claimID)#\(index + 1)"
-            let source = ReportSource(fileName: claimed.originalName, format: format, claimID: claimID, byteCount: bytes.count)
+            let reportClaim = parsed.count == 1 ? claimID : "\(claimID)#\(index + 1)"
+            let source = ReportSource(fileName: fileName, format: format, claimID: reportClaim, byteCount: bytes.count)
             return Report(source: source, metadata: report.metadata, text: report.text, receivedAt: receivedAt)
         }
         return ReadFile(reports: reports, format: format, byteCount: bytes.count,
