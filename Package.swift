@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "ControlTests", dependencies: ["Control", "RaddCore"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "RaddCore"], exclude: ["Fixtures"]),
         .testTarget(name: "LabelingTests", dependencies: ["Labeling"]),
-        .testTarget(name: "DaemonTests", dependencies: ["RaddDaemon", "Store", "Control", "RaddCore"]),
+        .testTarget(name: "DaemonTests", dependencies: ["RaddDaemon", "Store", "Control", "RaddCore"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

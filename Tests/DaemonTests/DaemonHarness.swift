@@ -185,3 +185,8 @@ final class DaemonHarness {
 func visibleFiles(_ path: String) -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
 }
+
+/// Every entry of a directory, dot-entries included: for checking that nothing was left behind.
+func allEntries(_ path: String) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
+}
