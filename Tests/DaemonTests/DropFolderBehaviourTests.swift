@@ -160,7 +160,7 @@ final class DropFolderBehaviourTests: XCTestCase {
         XCTAssertEqual(new.report.state, "stored")
         XCTAssertEqual(new.report.accessionPseudonym, old.report.accessionPseudonym)
         XCTAssertNotNil(new.report.patientPseudonym)
-        XCTAssertFalse(try harness.raddctl(["report", "\(new.report.id)", "--json"]).stdout.contains("778899"),
+        XCTAssertFalse(harness.raddctl(["report", "\(new.report.id)", "--json"]).stdout.contains("778899"),
                        "the patient id is never shown or stored in clear")
         let listed = harness.raddctl(["reports", "--state", "superseded"]).stdout
         XCTAssertTrue(listed.contains("superseded  final"), listed)
