@@ -11,22 +11,34 @@ let interactive = isatty(STDERR_FILENO) != 0
 
 func load(_ url: URL) -> [UInt8]? { (try? Data(contentsOf: url)).map { [UInt8]($0) } }
 
-/// Parses `bytes` repeatedly for at least `seconds` and prints reports/s and MB/s.
-func measure(_ label: String, _ bytes: [UInt8], seconds: Double = 2, _ parse: ([UInt8]) throws -> Int) {
-    do {
-        var reports = 0, rounds = 0
+/// Parses `bytes` in a warm-up round and then in `runs` timed runs of at least `seconds` each, and
+/// prints the median run's reports/s and MB/s: a burst of load from elsewhere on the machine then
+/// spoils one run rather than moving the figure.
+func measure(_ label: String, _ bytes: [UInt8], runs: Int = 5, seconds: Double = 0.4, _ parse: ([UInt8]) throws -> Int) {
+    struct Run { var reports = 0, rounds = 0, elapsed = 0.0 }
+    func run(for seconds: Double) throws -> Run {
+        var result = Run()
         let start = Date()
         repeat {
-            reports += try parse(bytes)
-            rounds += 1
-            if interactive && rounds % 50 == 0 { FileHandle.standardError.write(Data("\r\(label): \(rounds) rounds".utf8)) }
+            result.reports += try parse(bytes)
+            result.rounds += 1
         } while Date().timeIntervalSince(start) < seconds
-        let elapsed = Date().timeIntervalSince(start)
+        result.elapsed = Date().timeIntervalSince(start)
+        return result
+    }
+    do {
+        _ = try run(for: seconds / 2)  // caches, allocator and lazily set-up globals settle first
+        var timed = [Run]()
+        for index in 1...runs {
+            if interactive { FileHandle.standardError.write(Data("\r\(label): run \(index) of \(runs)".utf8)) }
+            timed.append(try run(for: seconds))
+        }
         if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        let perSecond = Double(reports) / elapsed
-        let megabytes = Double(bytes.count * rounds) / elapsed / 1_000_000
-        let figures = String(format: "%9.0f reports/s per core  %7.1f MB/s  (%d reports in %.2f s)",
-                             perSecond, megabytes, reports, elapsed)
+        let median = timed.sorted { Double($0.reports) / $0.elapsed < Double($1.reports) / $1.elapsed }[runs / 2]
+        let perSecond = Double(median.reports) / median.elapsed
+        let megabytes = Double(bytes.count * median.rounds) / median.elapsed / 1_000_000
+        let figures = String(format: "%9.0f reports/s per core  %7.1f MB/s  (median of %d runs; %d reports in %.2f s)",
+                             perSecond, megabytes, runs, median.reports, median.elapsed)
         print(label.padding(toLength: 52, withPad: " ", startingAt: 0) + figures)
     } catch {
         print("\(label): parse failed: \(error)")

@@ -236,6 +236,25 @@ final class HL7v2ReaderTests: XCTestCase {
         XCTAssertEqual(r.first?.text, "Size 3.5 cm.\n12.03.2020")
     }
 
+    func testCodesAreCaseInsensitiveAndMayBeEscaped() throws {
+        // OBX-2 and OBX-11 in lower case; an escaped value type (T\X58\ is TX) reads as well.
+        let r = try HL7v2Reader.reports(from: message([
+            Self.msh, Self.pid, obr(status: ""),
+            obx(1, "tx", "Lower-case type.", status: "c"),
+            obx(2, #"T\X58\"#, "Escaped type."),
+        ]))
+        XCTAssertEqual(r.first?.text, "Lower-case type.\nEscaped type.")
+        XCTAssertEqual(r.first?.status, .corrected)
+    }
+
+    func testNonASCIILabelNamingAUIDIsNotText() throws {
+        let r = try HL7v2Reader.reports(from: message([
+            Self.msh + "||||||UNICODE UTF-8", Self.pid, obr(),
+            obx(1, "ST", "1.2.3", id: "^Série UID"), obx(2, "TX", "Text."),
+        ]))
+        XCTAssertEqual(r.first?.text, "Text.")
+    }
+
     func testComponentSeparatorInsideTextIsText() throws {
         let r = try HL7v2Reader.reports(from: message([Self.msh, Self.pid, obr(), obx(1, "TX", "ratio 2^3 & more")]))
         XCTAssertEqual(r.first?.text, "ratio 2^3 & more")
@@ -464,6 +483,12 @@ final class HL7v2ReaderTests: XCTestCase {
         let r = try XCTUnwrap(try HL7v2Reader.reports(from: bytes).first)
         XCTAssertEqual(r.text, "Wrapped base64 text.\nfirst line\nsecond line\n\nfourth line")
         XCTAssertEqual(r.status, .preliminary)  // OBR-25 empty; OBX-11 P after the wrap was still found
+    }
+
+    func testWrappedLineEndingBeforeARepetitionIsOneLineBreak() throws {
+        // The CR of the wrap and the LF the repetition becomes are one CRLF, not two breaks.
+        let bytes = message([Self.msh, Self.pid, obr(), "OBX|1|TX|||first\r~second||||||F"])
+        XCTAssertEqual(try HL7v2Reader.reports(from: bytes).first?.text, "first\nsecond")
     }
 
     func testBadEncodingCharacters() {

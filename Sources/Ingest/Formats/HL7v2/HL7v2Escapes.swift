@@ -22,12 +22,23 @@ enum HL7v2Charset: Equatable, Sendable {
     }
 
     func decode(_ bytes: ArraySlice<UInt8>) -> String? {
-        switch self {
-        case .utf8: return bytes.withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
-        case .latin1, .auto: return Windows1252.decodeLatin1(bytes)
+        bytes.withUnsafeBufferPointer { buffer in
+            // All three sets agree on ASCII, which most fields are: no validation or transcoding.
+            if hl7IsASCII(buffer) { return String(decoding: buffer, as: UTF8.self) }
+            switch self {
+            case .utf8: return String(validating: buffer, as: UTF8.self)
+            case .latin1, .auto: return Windows1252.decodeLatin1(buffer)
+            }
         }
     }
+}
 
+/// Written so that the compiler vectorises it: one OR over all bytes, one test at the end.
+@inline(__always)
+func hl7IsASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    var union: UInt8 = 0
+    for b in bytes { union |= b }
+    return union < 0x80
 }
 
 /// Fast String from bytes known to be ASCII/UTF-8 (invalid sequences are repaired, never trapped).
@@ -36,33 +47,103 @@ func hl7ASCII(_ bytes: ArraySlice<UInt8>) -> String {
     bytes.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
 }
 
-/// Text clean-up on bytes (the characters involved are ASCII, identical in ASCII, Latin-1 and
-/// UTF-8): CRLF and CR become LF, spaces and tabs at line ends are dropped (HL7: trailing spaces
-/// in TX should be removed; leading ones are kept), and blank lines at both ends are dropped.
-func hl7NormalizeLines(_ input: ArraySlice<UInt8>) -> [UInt8] {
-    var out = [UInt8]()
-    out.reserveCapacity(input.count)
-    var pendingBlanks = 0  // spaces/tabs not yet known to be inside a line
-    var lastCR = false
-    for b in input {
-        if b == 0x0A && lastCR { lastCR = false; continue }
-        lastCR = b == 0x0D
-        if b == 0x0D || b == 0x0A {
-            out.removeLast(pendingBlanks)
-            pendingBlanks = 0
-            if !out.isEmpty { out.append(0x0A) }
-            continue
-        }
-        if b == 0x20 || b == 0x09 {
-            pendingBlanks += 1
-        } else {
-            pendingBlanks = 0
-        }
-        out.append(b)
+/// A report's text as UTF-8: the texts of its OBX values one after another, each gathered piece
+/// by piece (repetitions, decoded escapes) and cleaned up as it arrives, so that no OBX value
+/// needs a buffer or a string of its own. The clean-up involves ASCII characters only, identical in
+/// ASCII, Latin-1 and UTF-8: CRLF and CR become LF, spaces and tabs at line ends are dropped (HL7:
+/// trailing spaces in TX should be removed; leading ones are kept), and blank lines at both ends
+/// of a text are dropped. The result is the same however a text is cut into pieces.
+struct HL7v2ReportText {
+    private(set) var bytes: [UInt8] = []
+    /// Where the text being gathered starts: the clean-up never reaches before it.
+    private var textStart = 0
+    /// The last piece ended with CR, so an LF opening the next one completes a CRLF.
+    private var afterCR = false
+
+    mutating func append(_ piece: ArraySlice<UInt8>) {
+        piece.withUnsafeBufferPointer { append($0) }
     }
-    out.removeLast(pendingBlanks)
-    while out.last == 0x0A { out.removeLast() }
-    return out
+
+    mutating func append(_ piece: UnsafeBufferPointer<UInt8>) {
+        guard !piece.isEmpty else { return }
+        var i = afterCR && piece[0] == 0x0A ? 1 : 0
+        afterCR = false
+        var lineStart = i
+        while true {
+            i = HL7v2ByteScan.lineEnd(piece, from: i)
+            guard i < piece.count else { break }
+            let b = piece[i]
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: piece[lineStart..<i]))
+            endLine()
+            i += 1
+            if b == 0x0D {
+                if i == piece.count { afterCR = true } else if piece[i] == 0x0A { i += 1 }
+            }
+            lineStart = i
+        }
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: piece[lineStart...]))
+    }
+
+    /// An LF between pieces (a repetition separator), treated as if it were in the text.
+    mutating func lineBreak() {
+        if afterCR {
+            afterCR = false  // it completes the CRLF the last piece ended with
+        } else {
+            endLine()
+        }
+    }
+
+    /// Ends the text being gathered. Returns its range in `bytes`, empty when it held only blanks.
+    mutating func endText() -> Range<Int> {
+        dropTrailingBlanks()
+        while bytes.count > textStart, bytes.last == 0x0A { bytes.removeLast() }
+        defer { textStart = bytes.count }
+        afterCR = false
+        return textStart..<bytes.count
+    }
+
+    /// Brings the text just ended from the message's character set into UTF-8 (ASCII is both).
+    /// Returns its new range, or nil when a text declared UTF-8 is not.
+    mutating func decodeLastText(_ text: Range<Int>, from charset: HL7v2Charset) -> Range<Int>? {
+        if bytes[text].withUnsafeBufferPointer(hl7IsASCII) { return text }
+        guard let decoded = charset.decode(bytes[text]) else { return nil }
+        bytes.replaceSubrange(text, with: decoded.utf8)
+        textStart = bytes.count
+        return text.lowerBound..<bytes.count
+    }
+
+    /// Adds a text that is already clean and in UTF-8. Returns its range in `bytes`.
+    mutating func appendText(_ text: String) -> Range<Int> {
+        bytes += text.utf8
+        defer { textStart = bytes.count }
+        return textStart..<bytes.count
+    }
+
+    /// The given texts, in the given order, one per line.
+    func joined<Texts: Sequence>(_ texts: Texts) -> String where Texts.Element == Range<Int> {
+        var length = 0
+        for text in texts where !text.isEmpty { length += (length == 0 ? 0 : 1) + text.count }
+        return bytes.withUnsafeBufferPointer { source in
+            String(unsafeUninitializedCapacity: length) { out in
+                var at = 0
+                for text in texts where !text.isEmpty {
+                    if at > 0 { out[at] = 0x0A; at += 1 }
+                    out.baseAddress!.advanced(by: at).initialize(from: source.baseAddress! + text.lowerBound, count: text.count)
+                    at += text.count
+                }
+                return at
+            }
+        }
+    }
+
+    private mutating func endLine() {
+        dropTrailingBlanks()
+        if bytes.count > textStart { bytes.append(0x0A) }
+    }
+
+    private mutating func dropTrailingBlanks() {
+        while bytes.count > textStart, let last = bytes.last, last == 0x20 || last == 0x09 { bytes.removeLast() }
+    }
 }
 
 /// Spaces and tabs trimmed from both ends of a byte range.
@@ -78,18 +159,15 @@ func hl7Trim(_ bytes: [UInt8], _ r: Range<Int>) -> Range<Int> {
 @inline(__always)
 func hl7Piece(_ bytes: [UInt8], _ range: Range<Int>, on separator: UInt8?, _ index: Int) -> Range<Int>? {
     guard let separator else { return index == 0 ? range : nil }
-    var n = 0
-    var start = range.lowerBound
-    var i = start
-    while i < range.upperBound {
-        if bytes[i] == separator {
-            if n == index { return start..<i }
-            n += 1
-            start = i + 1
+    return bytes.withUnsafeBufferPointer { buffer in
+        var start = range.lowerBound
+        for _ in 0..<index {
+            let end = HL7v2ByteScan.firstIndex(of: separator, in: buffer, start..<range.upperBound)
+            guard end < range.upperBound else { return nil }
+            start = end + 1
         }
-        i += 1
+        return start..<HL7v2ByteScan.firstIndex(of: separator, in: buffer, start..<range.upperBound)
     }
-    return n == index ? start..<range.upperBound : nil
 }
 
 /// HL7 escape sequences, decoded on one field, component or repetition after splitting (never
@@ -99,7 +177,9 @@ enum HL7v2Escapes {
     /// escape character). `\H\ \N\ \.fi\ \.nf\ \.in n\ \.ti n\` only change presentation and are
     /// dropped. Anything else, and an escape character without a closing one, is kept literally.
     static func decode(_ bytes: [UInt8], _ range: Range<Int>, _ d: HL7v2Delimiters) -> ArraySlice<UInt8> {
-        guard let esc = d.escape, bytes[range].contains(esc) else { return bytes[range] }
+        guard let esc = d.escape,
+              bytes.withUnsafeBufferPointer({ HL7v2ByteScan.firstIndex(of: esc, in: $0, range) }) < range.upperBound
+        else { return bytes[range] }
         var out = [UInt8]()
         out.reserveCapacity(range.count)
         var i = range.lowerBound

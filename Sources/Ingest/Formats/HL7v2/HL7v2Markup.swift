@@ -87,7 +87,12 @@ enum HL7v2Markup {
                 if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == UInt8(ascii: ">") || b == UInt8(ascii: "/") { break }
                 j += 1
             }
-            var name = String(decoding: bytes[start..<j], as: UTF8.self)
+            let raw = bytes[start..<j]
+            if raw.allSatisfy({ $0 < 0x80 }) {  // any real name: no need to walk it as Characters
+                let local = raw.lastIndex(of: UInt8(ascii: ":")).map { $0 + 1 } ?? start
+                return (String(decoding: bytes[local..<j], as: UTF8.self), j)
+            }
+            var name = String(decoding: raw, as: UTF8.self)
             if let colon = name.lastIndex(of: ":") { name = String(name[name.index(after: colon)...]) }
             return (name, j)
         }
@@ -258,7 +263,8 @@ enum HL7v2Markup {
     /// else is kept literally.
     static func decodeEntities(_ bytes: ArraySlice<UInt8>) -> String {
         let text = String(validating: bytes, as: UTF8.self) ?? Windows1252.decodeLatin1(bytes)
-        guard text.contains("&") else { return text }
+        // Searched as bytes: Foundation's search costs more than the rest of a short text node.
+        guard text.utf8.contains(UInt8(ascii: "&")) else { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         var rest = text[...]
@@ -314,6 +320,8 @@ struct HL7v2TextBuilder {
     var lastWasHeading = false
 
     mutating func appendText(_ text: String) {
+        var text = text
+        if text.withUTF8({ appendASCII($0) }) { return }
         for ch in text {
             if ch.isWhitespace {
                 pendingSpace = true
@@ -326,6 +334,29 @@ struct HL7v2TextBuilder {
         }
     }
 
+    /// `appendText` for ASCII text, a word at a time instead of a Character at a time; false,
+    /// and nothing appended, when the text is not ASCII. Whitespace is the ASCII whitespace
+    /// `Character.isWhitespace` knows: tab, LF, VT, FF, CR and space.
+    private mutating func appendASCII(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard hl7IsASCII(text) else { return false }
+        func isWhitespace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+        var i = 0
+        while i < text.count {
+            guard !isWhitespace(text[i]) else {
+                pendingSpace = true
+                i += 1
+                continue
+            }
+            let wordStart = i
+            while i < text.count, !isWhitespace(text[i]) { i += 1 }
+            if pendingSpace, !current.isEmpty { current.append(" ") }
+            pendingSpace = false
+            current += String(decoding: UnsafeBufferPointer(rebasing: text[wordStart..<i]), as: UTF8.self)
+            lastWasHeading = false
+        }
+        return true
+    }
+
     mutating func appendRaw(_ text: String) {
         if !current.isEmpty { current += text }
         pendingSpace = false
@@ -333,10 +364,22 @@ struct HL7v2TextBuilder {
 
     mutating func lineBreak() {
         if !current.isEmpty {
-            lines.append(current.trimmingCharacters(in: .whitespaces))
+            lines.append(Self.trimmingBlanks(current))
             current = ""
         }
         pendingSpace = false
+    }
+
+    /// `trimmingCharacters(in: .whitespaces)`; for ASCII, which it nearly always is, that means
+    /// spaces and tabs, trimmed without Foundation's detour through NSString.
+    private static func trimmingBlanks(_ line: String) -> String {
+        let utf8 = line.utf8
+        guard utf8.allSatisfy({ $0 < 0x80 }) else { return line.trimmingCharacters(in: .whitespaces) }
+        func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+        guard let first = utf8.firstIndex(where: { !isBlank($0) }), let last = utf8.lastIndex(where: { !isBlank($0) }) else {
+            return ""
+        }
+        return String(line[first...last])
     }
 
     /// A paragraph break, except straight after a heading, whose text stays under it.

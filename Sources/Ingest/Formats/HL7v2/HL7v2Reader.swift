@@ -22,6 +22,7 @@ public enum HL7v2Reader {
         let clean = HL7v2Framing.stripFraming(bytes)
         let messages = try HL7v2Framing.messages(in: clean)
         var reports = [ParsedReport]()
+        reports.reserveCapacity(messages.count)
         for message in messages {
             var reader = MessageReader(bytes: clean, message: message)
             reports += try reader.reports()
@@ -47,17 +48,12 @@ private struct MessageReader {
     var message: HL7v2Message
     var d: HL7v2Delimiters { message.delimiters }
 
-    init(bytes: [UInt8], message: HL7v2Message) {
-        self.bytes = bytes
-        self.message = message
-    }
-
     // MARK: - Field access
 
     /// Raw range of one repetition/component/subcomponent of a field (1-based numbers), or nil.
     func range(_ seg: HL7v2Segment, _ field: Int, repetition: Int = 1, component: Int = 1,
                subcomponent: Int? = 1) -> Range<Int>? {
-        guard let f = seg.range(field), !f.isEmpty,
+        guard let f = message.range(seg, field), !f.isEmpty,
               let rep = hl7Piece(bytes, f, on: d.repetition, repetition - 1),
               let comp = hl7Piece(bytes, rep, on: d.component, component - 1) else { return nil }
         guard let subcomponent else { return comp }
@@ -75,11 +71,42 @@ private struct MessageReader {
     /// A trimmed, non-empty value; HL7's explicit null `""` is nil too.
     func value(_ seg: HL7v2Segment, _ field: Int, repetition: Int = 1, component: Int = 1,
                subcomponent: Int? = 1) throws -> String? {
+        guard let r = valueRange(seg, field, repetition: repetition, component: component, subcomponent: subcomponent) else {
+            return nil
+        }
+        return try decodedValue(r, seg, field)
+    }
+
+    /// `value(…)?.uppercased()`, for codes (value type, result status). Codes are short and
+    /// ASCII, and those are upper-cased as bytes straight into the string; a code holding escapes
+    /// or other bytes is decoded first, as any value.
+    func code(_ seg: HL7v2Segment, _ field: Int, component: Int = 1) throws -> String? {
+        guard let r = valueRange(seg, field, component: component) else { return nil }
+        let isPlainASCII = bytes[r].withUnsafeBufferPointer { raw in
+            hl7IsASCII(raw) && !(d.escape.map { raw.contains($0) } ?? false)
+        }
+        guard isPlainASCII else { return try decodedValue(r, seg, field)?.uppercased() }
+        return String(unsafeUninitializedCapacity: r.count) { code in
+            for (offset, b) in bytes[r].enumerated() {
+                code[offset] = b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z") ? b - 0x20 : b
+            }
+            return r.count
+        }
+    }
+
+    /// The trimmed range of a value, or nil when it is absent, blank or HL7's explicit null `""`.
+    func valueRange(_ seg: HL7v2Segment, _ field: Int, repetition: Int = 1, component: Int = 1,
+                    subcomponent: Int? = 1) -> Range<Int>? {
         guard let whole = range(seg, field, repetition: repetition, component: component, subcomponent: subcomponent) else {
             return nil
         }
         let r = hl7Trim(bytes, whole)
         if r.isEmpty || (r.count == 2 && bytes[r.lowerBound] == 0x22 && bytes[r.lowerBound + 1] == 0x22) { return nil }
+        return r
+    }
+
+    /// Escapes, then the character set, decoded; nil when nothing is left (`\H\` alone, say).
+    func decodedValue(_ r: Range<Int>, _ seg: HL7v2Segment, _ field: Int) throws -> String? {
         let s = try decode(HL7v2Escapes.decode(bytes, r, d), seg.location(field: field))
         return s.isEmpty ? nil : s
     }
@@ -94,13 +121,13 @@ private struct MessageReader {
         var patientID: String?
         var current: ReportBuilder?
         for seg in message.segments.dropFirst() {
-            switch seg.name {
-            case "PID":
+            switch seg.id {
+            case .pid:
                 patientID = try value(seg, 3)
-            case "OBR":
+            case .obr:
                 if let done = current { reports.append(try finish(done)) }
                 current = ReportBuilder(obr: seg, patientID: patientID)
-            case "OBX":
+            case .obx:
                 guard current != nil else {
                     throw malformed(seg.location(), "OBX result before any OBR segment (truncated or misordered message)")
                 }
@@ -151,18 +178,30 @@ private struct MessageReader {
 
     /// Whether the whole message (from its MSH to its last segment) is valid UTF-8.
     func isUTF8(_ msh: HL7v2Segment) -> Bool {
-        let start = msh.parts[0].lowerBound
-        let end = message.segments[message.segments.count - 1].parts.last!.upperBound
-        let slice = bytes[start..<end]
-        if !slice.contains(where: { $0 >= 0x80 }) { return true }
-        return String(validating: slice, as: UTF8.self) != nil
+        let start = message.range(msh).lowerBound
+        let end = message.range(message.segments[message.segments.count - 1]).upperBound
+        return bytes[start..<end].withUnsafeBufferPointer {
+            hl7IsASCII($0) || String(validating: $0, as: UTF8.self) != nil
+        }
     }
 
+    /// `2.minor` or `2.minor.patch`: parts of ASCII digits, major exactly 2, minor 3 to 8 (leading
+    /// zeros allowed). Read in one pass, part by part.
     static func supported(version: String) -> Bool {
-        let parts = version.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count >= 2, parts.count <= 3, parts[0] == "2", parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy({ $0.isASCII && $0.isNumber }) }),
-              let minor = Int(parts[1]) else { return false }
-        return (3...8).contains(minor)
+        var part = 1, digitsInPart = 0, majorIsTwo = false, minor = 0
+        for b in version.utf8 {
+            if b == UInt8(ascii: ".") {
+                guard digitsInPart > 0, part < 3 else { return false }
+                part += 1
+                digitsInPart = 0
+                continue
+            }
+            guard b >= 0x30, b <= 0x39 else { return false }
+            digitsInPart += 1
+            if part == 1 { majorIsTwo = digitsInPart == 1 && b == UInt8(ascii: "2") }
+            if part == 2 { minor = min(minor * 10 + Int(b - 0x30), 9) }  // 9: any minor above 8
+        }
+        return part >= 2 && digitsInPart > 0 && majorIsTwo && (3...8).contains(minor)
     }
 
     // MARK: - Report
@@ -170,59 +209,66 @@ private struct MessageReader {
     struct TextPart {
         var setID: Int?
         var order: Int
-        var text: String
+        /// Where the text lies in `ReportBuilder.text`.
+        var range: Range<Int>
     }
 
     struct ReportBuilder {
         let obr: HL7v2Segment
         let patientID: String?
+        var text = HL7v2ReportText()
         var parts: [TextPart] = []
         var obxStatuses: [(code: String, segment: HL7v2Segment)] = []
         var skippedBinaryED = false
     }
 
     mutating func addOBX(_ seg: HL7v2Segment, to report: inout ReportBuilder) throws {
-        let type = (try value(seg, 2))?.uppercased() ?? ""
+        let type = try code(seg, 2) ?? ""
         let setID = (try value(seg, 1)).flatMap { Int($0) }
-        var text: String?
+        let text: Range<Int>
         switch type {
         case "TX", "FT":
-            text = try textValue(seg)
+            text = try appendTextValue(seg, to: &report.text)
         case "ST":
             if try isDICOMUID(seg) { return }
-            text = try textValue(seg)
+            text = try appendTextValue(seg, to: &report.text)
         case "ED":
-            text = try edValue(seg, report: &report)
+            let edText = try edValue(seg, report: &report)
+            text = report.text.appendText(edText ?? "")
         default:
             // CE/CWE/CNE/CD/CF (coded), NM/SN (numeric), DT/TM/TS/DTM, RP, NA, MA …: structured
             // values that duplicate or annotate the narrative; not report text.
             return
         }
-        guard let text, !text.isEmpty else { return }
-        report.parts.append(TextPart(setID: setID, order: report.parts.count, text: text))
-        if let status = try value(seg, 11) { report.obxStatuses.append((status.uppercased(), seg)) }
+        guard !text.isEmpty else { return }
+        report.parts.append(TextPart(setID: setID, order: report.parts.count, range: text))
+        if let status = try code(seg, 11) { report.obxStatuses.append((status, seg)) }
     }
 
     /// TX/FT/ST: each repetition whole (these types have no components, so a stray component
     /// separator is text), escapes decoded; repetitions become line breaks. Trailing blanks are
     /// dropped from each line (HL7 says trailing spaces in TX should be removed); leading ones kept.
-    func textValue(_ seg: HL7v2Segment) throws -> String? {
-        guard let f = seg.range(5), !f.isEmpty else { return nil }
-        var joined = [UInt8]()
-        joined.reserveCapacity(f.count)
+    /// Returns the range of the value's text in `text`.
+    func appendTextValue(_ seg: HL7v2Segment, to text: inout HL7v2ReportText) throws -> Range<Int> {
+        guard let f = message.range(seg, 5), !f.isEmpty else { return text.endText() }
         var first = true
-        for rep in hl7Split(bytes, f, on: d.repetition) {
-            if !first { joined.append(0x0A) }
+        for rep in HL7v2Pieces(bytes, f, on: d.repetition) {
+            if !first { text.lineBreak() }
             first = false
             if rep.count == 2, bytes[rep.lowerBound] == 0x22, bytes[rep.lowerBound + 1] == 0x22 { continue }
-            joined.append(contentsOf: HL7v2Escapes.decode(bytes, rep, d))
+            text.append(HL7v2Escapes.decode(bytes, rep, d))
         }
-        return try decode(hl7NormalizeLines(joined[...])[...], seg.location(field: 5))
+        guard let decoded = text.decodeLastText(text.endText(), from: message.charset) else {
+            throw malformed(seg.location(field: 5), "is not valid UTF-8, although MSH-18 declares UTF-8")
+        }
+        return decoded
     }
 
     /// Normalises line ends to LF, strips trailing blanks per line and blank lines at both ends.
     static func normalize(_ s: String) -> String {
-        String(decoding: hl7NormalizeLines(Array(s.utf8)[...]), as: UTF8.self)
+        var text = HL7v2ReportText()
+        text.append(Array(s.utf8)[...])
+        return String(decoding: text.bytes[text.endText()], as: UTF8.self)
     }
 
     /// DICOM SR exports (IHE "Simple Image and Numeric Report", as in the dcm4che samples) send
@@ -232,22 +278,35 @@ private struct MessageReader {
     /// shaped like a DICOM UID (an OID: first arc 0–2, at least four numeric arcs). Ordinary ST
     /// text, including numbers such as "3.5" or dates like "12.03.2020", is kept.
     func isDICOMUID(_ seg: HL7v2Segment) throws -> Bool {
-        let system = try value(seg, 3, component: 3)?.uppercased()
-        let label = try value(seg, 3, component: 2)?.uppercased() ?? ""
-        if system == "DCM" || label.contains("UID") { return true }
+        let system = try code(seg, 3, component: 3)
+        let label = try code(seg, 3, component: 2) ?? ""
+        if system == "DCM" || Self.namesUID(label) { return true }
         guard let v = try value(seg, 5, component: 1) else { return false }
         let arcs = v.split(separator: ".", omittingEmptySubsequences: false)
         return arcs.count >= 4 && ["0", "1", "2"].contains(arcs[0])
             && arcs.allSatisfy { !$0.isEmpty && $0.allSatisfy({ $0.isASCII && $0.isNumber }) }
     }
 
+    /// Whether an upper-cased OBX-3 label names a UID. An ASCII label (any real one) is searched as
+    /// bytes: Foundation's string search alone costs more than reading the rest of the OBX.
+    static func namesUID(_ label: String) -> Bool {
+        var label = label
+        let inASCII = label.withUTF8 { bytes -> Bool? in
+            guard hl7IsASCII(bytes) else { return nil }
+            return bytes.indices.dropLast(2).contains {
+                bytes[$0] == UInt8(ascii: "U") && bytes[$0 + 1] == UInt8(ascii: "I") && bytes[$0 + 2] == UInt8(ascii: "D")
+            }
+        }
+        return inASCII ?? label.contains("UID")
+    }
+
     /// ED: source^type^subtype^encoding^data. The data component is taken whole (not split on the
     /// subcomponent separator: encapsulated XML uses `&` freely, as the dcm4che CDA sample does).
     mutating func edValue(_ seg: HL7v2Segment, report: inout ReportBuilder) throws -> String? {
-        guard let f = seg.range(5), !f.isEmpty else { return nil }
+        guard let f = message.range(seg, 5), !f.isEmpty else { return nil }
         let location = seg.location(field: 5)
         var texts = [String]()
-        for rep in hl7Split(bytes, f, on: d.repetition) where !rep.isEmpty {
+        for rep in HL7v2Pieces(bytes, f, on: d.repetition) where !rep.isEmpty {
             let comps = hl7Split(bytes, rep, on: d.component, limit: 5)
             guard comps.count == 5 else {
                 throw malformed(location, "ED value has \(comps.count) components, expected 5 (source^type^subtype^encoding^data)")
@@ -341,7 +400,7 @@ private struct MessageReader {
         if parts.allSatisfy({ $0.setID != nil }) {
             parts.sort { ($0.setID!, $0.order) < ($1.setID!, $1.order) }
         }
-        let text = parts.map(\.text).joined(separator: "\n")
+        let text = b.text.joined(parts.lazy.map { $0.range })
         guard !text.isEmpty else {
             throw malformed(obr.location(), b.skippedBinaryED
                 ? "no report text: its OBX values are coded, numeric or non-text ED (image, audio …) only"
@@ -372,7 +431,7 @@ private struct MessageReader {
     /// - No status anywhere: final (a report sent without a status is the issued report).
     /// An OBR-25 code outside the table is ignored in favour of OBX-11.
     func status(_ b: ReportBuilder) throws -> ReportStatus {
-        if let code = try value(b.obr, 25)?.uppercased() {
+        if let code = try code(b.obr, 25) {
             switch code {
             case "F": return .final
             case "C": return .corrected
@@ -413,54 +472,63 @@ private struct MessageReader {
     }
 }
 
-/// HL7 TS/DTM → ISO 8601 (see `MessageReader.timestamp`).
+/// HL7 TS/DTM → ISO 8601 (see `MessageReader.timestamp`). Date and time parts are copied as the
+/// digits they were sent as, after range checks, so no number is formatted back.
 enum HL7v2Timestamp {
     static func iso8601(_ raw: String) -> String? {
-        let u = Array(raw.utf8)
-        var i = 0
-        var digits = [Int]()
-        while i < u.count, u[i] >= 0x30, u[i] <= 0x39 { digits.append(Int(u[i] - 0x30)); i += 1 }
-        guard [4, 6, 8, 10, 12, 14].contains(digits.count) else { return nil }
+        var raw = raw
+        return raw.withUTF8(iso8601)
+    }
+
+    private static func iso8601(_ u: UnsafeBufferPointer<UInt8>) -> String? {
+        func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+        func number(_ from: Int, _ count: Int) -> Int {
+            (from..<from + count).reduce(0) { $0 * 10 + Int(u[$1] - 0x30) }
+        }
+        var digits = 0
+        while digits < u.count, isDigit(u[digits]) { digits += 1 }
+        guard digits >= 4, digits <= 14, digits % 2 == 0 else { return nil }
+        var i = digits
         if i < u.count, u[i] == UInt8(ascii: ".") {
-            guard digits.count == 14 else { return nil }
+            guard digits == 14 else { return nil }
             i += 1
             let start = i
-            while i < u.count, u[i] >= 0x30, u[i] <= 0x39 { i += 1 }
+            while i < u.count, isDigit(u[i]) { i += 1 }
             guard i > start, i - start <= 4 else { return nil }
         }
-        var zone = ""
+        var zone: Int?  // index of the sign
         if i < u.count, u[i] == UInt8(ascii: "+") || u[i] == UInt8(ascii: "-") {
-            let sign = u[i] == UInt8(ascii: "+") ? "+" : "-"
-            let z = u[(i + 1)...]
-            guard z.count == 4, z.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), digits.count >= 10 else { return nil }
-            let zs = String(decoding: z, as: UTF8.self)
-            guard let zh = Int(zs.prefix(2)), let zm = Int(zs.suffix(2)), zh <= 14, zm <= 59 else { return nil }
-            zone = "\(sign)\(zs.prefix(2)):\(zs.suffix(2))"
+            guard u.count - i == 5, u[(i + 1)...].allSatisfy(isDigit), digits >= 10,
+                  number(i + 1, 2) <= 14, number(i + 3, 2) <= 59 else { return nil }
+            zone = i
             i = u.count
         }
         guard i == u.count else { return nil }
-        func num(_ from: Int, _ n: Int) -> Int { digits[from..<from + n].reduce(0) { $0 * 10 + $1 } }
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        let year = num(0, 4)
-        var out = String(year)
+
+        let year = number(0, 4)
         guard year > 0 else { return nil }
-        if digits.count >= 6 {
-            let month = num(4, 2)
-            guard (1...12).contains(month) else { return nil }
-            out += "-" + two(month)
+        var out = Array(String(year).utf8)
+        out.reserveCapacity(25)
+        if digits >= 6 {
+            guard (1...12).contains(number(4, 2)) else { return nil }
+            out += [UInt8(ascii: "-"), u[4], u[5]]
         }
-        if digits.count >= 8 {
-            let day = num(6, 2)
-            guard (1...31).contains(day) else { return nil }
-            out += "-" + two(day)
+        if digits >= 8 {
+            guard (1...31).contains(number(6, 2)) else { return nil }
+            out += [UInt8(ascii: "-"), u[6], u[7]]
         }
-        if digits.count >= 10 {
-            let hour = num(8, 2)
-            let minute = digits.count >= 12 ? num(10, 2) : 0
-            let second = digits.count >= 14 ? num(12, 2) : 0
-            guard hour <= 23, minute <= 59, second <= 60 else { return nil }
-            out += "T" + two(hour) + ":" + two(minute) + ":" + two(second)
+        if digits >= 10 {
+            let zero = UInt8(ascii: "0")
+            let minute = digits >= 12 ? (u[10], u[11]) : (zero, zero)
+            let second = digits >= 14 ? (u[12], u[13]) : (zero, zero)
+            guard number(8, 2) <= 23, digits < 12 || number(10, 2) <= 59, digits < 14 || number(12, 2) <= 60 else {
+                return nil
+            }
+            out += [UInt8(ascii: "T"), u[8], u[9], UInt8(ascii: ":"), minute.0, minute.1, UInt8(ascii: ":"), second.0, second.1]
         }
-        return out + zone
+        if let sign = zone {
+            out += [u[sign], u[sign + 1], u[sign + 2], UInt8(ascii: ":"), u[sign + 3], u[sign + 4]]
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
