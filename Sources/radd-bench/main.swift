@@ -1,9 +1,11 @@
 import Foundation
 import Ingest
+import RaddCore
 
-// Parse throughput of the format readers, single-threaded, so the figure is reports/s per core.
-// Inputs are the repository's own fixtures (real exports) and, when it sits beside the
-// repository, the full Open-i CSV from shared/. Run with: swift run -c release radd-bench
+// Throughput of parsing and normalising exports into reports (what raddd does between reading a
+// file and de-identifying it: the format reader, then `Report`s with their fingerprints, and the
+// file's SHA-256), single-threaded, so the figure is reports/s per core. Inputs are the
+// repository's own fixtures, all real exports. Run with: swift run -c release radd-bench
 
 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let fixtures = repository.appendingPathComponent("Tests/IngestTests/Fixtures")
@@ -45,30 +47,30 @@ func measure(_ label: String, _ bytes: [UInt8], runs: Int = 5, seconds: Double =
     }
 }
 
-print("radd-bench: parsing only (no store, no de-identification), one thread")
+let reader = ReportReader()
+
+/// Everything `ReportReader.read` does once the bytes are in memory.
+func normalise(_ format: SourceFormat) -> ([UInt8]) throws -> Int {
+    { try reader.normalise($0, format: format, fileName: "bench", claimID: "cbench").reports.count }
+}
+
+print("radd-bench: parsing and normalising into reports (no store, no de-identification), one thread")
 let hl7Names = ["dcm4che_ORU_R01_v231_findings.hl7", "dcm4che_ORU_R01_SR_v251.hl7", "dcm4che_ORU_R01_CDA_v251.hl7"]
 for name in hl7Names {
     guard let bytes = load(fixtures.appendingPathComponent("hl7/" + name)) else { continue }
-    measure("HL7 v2 " + name, bytes) { try HL7v2Reader.reports(from: $0).count }
+    measure("HL7 v2 " + name, bytes, normalise(.hl7v2))
 }
 if let sample = load(fixtures.appendingPathComponent("hl7/dcm4che_ORU_R01_v231_findings.hl7")) {
     // A batch of 1,000 messages in one file, as a nightly export would send them.
     let batch = Array("FHS|^~\\&\rBHS|^~\\&\r".utf8) + (0..<1000).flatMap { _ in sample + [0x0D] } + Array("BTS|1000\rFTS|1\r".utf8)
-    measure("HL7 v2 batch of 1,000 findings messages", batch) { try HL7v2Reader.reports(from: $0).count }
+    measure("HL7 v2 batch of 1,000 findings messages", batch, normalise(.hl7v2))
 }
-let openI = repository.deletingLastPathComponent().appendingPathComponent("shared/data/openi/openi_reports.csv")
-if let bytes = load(openI) {
-    measure("CSV Open-i, 3,080 rows (rows without text skipped)", bytes) {
-        try CSVReader(mapping: CSVReader.Mapping(rowsWithoutText: .skip)).reports(from: $0).count
-    }
-} else if let bytes = load(fixtures.appendingPathComponent("csv/openi_reports_first40.csv")) {
-    measure("CSV Open-i excerpt, 40 rows (rows without text skipped)", bytes) {
-        try CSVReader(mapping: CSVReader.Mapping(rowsWithoutText: .skip)).reports(from: $0).count
-    }
+if let bytes = load(fixtures.appendingPathComponent("csv/openi_reports.csv")) {
+    measure("CSV Open-i, 3,080 rows (21 without text skipped)", bytes, normalise(.csv))
 }
 if let bytes = load(fixtures.appendingPathComponent("csv/chexpert_labeler_sample_reports.csv")) {
-    measure("CSV CheXpert sample, header-less", bytes) { try CSVReader().reports(from: $0).count }
+    measure("CSV CheXpert sample, header-less", bytes, normalise(.csv))
 }
 if let bytes = load(fixtures.appendingPathComponent("fhir/uscore_DiagnosticReport-chest-xray-report.json")) {
-    measure("FHIR R4 DiagnosticReport (XHTML presentedForm)", bytes) { try FHIRReader.reports(from: $0).count }
+    measure("FHIR R4 DiagnosticReport (XHTML presentedForm)", bytes, normalise(.fhir))
 }
