@@ -50,8 +50,10 @@ def stored_count():
     return json.loads(out)["reportsByState"].get("stored", 0)
 
 def drop_file(name):
+    # Each file differs (its name is in it): raddd stores a file with the bytes of an earlier one
+    # only once.
     staging = os.path.join(drop, "." + name)
-    with open(staging, "w") as f: f.write(text)
+    with open(staging, "w") as f: f.write(f"EXAM: {name}\n" + text)
     os.rename(staging, os.path.join(drop, name))
 
 latencies, last_id = [], 0

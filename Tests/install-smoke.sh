@@ -20,7 +20,8 @@ name="smoke-$(date +%s%N).txt"
 listed_within() {  # listed_within SECONDS FILE_NAME
     local deadline=$((SECONDS + $1 + 1)) start end
     start=$(date +%s%N)
-    echo "FINDINGS: Lungs are clear. IMPRESSION: Normal chest." > "$drop_dir/.$2"
+    # The name makes the content unique: raddd stores the bytes of an earlier file only once.
+    printf 'EXAM: %s\nFINDINGS: Lungs are clear. IMPRESSION: Normal chest.\n' "$2" > "$drop_dir/.$2"
     mv "$drop_dir/.$2" "$drop_dir/$2"
     while ((SECONDS < deadline)); do
         if raddctl reports --json --limit 1000 | grep -q "\"sourceName\" : \"$2\""; then

@@ -441,7 +441,8 @@ report_listed() {
 report_listed_and_claimed() {
     local start end
     start=$(date +%s%N)
-    in_container sh -c 'echo "Lungs are clear." > /var/spool/radd/drop/a.txt'
+    # A fresh time stamp in the text: raddd stores the bytes of an earlier file only once.
+    in_container sh -c 'echo "Lungs are clear. ($(date +%s%N))" > /var/spool/radd/drop/a.txt'
     while (( ($(date +%s%N) - start) / 1000000 < DROP_DEADLINE_S * 1000 )); do
         if report_listed; then
             end=$(date +%s%N)

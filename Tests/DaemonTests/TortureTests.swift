@@ -30,7 +30,7 @@ final class TortureTests: XCTestCase {
         // Phrases each reason must hold, besides starting with the file's name. They are what an
         // integration engineer needs: the problem, and where in the file it is.
         var expectedPhrases: [String: [String]] = [
-            "junk.hl7": ["is not valid HL7 v2", "does not start with an MSH segment"],
+            "junk.hl7": ["holds binary data (NUL byte at offset", "not report text"],
             "truncated.hl7": ["is not valid HL7 v2", "segment 2 (PID)", "ends without an OBR segment", "truncated"],
             "latin1-bytes.txt": ["is not valid UTF-8 text", "offset \(try Self.firstNonASCIIOffset("latin1-bytes.txt"))"],
             "invalid-utf8.json": ["is not valid FHIR", "byte \(try Self.firstNonASCIIOffset("invalid-utf8.json"))",

@@ -404,6 +404,14 @@ final class HL7v2ReaderTests: XCTestCase {
 
     // MARK: - Status
 
+    func testANULByteMeansBinaryDataNotHL7() {
+        var bytes = message([Self.msh, Self.pid, obr(), obx(1, "TX", "Clear.")])
+        bytes[20] = 0
+        XCTAssertThrowsError(try HL7v2Reader.reports(from: bytes)) {
+            XCTAssertEqual($0 as? IngestError, .binaryContent(offset: 20))
+        }
+    }
+
     func testStatusMapping() throws {
         func status(obr25: String, obx11: String = "F") throws -> ReportStatus? {
             try HL7v2Reader.reports(from: message([Self.msh, Self.pid, obr(status: obr25), obx(1, "TX", "x", status: obx11)])).first?.status
@@ -427,7 +435,7 @@ final class HL7v2ReaderTests: XCTestCase {
 
     func testNotStartingWithMSH() {
         for bytes in [message([Self.pid, Self.msh, obr(), obx(1, "TX", "x")]),
-                      Array("hello world\n".utf8), [0x00, 0xFF, 0x13, 0x37], Array("\r\n\r\n".utf8),
+                      Array("hello world\n".utf8), Array("\r\n\r\n".utf8),
                       Array("MSX|^~\\&|".utf8)] {
             XCTAssertThrowsError(try HL7v2Reader.reports(from: bytes)) {
                 XCTAssertEqual($0 as? IngestError, .malformed(format: "HL7 v2", location: "line 1",

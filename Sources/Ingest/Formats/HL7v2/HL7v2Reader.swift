@@ -19,6 +19,8 @@ public enum HL7v2Reader {
     static let format = "HL7 v2"
 
     public static func reports(from bytes: [UInt8]) throws -> [ParsedReport] {
+        // No HL7 character set puts a NUL in a message; one means the file is not text at all.
+        if let nul = bytes.firstIndex(of: 0) { throw IngestError.binaryContent(offset: nul) }
         let clean = HL7v2Framing.stripFraming(bytes)
         let messages = try HL7v2Framing.messages(in: clean)
         var reports = [ParsedReport]()
