@@ -286,29 +286,10 @@ enum HL7v2Markup {
         return out
     }
 
+    /// A no-break space is a plain space here: CDA narrative uses it for layout only.
     private static func entity(_ name: Substring) -> String? {
-        switch name {
-        case "amp": return "&"
-        case "lt": return "<"
-        case "gt": return ">"
-        case "quot": return "\""
-        case "apos": return "'"
-        case "nbsp": return " "
-        case "ndash": return "\u{2013}"
-        case "mdash": return "\u{2014}"
-        case "deg": return "\u{00B0}"
-        case "plusmn": return "\u{00B1}"
-        case "micro": return "\u{00B5}"
-        case "times": return "\u{00D7}"
-        default:
-            guard name.hasPrefix("#") else { return nil }
-            let digits = name.dropFirst()
-            let value: UInt32?
-            if digits.hasPrefix("x") || digits.hasPrefix("X") { value = UInt32(digits.dropFirst(), radix: 16) }
-            else { value = UInt32(digits, radix: 10) }
-            guard let value, let scalar = Unicode.Scalar(value), value != 0 else { return nil }
-            return String(Character(scalar))
-        }
+        guard let scalar = MarkupEntity.scalar(named: name) else { return nil }
+        return scalar == "\u{A0}" ? " " : String(Character(scalar))
     }
 }
 
