@@ -286,6 +286,22 @@ key_file = $KEY_FILE
 log_level = info
 # auto (journal under systemd, else stderr), journal or stderr.
 log_target = auto
+# Seconds a file must stay unchanged before it is claimed (size and mtime).
+settle_time = 1
+
+# More drop folders, each with its own format and CSV mapping, are sections
+# (Docs/configuration.md, "Drop folders"). The folder must be writable by the
+# exporting account and under /var/spool/radd (the unit's sandbox allows that).
+#
+# [folder ris]
+# path = /var/spool/radd/ris
+# format = hl7v2
+#
+# [folder research]
+# path = /var/spool/radd/research
+# format = csv
+# csv_id = study_uid
+# csv_text = findings, impression
 EOF
         mv "$tmp" "$CONF_FILE"
         say "wrote $CONF_FILE"
