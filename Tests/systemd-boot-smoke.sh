@@ -551,8 +551,8 @@ main() {
     check "raddd got the key as the credential db-key" key_came_as_credential
     check "dropped a.txt listed within ${DROP_DEADLINE_S} s and gone from the drop folder" \
         report_listed_and_claimed
-    check "journal: 'stored report' entry with RADD_CLAIM" \
-        journal_has '.MESSAGE == "stored report" and has("RADD_CLAIM")'
+    check "journal: 'stored reports' entry with RADD_CLAIM" \
+        journal_has '.MESSAGE == "stored reports" and has("RADD_CLAIM")'
     check "journal files on disk are searchable (control)" journal_grep_control
     check "report text is in neither the journal nor /var/lib/radd" report_text_not_on_disk
     # What systemd said about the unit, for the reader (e.g. settings it ignored).
