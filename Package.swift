@@ -40,7 +40,7 @@ let package = Package(
         ]),
         .executableTarget(name: "radd-bench", dependencies: ["Ingest", "RaddCore"]),
         .executableTarget(name: "raddctl", dependencies: [
-            "Control", "RaddCore",
+            "Control", "RaddCore", "Deid",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

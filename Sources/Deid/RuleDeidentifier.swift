@@ -1,0 +1,51 @@
+import RaddCore
+
+/// radd's de-identifier: structured PHI from the export first, then pattern rules with context,
+/// then name lexicons, with clinical terms protected. Deterministic and offline.
+public struct RuleDeidentifier: PHIFinder, Deidentifier {
+    public static let version = "rules-1"
+    public var method: String { "\(Self.version)+\(policy.replacement.rawValue)" }
+
+    public let policy: DeidPolicy
+    let knowledge: NameKnowledge
+    let pseudonymizer: Pseudonymizer?
+
+    public init(policy: DeidPolicy = DeidPolicy(), knowledge: NameKnowledge = .standard, pseudonymizer: Pseudonymizer? = nil) {
+        self.policy = policy
+        self.knowledge = knowledge
+        self.pseudonymizer = pseudonymizer
+    }
+
+    public func phiSpans(in text: String, structured: StructuredPHI) -> [PHISpan] {
+        let report = ReportText(text)
+        let marks = findMarks(report, structured: structured)
+        let scalars = report.scalarOffsets()
+        return marks.merged().map {
+            PHISpan(start: scalars[$0.start], length: scalars[$0.end] - scalars[$0.start], category: $0.category)
+        }
+    }
+
+    func findMarks(_ report: ReportText, structured: StructuredPHI) -> Candidates {
+        var marks = Candidates()
+        StructuredRules(structured: structured).apply(report, into: &marks)
+        DateTimeRules.apply(report, into: &marks)
+        ContactAndIdentifierRules.apply(report, into: &marks)
+        PlaceRules.apply(report, into: &marks)
+        NameRules(knowledge: knowledge).apply(report, protected: knowledge.protectedRanges(report.bytes), into: &marks)
+        return marks
+    }
+
+    /// The text with `spans` replaced under `policy`, without keyed surrogates (offline use).
+    public static func replace(_ spans: [PHISpan], in text: String, policy: DeidPolicy) -> String {
+        Replacement(policy: policy, pseudonymizer: nil, patientID: nil).apply(spans, to: text)
+    }
+
+    public func deidentify(_ report: Report) throws -> DeidentifiedReport {
+        let structured = StructuredPHI(identifiers: [report.metadata.patientID, report.metadata.accession].compactMap { $0 })
+        let spans = phiSpans(in: report.text, structured: structured)
+        var clean = report
+        clean.text = Replacement(policy: policy, pseudonymizer: pseudonymizer, patientID: report.metadata.patientID)
+            .apply(spans, to: report.text)
+        return DeidentifiedReport(report: clean, spans: spans, method: method)
+    }
+}

@@ -1,0 +1,41 @@
+/// Byte ranges the rules mark as PHI, before they are merged into spans.
+struct Candidates {
+    struct Mark {
+        var start: Int
+        var end: Int
+        var category: PHISpan.Category
+    }
+
+    private(set) var marks: [Mark] = []
+
+    mutating func add(_ start: Int, _ end: Int, _ category: PHISpan.Category) {
+        guard end > start else { return }
+        marks.append(Mark(start: start, end: end, category: category))
+    }
+
+    mutating func add(_ tokens: ArraySlice<ReportText.Token>, _ category: PHISpan.Category) {
+        guard let first = tokens.first, let last = tokens.last else { return }
+        add(first.start, last.end, category)
+    }
+
+    func covers(_ token: ReportText.Token) -> Bool {
+        marks.contains { $0.start <= token.start && $0.end >= token.end }
+    }
+
+    /// Sorted, non-overlapping marks; where two overlap, the union takes the category of the
+    /// longer one (a date inside an address is part of the address).
+    func merged() -> [Mark] {
+        let sorted = marks.sorted { $0.start != $1.start ? $0.start < $1.start : $0.end > $1.end }
+        var result: [Mark] = []
+        for mark in sorted {
+            if var last = result.last, mark.start < last.end {
+                if mark.end - mark.start > last.end - last.start { last.category = mark.category }
+                last.end = max(last.end, mark.end)
+                result[result.count - 1] = last
+            } else {
+                result.append(mark)
+            }
+        }
+        return result
+    }
+}

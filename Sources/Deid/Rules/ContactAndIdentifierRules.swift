@@ -1,0 +1,161 @@
+/// Phone and fax numbers, e-mail addresses, URLs, IP addresses, SSNs and every kind of ID number.
+struct ContactAndIdentifierRules {
+    /// Words after which the next number-bearing token is an identifier, whatever it looks like.
+    static let idKeywords: Set<String> = [
+        "mrn", "mr", "acc", "accession", "account", "acct", "id", "identifier", "serial", "sn", "license", "licence",
+        "lic", "npi", "dea", "order", "encounter", "visit", "case", "specimen", "device", "badge", "member", "policy",
+        "insurance", "requisition", "req", "record", "ssn", "fin", "csn", "har", "empi", "upi", "unit", "lot", "model",
+    ]
+    static let fillers: Set<String> = ["number", "no", "num", "nbr", "nr", "is", "of"]
+
+    static func apply(_ text: ReportText, into marks: inout Candidates) {
+        let t = text.tokens
+        let b = text.bytes
+        var i = 0
+        while i < t.count {
+            if let end = phone(text, at: i) { marks.add(phoneStart(text, i), t[end].end, .contact); i = end + 1; continue }
+            if let end = ssn(text, at: i) { marks.add(t[i].start, t[end].end, .identifier); i = end + 1; continue }
+            if let end = ipv4(text, at: i) { marks.add(t[i].start, t[end].end, .contact); i = end + 1; continue }
+            if text.token(t[i], isOneOf: idKeywords), let (first, last) = identifierAfterKeyword(text, at: i) {
+                marks.add(t[first].start, t[last].end, .identifier)
+                i = last + 1
+                continue
+            }
+            if let last = standaloneIdentifier(text, at: i) {
+                marks.add(t[i].start, t[last].end, .identifier)
+                i = last + 1
+                continue
+            }
+            i += 1
+        }
+        // E-mail addresses and URLs are found in the bytes: their tokens are split by punctuation.
+        var k = 0
+        while k < b.count {
+            if b[k] == 0x40, let (start, end) = email(b, at: k) { marks.add(start, end, .contact); k = end; continue }
+            if let end = url(b, at: k) { marks.add(k, end, .contact); k = end; continue }
+            k += 1
+        }
+    }
+
+    static func digitCount(_ text: ReportText, _ token: ReportText.Token) -> Int {
+        text.bytes[token.start..<token.end].reduce(0) { $0 + ($1 >= 0x30 && $1 <= 0x39 ? 1 : 0) }
+    }
+
+    static func isDigits(_ token: ReportText.Token, count: Int) -> Bool { token.hasDigit && !token.hasLetter && token.count == count }
+
+    /// A leading `(` of an area code belongs to the number.
+    static func phoneStart(_ text: ReportText, _ i: Int) -> Int {
+        let start = text.tokens[i].start
+        return start > 0 && text.bytes[start - 1] == 0x28 ? start - 1 : start
+    }
+
+    /// `(317) 555-0142`, `317-555-0142`, `317.555.0142`, `317 555 0142`, `+1 317 555 0142`, with an
+    /// extension.
+    static func phone(_ text: ReportText, at i: Int) -> Int? {
+        let t = text.tokens
+        var k = i
+        // The country code: `+1 317 ...`, `1-317-...`.
+        if isDigits(t[k], count: 1), text.bytes[t[k].start] == 0x31, k + 3 < t.count, t[k + 1].start - t[k].end <= 2 { k += 1 }
+        guard k + 2 < t.count, isDigits(t[k], count: 3), isDigits(t[k + 1], count: 3), isDigits(t[k + 2], count: 4) else { return nil }
+        let gap1 = text.gap(t[k], t[k + 1]), gap2 = text.gap(t[k + 1], t[k + 2])
+        let separators: Set<[UInt8]> = [[0x2D], [0x2E], [0x20], [0x29, 0x20], [0x29], [0x29, 0x2D]]
+        guard separators.contains(Array(gap1)), gap2 == [0x2D] || gap2 == [0x2E] || gap2 == [0x20] else { return nil }
+        // A space-separated triple is only a phone number when it is not a measurement list.
+        if gap1 == [0x20] && gap2 == [0x20] && !(t[k].start > 0 && text.bytes[t[k].start - 1] == 0x28) { return nil }
+        var end = k + 2
+        if end + 2 < t.count, text.token(t[end + 1], is: "ext") || text.token(t[end + 1], is: "x"),
+           text.sameLine(t[end], t[end + 2]), t[end + 2].hasDigit, !t[end + 2].hasLetter { end += 2 }
+        return end
+    }
+
+    static func ssn(_ text: ReportText, at i: Int) -> Int? {
+        let t = text.tokens
+        guard i + 2 < t.count, isDigits(t[i], count: 3), isDigits(t[i + 1], count: 2), isDigits(t[i + 2], count: 4),
+              text.gap(t[i], t[i + 1]) == [0x2D], text.gap(t[i + 1], t[i + 2]) == [0x2D] else { return nil }
+        return i + 2
+    }
+
+    static func ipv4(_ text: ReportText, at i: Int) -> Int? {
+        let t = text.tokens
+        guard i + 3 < t.count else { return nil }
+        for k in i...(i + 3) {
+            guard t[k].hasDigit, !t[k].hasLetter, t[k].count <= 3, DateTimeRules.digits(text, t[k]).map({ $0 <= 255 }) == true else { return nil }
+            if k > i, text.gap(t[k - 1], t[k]) != [0x2E] { return nil }
+        }
+        return i + 3
+    }
+
+    /// The value after `MRN:`, `Acc#`, `account number`, `serial number`, `license no.`: tokens with
+    /// a digit, joined by `-`, `/` or `.` (`RAD-2024-118823`, `SN-4482-XK9`).
+    static func identifierAfterKeyword(_ text: ReportText, at i: Int) -> (Int, Int)? {
+        let t = text.tokens
+        var k = i + 1
+        var skipped = 0
+        while k < t.count, skipped < 3, !t[k].hasDigit, text.sameLine(t[i], t[k]),
+              text.token(t[k], isOneOf: fillers) || text.token(t[k], isOneOf: idKeywords) {
+            k += 1
+            skipped += 1
+        }
+        guard k < t.count, text.sameLine(t[i], t[k]), t[k].start - t[k - 1].end <= 4 else { return nil }
+        let first = k
+        var last = k
+        while last + 1 < t.count, let sep = DateTimeRules.separator(text, t[last], t[last + 1]),
+              sep == 0x2D || sep == 0x2F || sep == 0x2E || sep == 0x5F { last += 1 }
+        let hasDigit = t[first...last].contains { $0.hasDigit }
+        guard hasDigit else { return nil }
+        // "unit 3 mg" or "model 2" are not identifiers: require some length.
+        let digits = t[first...last].reduce(0) { $0 + digitCount(text, $1) }
+        guard digits >= 3 || t[first...last].contains(where: { $0.hasLetter && $0.hasDigit }) else { return nil }
+        return (first, last)
+    }
+
+    /// Numbers that can only be identifiers: six digits or more in one token or a hyphenated run
+    /// (`00482913`, `RAD-2024-118823`, `A12345678`). Dates and phone numbers are caught before.
+    static func standaloneIdentifier(_ text: ReportText, at i: Int) -> Int? {
+        let t = text.tokens
+        var last = i
+        while last + 1 < t.count, let sep = DateTimeRules.separator(text, t[last], t[last + 1]), sep == 0x2D || sep == 0x5F,
+              t[last + 1].hasDigit || t[last + 1].allCaps { last += 1 }
+        let digits = t[i...last].reduce(0) { $0 + digitCount(text, $1) }
+        guard digits >= 6 else { return nil }
+        // 1.2345678 is a number, not an ID.
+        if i > 0, text.gap(t[i - 1], t[i]) == [0x2E], !t[i - 1].hasLetter { return nil }
+        return last
+    }
+
+    static func isEmailByte(_ c: UInt8) -> Bool {
+        ReportText.isWordByte(c) || c == 0x2E || c == 0x5F || c == 0x2D || c == 0x2B || c == 0x25
+    }
+
+    static func email(_ b: [UInt8], at sign: Int) -> (Int, Int)? {
+        var start = sign
+        while start > 0, isEmailByte(b[start - 1]) { start -= 1 }
+        var end = sign + 1
+        var dots = 0
+        while end < b.count, ReportText.isWordByte(b[end]) || b[end] == 0x2E || b[end] == 0x2D {
+            if b[end] == 0x2E { dots += 1 }
+            end += 1
+        }
+        while end > sign + 1, b[end - 1] == 0x2E { end -= 1; dots -= 1 }
+        guard start < sign, dots >= 1 else { return nil }
+        return (start, end)
+    }
+
+    static func url(_ b: [UInt8], at k: Int) -> Int? {
+        func starts(_ prefix: StaticString) -> Bool {
+            guard k + prefix.utf8CodeUnitCount <= b.count else { return false }
+            if k > 0, ReportText.isWordByte(b[k - 1]) { return false }
+            for j in 0..<prefix.utf8CodeUnitCount {
+                var c = b[k + j]
+                if c >= 0x41 && c <= 0x5A { c += 0x20 }
+                if c != prefix.utf8Start[j] { return false }
+            }
+            return true
+        }
+        guard starts("http://") || starts("https://") || starts("www.") || starts("ftp://") else { return nil }
+        var end = k
+        while end < b.count, b[end] > 0x20, b[end] != 0x22, b[end] != 0x3C, b[end] != 0x3E, b[end] != 0x29 { end += 1 }
+        while end > k, [0x2E, 0x2C, 0x3B, 0x3A].contains(b[end - 1]) { end -= 1 }
+        return end
+    }
+}

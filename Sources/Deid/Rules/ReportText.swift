@@ -1,0 +1,123 @@
+/// A report's text as UTF-8 bytes with its word tokens: the rules look at bytes and tokens, never
+/// at `Character`s, which is what keeps de-identification fast on long reports.
+struct ReportText {
+    let bytes: [UInt8]
+    let tokens: [Token]
+
+    struct Token {
+        var start: Int
+        var end: Int
+        /// Letters only, digits only, or both.
+        var hasLetter: Bool
+        var hasDigit: Bool
+        /// First byte is an upper-case ASCII letter (or a non-ASCII letter, taken as capitalised).
+        var capitalised: Bool
+        /// Every letter is upper case.
+        var allCaps: Bool
+        var count: Int { end - start }
+    }
+
+    init(_ text: String) {
+        bytes = Array(text.utf8)
+        var tokens: [Token] = []
+        tokens.reserveCapacity(bytes.count / 5)
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            guard Self.isWordByte(bytes[i]) else { i += 1; continue }
+            var token = Token(start: i, end: i, hasLetter: false, hasDigit: false, capitalised: false, allCaps: true)
+            let first = bytes[i]
+            token.capitalised = (first >= 0x41 && first <= 0x5A) || first >= 0xC0
+            while i < n, Self.isWordByte(bytes[i]) {
+                let b = bytes[i]
+                if b >= 0x30 && b <= 0x39 { token.hasDigit = true } else {
+                    token.hasLetter = true
+                    if b >= 0x61 && b <= 0x7A { token.allCaps = false }
+                }
+                i += 1
+            }
+            token.end = i
+            if !token.hasLetter { token.allCaps = false }
+            tokens.append(token)
+        }
+        self.tokens = tokens
+    }
+
+    /// Letters, digits and any non-ASCII byte (accented letters in names).
+    static func isWordByte(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b >= 0x80
+    }
+
+    func string(_ token: Token) -> String { String(decoding: bytes[token.start..<token.end], as: UTF8.self) }
+
+    /// The token upper-cased (ASCII letters only), for lexicon lookups.
+    func upper(_ token: Token) -> String {
+        var copy = Array(bytes[token.start..<token.end])
+        for k in copy.indices where copy[k] >= 0x61 && copy[k] <= 0x7A { copy[k] -= 0x20 }
+        return String(decoding: copy, as: UTF8.self)
+    }
+
+    func lower(_ token: Token) -> String {
+        var copy = Array(bytes[token.start..<token.end])
+        for k in copy.indices where copy[k] >= 0x41 && copy[k] <= 0x5A { copy[k] += 0x20 }
+        return String(decoding: copy, as: UTF8.self)
+    }
+
+    /// Whether the token equals `word`, ignoring ASCII case. `word` must be lower case.
+    func token(_ token: Token, is word: StaticString) -> Bool {
+        guard token.count == word.utf8CodeUnitCount else { return false }
+        let pointer = word.utf8Start
+        for k in 0..<token.count {
+            var b = bytes[token.start + k]
+            if b >= 0x41 && b <= 0x5A { b += 0x20 }
+            if b != pointer[k] { return false }
+        }
+        return true
+    }
+
+    func token(_ token: Token, isOneOf words: Set<String>) -> Bool {
+        token.count <= 16 && words.contains(lower(token))
+    }
+
+    /// The bytes between two tokens (punctuation and spaces).
+    func gap(_ left: Token, _ right: Token) -> ArraySlice<UInt8> { bytes[left.end..<right.start] }
+
+    func gapIsSpace(_ left: Token, _ right: Token, allowing extra: [UInt8] = []) -> Bool {
+        let gap = self.gap(left, right)
+        guard !gap.isEmpty, gap.count <= 3 else { return false }
+        return gap.allSatisfy { $0 == 0x20 || $0 == 0x09 || extra.contains($0) }
+    }
+
+    /// The token is on a line of its own start (only spaces before it since the line began).
+    func startsLine(_ token: Token) -> Bool {
+        var k = token.start - 1
+        while k >= 0 {
+            if bytes[k] == 0x0A || bytes[k] == 0x0D { return true }
+            if bytes[k] != 0x20 && bytes[k] != 0x09 { return false }
+            k -= 1
+        }
+        return true
+    }
+
+    func byte(at index: Int) -> UInt8? { index >= 0 && index < bytes.count ? bytes[index] : nil }
+
+    /// Number of tokens on the same line from index `i` on (stops at a line break).
+    func sameLine(_ a: Token, _ b: Token) -> Bool {
+        !bytes[a.end..<b.start].contains { $0 == 0x0A || $0 == 0x0D }
+    }
+
+    /// Maps byte offsets to Unicode scalar offsets: a scalar starts at every byte that is not a
+    /// UTF-8 continuation byte.
+    func scalarOffsets() -> [Int] {
+        var offsets = [Int](repeating: 0, count: bytes.count + 1)
+        var scalars = 0
+        for k in 0..<bytes.count {
+            offsets[k] = scalars
+            if bytes[k] & 0xC0 != 0x80 { scalars += 1 }
+        }
+        offsets[bytes.count] = scalars
+        // A continuation byte maps to the scalar it belongs to.
+        for k in 0..<bytes.count where bytes[k] & 0xC0 == 0x80 { offsets[k] = max(0, offsets[k] - 1) }
+        return offsets
+    }
+}
