@@ -38,7 +38,7 @@ let package = Package(
             "RaddDaemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "radd-bench", dependencies: ["Ingest", "RaddCore"]),
+        .executableTarget(name: "radd-bench", dependencies: ["Ingest", "Deid", "RaddCore"]),
         .executableTarget(name: "raddctl", dependencies: [
             "Control", "RaddCore", "Deid",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

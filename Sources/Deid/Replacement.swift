@@ -18,6 +18,7 @@ struct Replacement {
                                   "Hollis", "Kingsley", "Lockhart", "Merriweather", "Pemberton", "Thornbury", "Whitcombe"]
 
     func apply(_ spans: [PHISpan], to text: String) -> String {
+        guard !spans.isEmpty else { return text }
         let scalars = Array(text.unicodeScalars)
         var out = String.UnicodeScalarView()
         var cursor = 0

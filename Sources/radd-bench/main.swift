@@ -1,3 +1,4 @@
+import Deid
 import Foundation
 import Ingest
 import RaddCore
@@ -73,4 +74,16 @@ if let bytes = load(fixtures.appendingPathComponent("csv/chexpert_labeler_sample
 }
 if let bytes = load(fixtures.appendingPathComponent("fhir/uscore_DiagnosticReport-chest-xray-report.json")) {
     measure("FHIR R4 DiagnosticReport (XHTML presentedForm)", bytes, normalise(.fhir))
+}
+
+// De-identification of report text, per core: every Open-i report, found and replaced.
+if let bytes = load(fixtures.appendingPathComponent("csv/openi_reports.csv")),
+   let reports = try? reader.normalise(bytes, format: .csv, fileName: "bench", claimID: "cbench").reports {
+    let deidentifier = RuleDeidentifier()
+    let texts = reports.map(\.text)
+    let total = texts.reduce(0) { $0 + $1.utf8.count }
+    measure("De-identification, Open-i (\(texts.count) reports)", Array(repeating: 0, count: total)) { _ in
+        for report in reports { _ = try deidentifier.deidentify(report) }
+        return texts.count
+    }
 }

@@ -8,6 +8,8 @@ struct ContactAndIdentifierRules {
     ]
     static let fillers: Set<String> = ["number", "no", "num", "nbr", "nr", "is", "of"]
 
+    static let phoneSeparators: Set<[UInt8]> = [[0x2D], [0x2E], [0x20], [0x29, 0x20], [0x29], [0x29, 0x2D]]
+
     static func apply(_ text: ReportText, into marks: inout Candidates) {
         let t = text.tokens
         let b = text.bytes
@@ -32,7 +34,11 @@ struct ContactAndIdentifierRules {
         var k = 0
         while k < b.count {
             if b[k] == 0x40, let (start, end) = email(b, at: k) { marks.add(start, end, .contact); k = end; continue }
-            if let end = url(b, at: k) { marks.add(k, end, .contact); k = end; continue }
+            if b[k] | 0x20 == 0x68 || b[k] | 0x20 == 0x77 || b[k] | 0x20 == 0x66, let end = url(b, at: k) {
+                marks.add(k, end, .contact)
+                k = end
+                continue
+            }
             k += 1
         }
     }
@@ -58,8 +64,7 @@ struct ContactAndIdentifierRules {
         if isDigits(t[k], count: 1), text.bytes[t[k].start] == 0x31, k + 3 < t.count, t[k + 1].start - t[k].end <= 2 { k += 1 }
         guard k + 2 < t.count, isDigits(t[k], count: 3), isDigits(t[k + 1], count: 3), isDigits(t[k + 2], count: 4) else { return nil }
         let gap1 = text.gap(t[k], t[k + 1]), gap2 = text.gap(t[k + 1], t[k + 2])
-        let separators: Set<[UInt8]> = [[0x2D], [0x2E], [0x20], [0x29, 0x20], [0x29], [0x29, 0x2D]]
-        guard separators.contains(Array(gap1)), gap2 == [0x2D] || gap2 == [0x2E] || gap2 == [0x20] else { return nil }
+        guard Self.phoneSeparators.contains(Array(gap1)), gap2 == [0x2D] || gap2 == [0x2E] || gap2 == [0x20] else { return nil }
         // A space-separated triple is only a phone number when it is not a measurement list.
         if gap1 == [0x20] && gap2 == [0x20] && !(t[k].start > 0 && text.bytes[t[k].start - 1] == 0x28) { return nil }
         var end = k + 2

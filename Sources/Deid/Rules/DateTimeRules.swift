@@ -94,7 +94,7 @@ struct DateTimeRules {
             return months[text.lower(t[k])]
         }
         func day(_ k: Int) -> Bool {
-            guard k < t.count, t[k].count <= 4 else { return false }
+            guard k < t.count, t[k].count <= 4, t[k].hasDigit else { return false }
             if let d = digits(text, t[k]) { return t[k].count <= 2 && (1...31).contains(d) }
             // 14th, 1st, 22nd, 3rd
             let lower = text.lower(t[k])

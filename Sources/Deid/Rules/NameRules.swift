@@ -134,7 +134,7 @@ struct NameRules {
 
     /// The number of tokens of a name label at `i` that a colon follows.
     func label(_ text: ReportText, at i: Int) -> Int? {
-        guard let length = match(Self.personLabels, text, at: i) else { return nil }
+        guard let length = match(Self.labelsByFirstWord, text, at: i) else { return nil }
         let t = text.tokens
         let end = t[i + length - 1].end
         guard i + length < t.count, text.bytes[end..<t[i + length].start].contains(0x3A) else { return nil }
@@ -143,17 +143,20 @@ struct NameRules {
 
     /// The number of tokens of the person-introducing phrase at `i`, if one is there.
     func introducer(_ text: ReportText, at i: Int) -> Int? {
-        guard let length = match(Self.personIntroducers, text, at: i) else { return nil }
+        guard let length = match(Self.introducersByFirstWord, text, at: i) else { return nil }
         // "the patient. There is": a sentence end between the phrase and the words.
         let t = text.tokens
         if i + length < t.count, text.bytes[t[i + length - 1].end..<t[i + length].start].contains(0x2E) { return nil }
         return length
     }
 
-    func match(_ phrases: [[String]], _ text: ReportText, at i: Int) -> Int? {
+    static let introducersByFirstWord = Dictionary(grouping: personIntroducers, by: { $0[0] })
+    static let labelsByFirstWord = Dictionary(grouping: personLabels, by: { $0[0] })
+
+    func match(_ phrases: [String: [[String]]], _ text: ReportText, at i: Int) -> Int? {
         let t = text.tokens
         var best: Int?
-        for phrase in phrases {
+        for phrase in phrases[text.lower(t[i])] ?? [] {
             guard i + phrase.count - 1 < t.count else { continue }
             var matches = true
             for (offset, word) in phrase.enumerated() where text.lower(t[i + offset]) != word {

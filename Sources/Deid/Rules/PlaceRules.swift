@@ -24,6 +24,8 @@ struct PlaceRules {
         ["travelled", "to"], ["traveled", "from"], ["born", "in"], ["works", "at"], ["employed", "at"],
     ]
 
+    static let introducerSeconds = Dictionary(grouping: placeIntroducers, by: { $0[0] }).mapValues { Set($0.map { $0[1] }) }
+
     static func apply(_ text: ReportText, into marks: inout Candidates) {
         let t = text.tokens
         var i = 0
@@ -86,8 +88,8 @@ struct PlaceRules {
     static func introducedPlace(_ text: ReportText, at i: Int) -> Int? {
         let t = text.tokens
         guard i + 2 < t.count else { return nil }
-        let first = text.lower(t[i]), second = text.lower(t[i + 1])
-        guard placeIntroducers.contains(where: { $0[0] == first && $0[1] == second }), isCapitalisedWord(t[i + 2]) else { return nil }
+        guard isCapitalisedWord(t[i + 2]), let seconds = introducerSeconds[text.lower(t[i])],
+              seconds.contains(text.lower(t[i + 1])) else { return nil }
         var end = i + 2
         while end + 1 < t.count, end - i < 4, isCapitalisedWord(t[end + 1]), text.gapIsSpace(t[end], t[end + 1]) { end += 1 }
         return end

@@ -3,8 +3,11 @@
 struct ReportText {
     let bytes: [UInt8]
     let tokens: [Token]
+    /// Each token lower-cased (ASCII), made once: the rules compare words many times.
+    let lowered: [String]
 
     struct Token {
+        var index: Int
         var start: Int
         var end: Int
         /// Letters only, digits only, or both.
@@ -25,7 +28,7 @@ struct ReportText {
         let n = bytes.count
         while i < n {
             guard Self.isWordByte(bytes[i]) else { i += 1; continue }
-            var token = Token(start: i, end: i, hasLetter: false, hasDigit: false, capitalised: false, allCaps: true)
+            var token = Token(index: tokens.count, start: i, end: i, hasLetter: false, hasDigit: false, capitalised: false, allCaps: true)
             let first = bytes[i]
             token.capitalised = (first >= 0x41 && first <= 0x5A) || first >= 0xC0
             while i < n, Self.isWordByte(bytes[i]) {
@@ -41,6 +44,13 @@ struct ReportText {
             tokens.append(token)
         }
         self.tokens = tokens
+        let bytes = self.bytes
+        lowered = tokens.map { token in
+            guard token.count <= 24 else { return "" }
+            var copy = Array(bytes[token.start..<token.end])
+            for k in copy.indices where copy[k] >= 0x41 && copy[k] <= 0x5A { copy[k] += 0x20 }
+            return String(decoding: copy, as: UTF8.self)
+        }
     }
 
     /// Letters, digits and any non-ASCII byte (accented letters in names).
@@ -57,11 +67,8 @@ struct ReportText {
         return String(decoding: copy, as: UTF8.self)
     }
 
-    func lower(_ token: Token) -> String {
-        var copy = Array(bytes[token.start..<token.end])
-        for k in copy.indices where copy[k] >= 0x41 && copy[k] <= 0x5A { copy[k] += 0x20 }
-        return String(decoding: copy, as: UTF8.self)
-    }
+    /// Empty for tokens longer than any word the rules look for.
+    func lower(_ token: Token) -> String { lowered[token.index] }
 
     /// Whether the token equals `word`, ignoring ASCII case. `word` must be lower case.
     func token(_ token: Token, is word: StaticString) -> Bool {
@@ -76,7 +83,7 @@ struct ReportText {
     }
 
     func token(_ token: Token, isOneOf words: Set<String>) -> Bool {
-        token.count <= 16 && words.contains(lower(token))
+        token.count <= 16 && words.contains(lowered[token.index])
     }
 
     /// The bytes between two tokens (punctuation and spaces).
