@@ -222,12 +222,16 @@ public struct ReportResult: Codable, Sendable, Equatable {
     public var text: String
     /// The parts of `text` under recognised headings; absent parts are omitted.
     public var sections: [String: String]
+    /// How many PHI spans of each category de-identification replaced (name, date, ...).
+    public var phiReplaced: [String: Int]
     public var labels: [LabelResult]
 
-    public init(report: ReportSummary, text: String, sections: [String: String], labels: [LabelResult]) {
+    public init(report: ReportSummary, text: String, sections: [String: String], phiReplaced: [String: Int],
+                labels: [LabelResult]) {
         self.report = report
         self.text = text
         self.sections = sections
+        self.phiReplaced = phiReplaced
         self.labels = labels
     }
 }

@@ -29,14 +29,3 @@ public protocol Deidentifier: Sendable {
     var method: String { get }
     func deidentify(_ report: Report) throws -> DeidentifiedReport
 }
-
-/// Stores the text as received. It exists so the pipeline has one shape before the real
-/// de-identifier (issue 4) lands; reports it passes are marked `deid_method = none`, and the
-/// daemon warns at start-up while it is the configured method.
-public struct NoDeidentification: Deidentifier {
-    public init() {}
-    public var method: String { "none" }
-    public func deidentify(_ report: Report) throws -> DeidentifiedReport {
-        DeidentifiedReport(report: report, spans: [], method: method)
-    }
-}

@@ -41,7 +41,11 @@ public struct RuleDeidentifier: PHIFinder, Deidentifier {
     }
 
     public func deidentify(_ report: Report) throws -> DeidentifiedReport {
-        let structured = StructuredPHI(identifiers: [report.metadata.patientID, report.metadata.accession].compactMap { $0 })
+        let metadata = report.metadata
+        let structured = StructuredPHI(
+            patientNames: metadata.patientName.map { [PersonName(given: $0.given, family: $0.family)] } ?? [],
+            identifiers: [metadata.patientID, metadata.accession].compactMap { $0 },
+            dates: [metadata.birthDate].compactMap { $0 })
         let spans = phiSpans(in: report.text, structured: structured)
         var clean = report
         clean.text = Replacement(policy: policy, pseudonymizer: pseudonymizer, patientID: report.metadata.patientID)

@@ -8,6 +8,9 @@ import RaddCore
 public struct ParsedReport: Equatable, Sendable {
     public var accession: String?
     public var patientID: String?
+    public var patientName: PatientName?
+    /// ISO 8601 date of birth (HL7 PID-7).
+    public var birthDate: String?
     public var examCode: String?
     public var examDescription: String?
     public var modality: String?
@@ -18,11 +21,14 @@ public struct ParsedReport: Equatable, Sendable {
     public var status: ReportStatus
     public var text: String
 
-    public init(accession: String? = nil, patientID: String? = nil, examCode: String? = nil,
+    public init(accession: String? = nil, patientID: String? = nil, patientName: PatientName? = nil,
+                birthDate: String? = nil, examCode: String? = nil,
                 examDescription: String? = nil, modality: String? = nil, observedAt: String? = nil,
                 reportedAt: String? = nil, status: ReportStatus = .final, text: String) {
         self.accession = accession
         self.patientID = patientID
+        self.patientName = patientName
+        self.birthDate = birthDate
         self.examCode = examCode
         self.examDescription = examDescription
         self.modality = modality
@@ -35,7 +41,11 @@ public struct ParsedReport: Equatable, Sendable {
 
 extension ParsedReport {
     public var metadata: ReportMetadata {
-        ReportMetadata(accession: accession, patientID: patientID, examCode: examCode, examDescription: examDescription,
-                       modality: modality, observedAt: observedAt, reportedAt: reportedAt, status: status)
+        var metadata = ReportMetadata(accession: accession, patientID: patientID, examCode: examCode,
+                                      examDescription: examDescription, modality: modality, observedAt: observedAt,
+                                      reportedAt: reportedAt, status: status)
+        metadata.patientName = patientName
+        metadata.birthDate = birthDate
+        return metadata
     }
 }

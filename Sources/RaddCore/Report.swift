@@ -48,6 +48,10 @@ public enum ReportStatus: String, Sendable, Codable, CaseIterable {
 public struct ReportMetadata: Sendable, Equatable {
     public var accession: String?
     public var patientID: String?
+    /// The patient's name and birth date as the export gives them: held in memory only, so that
+    /// de-identification can scrub every variant of them from the text.
+    public var patientName: PatientName?
+    public var birthDate: String?
     public var examCode: String?
     public var examDescription: String?
     public var modality: String?
@@ -68,6 +72,16 @@ public struct ReportMetadata: Sendable, Equatable {
         self.observedAt = observedAt
         self.reportedAt = reportedAt
         self.status = status
+    }
+}
+
+public struct PatientName: Sendable, Equatable {
+    public var family: String
+    public var given: [String]
+
+    public init(family: String, given: [String]) {
+        self.family = family
+        self.given = given
     }
 }
 

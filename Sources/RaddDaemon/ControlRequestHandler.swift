@@ -67,7 +67,8 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                                     labelerVersion: $0.labelerVersion, createdAt: $0.createdAt)
                     }
                     return ReportResult(report: Self.summary(report), text: report.text ?? "",
-                                        sections: Self.sections(report.sections), labels: labels)
+                                        sections: Self.sections(report.sections),
+                                        phiReplaced: try store.phiSpanCounts(reportID: id), labels: labels)
                 }
             case .quarantineList:
                 let params = request.params ?? .init()

@@ -46,6 +46,8 @@ public final class Daemon {
         let key: DatabaseKey
         do { key = try DatabaseKey.load(keyFile: configuration.keyFile) } catch { throw StartupError(error) }
         lines.append("key: \(ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"].map { $0 + "/db-key" } ?? configuration.keyFile) (256-bit raw key)")
+        let deid = try deidPolicy(configuration)
+        lines.append("de-identification: \(RuleDeidentifier(policy: deid).method) (policy \(configuration.deidPolicyPath ?? "built-in"))")
         if let group = configuration.socketGroup, let gid = try socketGroupID(configuration) {
             lines.append("socket: \(configuration.socketPath), mode 0660, group \(group) (gid \(gid))")
         } else {
@@ -72,6 +74,13 @@ public final class Daemon {
         let quarantine = configuration.effectiveQuarantineDirectory
         lines.append("quarantine: \(quarantine)" + (try directoryState(quarantine)))
         return lines
+    }
+
+    /// The policy file, or the built-in policy when none is configured; a bad file stops start-up.
+    static func deidPolicy(_ configuration: DaemonConfiguration) throws -> DeidPolicy {
+        do { return try configuration.deidPolicyPath.map(DeidPolicy.init(contentsOf:)) ?? DeidPolicy() } catch {
+            throw StartupError(error)
+        }
     }
 
     /// "" for a writable directory, a note when it will be created; throws when it cannot be used.
@@ -102,6 +111,7 @@ public final class Daemon {
         let key: DatabaseKey
         do { key = try DatabaseKey.load(keyFile: configuration.keyFile) } catch { throw StartupError(error) }
 
+        let deidPolicy = try Self.deidPolicy(configuration)
         let policy = try accessPolicy()
         do { try configuration.checkFolders() } catch { throw StartupError(error) }
         try makeDirectory(configuration.stateDirectory, mode: 0o700)
@@ -132,7 +142,7 @@ public final class Daemon {
             }
         } catch { throw StartupError("cannot write the start-up audit record: \(error)") }
 
-        let deidentifier = NoDeidentification()
+        let deidentifier = RuleDeidentifier(policy: deidPolicy, pseudonymizer: store.pseudonymizer)
         let pipeline = IngestPipeline(sources: sources, quarantine: quarantine, deidentifier: deidentifier, store: store,
                                       actor: actor, settleTime: configuration.settleSeconds)
         let handler = ControlRequestHandler(
@@ -143,9 +153,6 @@ public final class Daemon {
         let server = ControlServer(path: configuration.socketPath, policy: policy, handler: handler)
         do { try server.listen() } catch { throw StartupError(error) }
 
-        if deidentifier.method == "none" {
-            logger.warning("de-identification is not configured: reports are stored as received, in the encrypted database")
-        }
         pipeline.start()
         logger.notice("raddd started", metadata: [
             "version": "\(RaddVersion.string)", "schema": "\(ReportStore.supportedSchemaVersion)",

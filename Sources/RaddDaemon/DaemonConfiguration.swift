@@ -23,6 +23,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var settleSeconds: Double = 1
     public var maxFileBytes: Int64 = 64 << 20
     public var maxReportsPerFile = 100_000
+    /// nil: the built-in policy (tags).
+    public var deidPolicyPath: String?
     /// `[folder NAME]` sections in the order written; `drop` may be among them to set the
     /// format or mapping of the default folder.
     public var folderSections: [DropFolderSettings] = []
@@ -45,6 +47,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public static let keys = [
         "state_dir", "drop_dir", "quarantine_dir", "socket", "socket_group", "key_file",
         "log_level", "log_target", "rescan_interval", "settle_time", "max_file_bytes", "max_reports_per_file",
+        "deid_policy",
     ]
 
     public struct Problem: Error, CustomStringConvertible, Equatable {
@@ -94,6 +97,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 throw Problem("max_reports_per_file '\(value)' must be a positive whole number")
             }
             maxReportsPerFile = count
+        case "deid_policy": deidPolicyPath = value.isEmpty ? nil : try Self.path(value, key)
         default:
             let known = Self.keys.joined(separator: ", ")
             throw Problem("unknown setting '\(key)' (known settings: \(known))")

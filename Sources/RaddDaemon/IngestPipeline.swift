@@ -241,7 +241,9 @@ final class IngestPipeline: @unchecked Sendable {
                 return
             }
             let clean = try read.reports.map { try deidentifier.deidentify($0) }
-            let outcome = try store.commit(file, reports: clean.map(\.report), deidMethod: deidentifier.method, actor: actor)
+            let spans = clean.map { $0.spans.map { StoredPHISpan(start: $0.start, length: $0.length, category: $0.category.rawValue) } }
+            let outcome = try store.commit(file, reports: clean.map(\.report), phiSpans: spans, deidMethod: deidentifier.method,
+                                           actor: actor)
             try source.folder.finish(claimed)
             var metadata: Logger.Metadata = [
                 "claim": claim, "folder": "\(source.folder.name)",

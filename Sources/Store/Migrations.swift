@@ -100,6 +100,17 @@ enum Migrations {
             value TEXT NOT NULL
         );
         """,
+        // 3: where de-identification replaced PHI in each report: offsets into the original text
+        // and the category, never the text.
+        """
+        CREATE TABLE phi_spans (
+            report_id INTEGER NOT NULL REFERENCES reports(id),
+            start INTEGER NOT NULL,
+            length INTEGER NOT NULL,
+            category TEXT NOT NULL
+        );
+        CREATE INDEX phi_spans_report ON phi_spans(report_id);
+        """,
     ]
 
     static var latestVersion: Int { steps.count }

@@ -25,6 +25,20 @@ public struct IngestedFile: Sendable, Equatable {
     }
 }
 
+/// Where de-identification replaced PHI: Unicode-scalar offsets into the original text and the
+/// category. The original text itself is never stored.
+public struct StoredPHISpan: Sendable, Equatable {
+    public var start: Int
+    public var length: Int
+    public var category: String
+
+    public init(start: Int, length: Int, category: String) {
+        self.start = start
+        self.length = length
+        self.category = category
+    }
+}
+
 /// What committing one file did to the store.
 public struct FileOutcome: Sendable, Equatable {
     /// Reports added, in file order.
@@ -82,12 +96,13 @@ extension ReportStore {
     /// one. A preliminary report never replaces a final or corrected one: it arrived late, and is
     /// kept already superseded.
     @discardableResult
-    public func commit(_ file: IngestedFile, reports: [Report], deidMethod: String, actor: AuditActor) throws -> FileOutcome {
+    public func commit(_ file: IngestedFile, reports: [Report], phiSpans: [[StoredPHISpan]] = [], deidMethod: String,
+                       actor: AuditActor) throws -> FileOutcome {
         guard let pseudonymizer else { throw StoreError.readOnly }
         return try database.transaction {
             var outcome = FileOutcome()
             guard try settlement(claimID: file.claimID) == nil else { return outcome }
-            for report in reports {
+            for (index, report) in reports.enumerated() {
                 let accession = report.metadata.accession.map(pseudonymizer.pseudonym)
                 let current = try accession.flatMap(currentVersion(accession:))
                 if let current, current.fingerprint == report.fingerprint {
@@ -98,6 +113,7 @@ extension ReportStore {
                 let id = try insert(report, folder: file.folder, accession: accession, deidMethod: deidMethod,
                                     supersededBy: arrivedLate ? current?.id : nil)
                 outcome.stored.append(id)
+                if index < phiSpans.count { try insertSpans(phiSpans[index], reportID: id) }
                 try audit.append(event: "ingest", action: .create, outcome: .success, actor: actor,
                                  object: "report=\(id) claim=\(report.source.claimID)")
                 if let current, !arrivedLate {
@@ -172,6 +188,23 @@ extension ReportStore {
                 .text(Timestamp.string(report.receivedAt)), .text(Timestamp.string(Date())),
             ]).run()
         return database.lastInsertRowID
+    }
+
+    private func insertSpans(_ spans: [StoredPHISpan], reportID: Int64) throws {
+        let insert = try database.prepare("INSERT INTO phi_spans (report_id, start, length, category) VALUES (?, ?, ?, ?)")
+        for span in spans {
+            try insert.bind([.integer(reportID), SQLValue(span.start), SQLValue(span.length), .text(span.category)]).run()
+        }
+    }
+
+    /// How many PHI spans of each category de-identification replaced in a report.
+    public func phiSpanCounts(reportID: Int64) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for (category, count) in try database.prepare("SELECT category, count(*) FROM phi_spans WHERE report_id = ? GROUP BY category")
+            .bind([.integer(reportID)]).all({ ($0.text(0) ?? "", Int($0.integer(1))) }) {
+            counts[category] = count
+        }
+        return counts
     }
 
     private func insertFileRow(_ file: IngestedFile, outcome: String, new: Int, unchanged: Int, duplicateOf: String?) throws {

@@ -101,7 +101,7 @@ struct Status: ParsableCommand {
                   database:  schema v\(status.schemaVersion), SQLCipher \(status.cipherVersion)
                   queue:     \(status.queueDepth) file\(status.queueDepth == 1 ? "" : "s") waiting
                   reports:   \(counts)
-                  deid:      \(status.deidMethod == "none" ? "none (text stored as received)" : status.deidMethod)
+                  deid:      \(status.deidMethod)
                 """)
             for folder in status.folders {
                 let archive = folder.archive.map { ", originals archived to \($0)" } ?? ""
@@ -166,7 +166,9 @@ struct ReportCommand: ParsableCommand {
                 ("accession pseudonym", report.accessionPseudonym), ("patient pseudonym", report.patientPseudonym),
             ]
             for case let (name, value?) in details { print("\(name): \(Format.printable(value))") }
-            print("stored \(report.storedAt); de-identification: \(report.deidMethod)")
+            let replaced = result.phiReplaced.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+            print("stored \(report.storedAt); de-identification: \(report.deidMethod)"
+                  + (replaced.isEmpty ? ", no PHI found" : ", replaced " + replaced.joined(separator: ", ")))
             let sections = ["indication", "comparison", "findings", "impression"].filter { result.sections[$0] != nil }
             print("sections: " + (sections.isEmpty ? "none recognised" : sections.joined(separator: ", ")))
             print("labels: " + (result.labels.isEmpty ? "none yet" : ""))

@@ -39,6 +39,7 @@ struct Raddd: ParsableCommand {
     @Option(help: "Seconds a file's size and mtime must stay unchanged before it is claimed.") var settleTime: String?
     @Option(help: "Largest export accepted, in bytes.") var maxFileBytes: String?
     @Option(help: "Most reports one file may hold; a file with more is quarantined whole.") var maxReportsPerFile: String?
+    @Option(help: "De-identification policy file (default: built-in, tags).") var deidPolicy: String?
     @Flag(help: "Validate the configuration and the key, print a summary, and exit.") var checkConfig = false
 
     func run() throws {
@@ -69,7 +70,7 @@ struct Raddd: ParsableCommand {
             ("state_dir", stateDir), ("drop_dir", dropDir), ("quarantine_dir", quarantineDir), ("socket", socket),
             ("socket_group", socketGroup), ("key_file", keyFile), ("log_level", logLevel), ("log_target", logTarget),
             ("rescan_interval", rescanInterval), ("settle_time", settleTime), ("max_file_bytes", maxFileBytes),
-            ("max_reports_per_file", maxReportsPerFile),
+            ("max_reports_per_file", maxReportsPerFile), ("deid_policy", deidPolicy),
         ]
         for case let (key, value?) in flags { try settings.set(key, value) }
         return settings

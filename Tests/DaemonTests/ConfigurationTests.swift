@@ -64,7 +64,7 @@ final class ConfigurationTests: XCTestCase {
         let samples = ["state_dir": "/s", "drop_dir": "/d", "quarantine_dir": "/q", "socket": "/r.sock",
                        "socket_group": "g", "key_file": "/k", "log_level": "info", "log_target": "stderr",
                        "rescan_interval": "10", "settle_time": "0.5", "max_file_bytes": "1024",
-                       "max_reports_per_file": "500"]
+                       "max_reports_per_file": "500", "deid_policy": "/etc/radd/deid.policy"]
         XCTAssertEqual(Set(samples.keys), Set(DaemonConfiguration.keys))
         var configuration = DaemonConfiguration()
         for (key, value) in samples { XCTAssertNoThrow(try configuration.set(key, value), key) }

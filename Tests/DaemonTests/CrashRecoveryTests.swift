@@ -174,7 +174,8 @@ enum ExportPlan {
             let inPlace = Bool.random(using: &random)
             switch kind {
             case .text:
-                let tag = "[T\(id)]"
+                // Tags differ from the accession numbers: de-identification scrubs those from the text.
+                let tag = "[X\(id)]"
                 let text = "Accession: T\(id)\nStatus: final\n\nCHEST, TWO VIEWS \(tag)\nHeart size normal. Lungs are clear.\n"
                 return Export(name: "t\(id).txt", kind: kind, bytes: Data(text.utf8), reportTags: [tag], writtenInPlace: inPlace)
             case .hl7:
@@ -188,7 +189,7 @@ enum ExportPlan {
                 return Export(name: "h\(id).hl7", kind: kind, bytes: Data(message.utf8), reportTags: [tag], writtenInPlace: inPlace)
             case .csv:
                 let rows = Int.random(in: 2...3, using: &random)
-                let tags = (1...rows).map { "[C\(id)-\($0)]" }
+                let tags = (1...rows).map { "[R\(id)-\($0)]" }
                 let body = tags.enumerated().map { row, tag in
                     "C\(id)-\(row + 1),\"\(tag) Mild cardiomegaly, no effusion.\"\r\n"
                 }.joined()
@@ -210,7 +211,7 @@ enum ExportPlan {
     }
 
     static func tags(in text: String) -> [String] {
-        let pattern = try! NSRegularExpression(pattern: #"\[[TCH][0-9]{4}(-[0-9])?\]"#)
+        let pattern = try! NSRegularExpression(pattern: #"\[[XRH][0-9]{4}(-[0-9])?\]"#)
         return pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap {
             Range($0.range, in: text).map { String(text[$0]) }
         }

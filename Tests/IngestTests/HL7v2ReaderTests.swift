@@ -404,6 +404,16 @@ final class HL7v2ReaderTests: XCTestCase {
 
     // MARK: - Status
 
+    func testThePatientsNameAndBirthDateAreReadForScrubbing() throws {
+        let report = try XCTUnwrap(try HL7v2Reader.reports(from: try fixture("dcm4che_ORU_R01_SR_v251.hl7")).first)
+        XCTAssertEqual(report.patientName, PatientName(family: "Smith", given: ["Lucy", "Mark"]))
+        XCTAssertEqual(report.birthDate, "2014-10-14")
+        // PID-7 written as "19500131T143414" is no HL7 timestamp: the report still stands.
+        let findings = try XCTUnwrap(try HL7v2Reader.reports(from: try fixture("dcm4che_ORU_R01_v231_findings.hl7")).first)
+        XCTAssertEqual(findings.patientName, PatientName(family: "Shawn", given: ["Mendes"]))
+        XCTAssertNil(findings.birthDate)
+    }
+
     func testANULByteMeansBinaryDataNotHL7() {
         var bytes = message([Self.msh, Self.pid, obr(), obx(1, "TX", "Clear.")])
         bytes[20] = 0

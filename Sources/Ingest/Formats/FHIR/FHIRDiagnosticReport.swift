@@ -37,10 +37,25 @@ enum FHIRDiagnosticReport {
         let period = r["effectivePeriod"] as? [String: Any]
         return ParsedReport(
             accession: accession(r), patientID: patient(r["subject"]),
+            patientName: personName((r["subject"] as? [String: Any])?["display"]),
             examCode: nonEmpty(coding?["code"]), examDescription: nonEmpty(coding?["display"]) ?? nonEmpty(code?["text"]),
             modality: modality(r["category"]),
             observedAt: nonEmpty(r["effectiveDateTime"]) ?? nonEmpty(period?["start"]),
             reportedAt: nonEmpty(r["issued"]), status: status, text: text)
+    }
+
+    /// `subject.display`, the only place a DiagnosticReport names its patient: "Smith, John" or
+    /// "John Smith".
+    static func personName(_ display: Any?) -> PatientName? {
+        guard let display = nonEmpty(display) else { return nil }
+        if let comma = display.firstIndex(of: ",") {
+            let family = display[..<comma].trimmingCharacters(in: .whitespaces)
+            let given = display[display.index(after: comma)...].split(separator: " ").map(String.init)
+            return family.isEmpty ? nil : PatientName(family: family, given: given)
+        }
+        var words = display.split(separator: " ").map(String.init)
+        guard let family = words.popLast() else { return nil }
+        return PatientName(family: family, given: words)
     }
 
     static func status(_ value: Any?, location: String) throws -> ReportStatus {

@@ -120,15 +120,15 @@ private struct MessageReader {
         try checkHeader(msh)
 
         var reports = [ParsedReport]()
-        var patientID: String?
+        var patient = Patient()
         var current: ReportBuilder?
         for seg in message.segments.dropFirst() {
             switch seg.id {
             case .pid:
-                patientID = try value(seg, 3)
+                patient = try Patient(pid: seg, reader: self)
             case .obr:
                 if let done = current { reports.append(try finish(done)) }
-                current = ReportBuilder(obr: seg, patientID: patientID)
+                current = ReportBuilder(obr: seg, patient: patient)
             case .obx:
                 guard current != nil else {
                     throw malformed(seg.location(), "OBX result before any OBR segment (truncated or misordered message)")
@@ -215,9 +215,28 @@ private struct MessageReader {
         var range: Range<Int>
     }
 
+    /// PID-3 (id), PID-5 (family^given^middle name) and PID-7 (birth date).
+    struct Patient {
+        var id: String?
+        var name: PatientName?
+        var birthDate: String?
+
+        init() {}
+
+        init(pid: HL7v2Segment, reader: MessageReader) throws {
+            id = try reader.value(pid, 3)
+            if let family = try reader.value(pid, 5, component: 1) {
+                let given = try [reader.value(pid, 5, component: 2), reader.value(pid, 5, component: 3)].compactMap { $0 }
+                name = PatientName(family: family, given: given)
+            }
+            // Only used to scrub the text: a birth date the sender wrote oddly must not cost the report.
+            if let written = try? reader.timestamp(pid, 7) { birthDate = String(written.prefix(10)) }
+        }
+    }
+
     struct ReportBuilder {
         let obr: HL7v2Segment
-        let patientID: String?
+        let patient: Patient
         var text = HL7v2ReportText()
         var parts: [TextPart] = []
         var obxStatuses: [(code: String, segment: HL7v2Segment)] = []
@@ -411,7 +430,9 @@ private struct MessageReader {
         let accession = try value(obr, 18) ?? value(obr, 3) ?? value(obr, 2)
         return ParsedReport(
             accession: accession,
-            patientID: b.patientID,
+            patientID: b.patient.id,
+            patientName: b.patient.name,
+            birthDate: b.patient.birthDate,
             examCode: try value(obr, 4, component: 1),
             examDescription: try value(obr, 4, component: 2),
             modality: try value(obr, 24),
