@@ -1,9 +1,9 @@
 import Deid
 
-/// The finder `radd-deid-eval` scores. Replace the body with the real de-identifier's finder when
-/// it lands (e.g. `RuleDeidentifier()` once it conforms to `PHIFinder`).
-func makeFinder() -> any PHIFinder {
-    StructuredOnlyFinder()
+/// The finder `radd-deid-eval` scores: the daemon's rule de-identifier with its default policy,
+/// or with `--structured-only` the baseline below, to see what the rules add.
+func makeFinder(structuredOnly: Bool = false) -> any PHIFinder {
+    structuredOnly ? StructuredOnlyFinder() : RuleDeidentifier()
 }
 
 /// A baseline that finds only exact (case-insensitive, whole-word) occurrences of the values the

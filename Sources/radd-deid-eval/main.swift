@@ -7,11 +7,12 @@ import DeidCorpus
 // The corpus is synthetic, so printing missed tokens with their context discloses nothing.
 
 let usage = """
-    usage: radd-deid-eval [--seed N] [--count N] [--misses N]
+    usage: radd-deid-eval [--seed N] [--count N] [--misses N] [--structured-only]
       --seed N     corpus seed (default \(SyntheticCorpus.defaultSeed))
       --count N    number of reports (default \(SyntheticCorpus.defaultCount))
       --misses N   also print the first N misses and false positives, and the N most frequent
       --show N     print report N of the corpus with its gold spans marked, and nothing else
+      --structured-only   score the baseline that finds only the export's structured values
     """
 
 func fail(_ message: String) -> Never {
@@ -23,11 +24,16 @@ var seed = SyntheticCorpus.defaultSeed
 var count = SyntheticCorpus.defaultCount
 var missLimit = 0
 var shownReport: Int?
+var structuredOnly = false
 var arguments = CommandLine.arguments.dropFirst()
 while let option = arguments.popFirst() {
     if option == "--help" || option == "-h" {
         print(usage)
         exit(0)
+    }
+    if option == "--structured-only" {
+        structuredOnly = true
+        continue
     }
     guard ["--seed", "--count", "--misses", "--show"].contains(option) else { fail("unknown option \(option)") }
     guard let value = arguments.popFirst() else { fail("\(option) needs a value") }
@@ -54,7 +60,7 @@ if let shownReport {
     exit(0)
 }
 
-let finder = makeFinder()
+let finder = makeFinder(structuredOnly: structuredOnly)
 let scores = DeidEvaluation.run(finder: finder, seed: seed, count: count)
 print("radd-deid-eval: \(type(of: finder)) on \(count) synthetic reports, seed \(seed)\n")
 print(ScoreTable.render(scores))
