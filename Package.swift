@@ -39,6 +39,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "radd-bench", dependencies: ["Ingest", "Deid", "RaddCore"]),
+        // The synthetic report corpus and token-level scorer the de-identifier is measured with.
+        .target(name: "DeidCorpus", dependencies: ["Deid", "RaddCore"], path: "Tests/DeidCorpus",
+                exclude: ["SOURCE.txt"]),
+        .executableTarget(name: "radd-deid-eval", dependencies: ["DeidCorpus", "Deid", "RaddCore"]),
         .executableTarget(name: "raddctl", dependencies: [
             "Control", "RaddCore", "Deid",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -48,6 +52,7 @@ let package = Package(
         .testTarget(name: "ControlTests", dependencies: ["Control", "RaddCore"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "RaddCore"], exclude: ["Fixtures"]),
         .testTarget(name: "LabelingTests", dependencies: ["Labeling"]),
+        .testTarget(name: "DeidTests", dependencies: ["DeidCorpus", "Deid"]),
         .testTarget(name: "DaemonTests", dependencies: ["RaddDaemon", "Store", "Control", "RaddCore"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,14 @@
+/// One kind of exam: who has it and how its clinical body reads.
+struct ExamTemplate {
+    var name: String
+    var sex: Sex?
+    /// Typical ages; templates for adults also draw some patients over 89, whose age is PHI.
+    var ages: ClosedRange<Int>
+    var body: (ReportWriter) -> Void
+
+    static let all: [ExamTemplate] = [
+        .chestRadiograph, .ctHead, .ctAbdomenPelvisTrauma, .mriKnee, .ankleRadiograph,
+        .screeningMammogram, .obstetricUltrasound, .rightUpperQuadrantUltrasound,
+        .thyroidUltrasound, .mriLumbarSpine, .pediatricRenalUltrasound, .ctChest,
+    ]
+}

@@ -1,0 +1,64 @@
+import Deid
+
+/// A piece of report text: plain, PHI of a category, or a trap phrase. Templates are written as
+/// lists of pieces so that offsets of gold spans are counted by the builder, never by hand.
+indirect enum Piece: ExpressibleByStringInterpolation {
+    case plain(String)
+    case phi(String, PHISpan.Category)
+    case trap(String)
+    case group([Piece])
+
+    init(stringLiteral value: String) {
+        self = .plain(value)
+    }
+
+    static func name(_ text: String) -> Piece { .phi(text, .name) }
+    static func date(_ text: String) -> Piece { .phi(text, .date) }
+    static func contact(_ text: String) -> Piece { .phi(text, .contact) }
+    static func identifier(_ text: String) -> Piece { .phi(text, .identifier) }
+    static func place(_ text: String) -> Piece { .phi(text, .place) }
+    static func age(_ text: String) -> Piece { .phi(text, .age) }
+    static func other(_ text: String) -> Piece { .phi(text, .other) }
+}
+
+struct ReportBuilder {
+    private(set) var text = ""
+    private(set) var gold: [GoldPHI] = []
+    private(set) var traps: [TrapPhrase] = []
+    /// Offsets are Unicode scalars, as `PHISpan` specifies; `String.count` would count characters.
+    private var scalarCount = 0
+    /// Some RIS systems still print whole reports in capitals; names in capitals are a case of their own.
+    var allCaps = false
+
+    mutating func add(_ pieces: Piece...) {
+        for piece in pieces { append(piece) }
+    }
+
+    mutating func line(_ pieces: Piece...) {
+        for piece in pieces { append(piece) }
+        append(.plain("\n"))
+    }
+
+    mutating func append(_ piece: Piece) {
+        switch piece {
+        case .plain(let value):
+            write(allCaps ? value.uppercased() : value)
+        case .phi(let raw, let category):
+            let value = allCaps ? raw.uppercased() : raw
+            gold.append(GoldPHI(span: PHISpan(start: scalarCount, length: value.unicodeScalars.count,
+                                              category: category), text: value))
+            write(value)
+        case .trap(let raw):
+            let value = allCaps ? raw.uppercased() : raw
+            traps.append(TrapPhrase(start: scalarCount, length: value.unicodeScalars.count, text: value))
+            write(value)
+        case .group(let pieces):
+            for inner in pieces { append(inner) }
+        }
+    }
+
+    private mutating func write(_ value: String) {
+        text += value
+        scalarCount += value.unicodeScalars.count
+    }
+}
