@@ -26,7 +26,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Ingest", dependencies: ["RaddCore"]),
-        .target(name: "Deid", dependencies: ["RaddCore"]),
+        // The lexicons' .txt files are the reviewed data; derive.py embeds them as Swift sources.
+        .target(name: "Deid", dependencies: ["RaddCore"], exclude: [
+            "Lexicons/derive.py", "Lexicons/SOURCE.txt", "Lexicons/first_names.txt", "Lexicons/last_names.txt",
+            "Lexicons/common_words.txt", "Lexicons/clinical_safe_terms.txt", "Lexicons/SCOWL-COPYRIGHT.txt",
+        ]),
         .target(name: "Labeling", dependencies: ["RaddCore", "CCurl"]),
         .target(name: "Store", dependencies: ["RaddCore", "CSQLCipher"]),
         .target(name: "Control", dependencies: ["RaddCore"]),
@@ -53,6 +57,7 @@ let package = Package(
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "RaddCore"], exclude: ["Fixtures"]),
         .testTarget(name: "LabelingTests", dependencies: ["Labeling"]),
         .testTarget(name: "DeidTests", dependencies: ["DeidCorpus", "Deid"]),
+        .testTarget(name: "LexiconTests", dependencies: ["Deid"]),
         .testTarget(name: "DaemonTests", dependencies: ["RaddDaemon", "Store", "Control", "RaddCore"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
