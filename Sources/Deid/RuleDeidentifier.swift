@@ -18,20 +18,21 @@ public struct RuleDeidentifier: PHIFinder, Deidentifier {
 
     public func phiSpans(in text: String, structured: StructuredPHI) -> [PHISpan] {
         let report = ReportText(text)
-        let marks = findMarks(report, structured: structured)
+        let protected = report.byteRanges(ofScalarRanges: knowledge.protectedRanges(text))
+        let marks = findMarks(report, structured: structured, protected: protected)
         let scalars = report.scalarOffsets()
         return marks.merged().map {
             PHISpan(start: scalars[$0.start], length: scalars[$0.end] - scalars[$0.start], category: $0.category)
         }
     }
 
-    func findMarks(_ report: ReportText, structured: StructuredPHI) -> Candidates {
+    func findMarks(_ report: ReportText, structured: StructuredPHI, protected: [Range<Int>]) -> Candidates {
         var marks = Candidates()
         StructuredRules(structured: structured).apply(report, into: &marks)
         DateTimeRules.apply(report, into: &marks)
         ContactAndIdentifierRules.apply(report, into: &marks)
         PlaceRules.apply(report, into: &marks)
-        NameRules(knowledge: knowledge).apply(report, protected: knowledge.protectedRanges(report.bytes), into: &marks)
+        NameRules(knowledge: knowledge).apply(report, protected: protected, into: &marks)
         return marks
     }
 

@@ -173,10 +173,10 @@ struct NameRules {
                       initial: (Int) -> Bool, into marks: inout Candidates, found: inout [Int]) {
         let t = text.tokens
         func first(_ k: Int) -> Bool {
-            nameLike(k) && !protected(t[k]) && knowledge.isFirstName(text.upper(t[k])) && !knowledge.isCommonWord(text.lower(t[k]))
+            nameLike(k) && !protected(t[k]) && knowledge.isFirstName(text.upper(t[k])) && !knowledge.isCommonWord(text.upper(t[k]))
         }
         func last(_ k: Int) -> Bool {
-            nameLike(k) && !protected(t[k]) && knowledge.isLastName(text.upper(t[k])) && !knowledge.isCommonWord(text.lower(t[k]))
+            nameLike(k) && !protected(t[k]) && knowledge.isLastName(text.upper(t[k])) && !knowledge.isCommonWord(text.upper(t[k]))
         }
         var i = 0
         while i + 1 < t.count {
@@ -207,17 +207,25 @@ struct NameRules {
 }
 
 /// What the name rules know about words: the census name lists, the English words that are also
-/// names (which need context to count as names), and protected clinical terms.
+/// names (which need context to count as names), and protected clinical terms. Words are passed
+/// upper-cased.
 public struct NameKnowledge: Sendable {
     var isFirstName: @Sendable (String) -> Bool
     var isLastName: @Sendable (String) -> Bool
     var isCommonWord: @Sendable (String) -> Bool
-    /// Byte ranges of protected clinical terms in UTF-8 text.
-    var protectedRanges: @Sendable ([UInt8]) -> [Range<Int>]
+    /// Unicode-scalar ranges of protected clinical terms in a text.
+    var protectedRanges: @Sendable (String) -> [Range<Int>]
+
+    /// The census name lists and the clinical safe list shipped with radd (Sources/Deid/Lexicons).
+    public static let standard = NameKnowledge(
+        isFirstName: { Lexicon.firstNames.contains($0) },
+        isLastName: { Lexicon.lastNames.contains($0) },
+        isCommonWord: { Lexicon.commonWords.contains($0) },
+        protectedRanges: { ClinicalSafeList.standard.protectedRanges(in: $0) })
 
     public init(isFirstName: @escaping @Sendable (String) -> Bool, isLastName: @escaping @Sendable (String) -> Bool,
                 isCommonWord: @escaping @Sendable (String) -> Bool,
-                protectedRanges: @escaping @Sendable ([UInt8]) -> [Range<Int>]) {
+                protectedRanges: @escaping @Sendable (String) -> [Range<Int>]) {
         self.isFirstName = isFirstName
         self.isLastName = isLastName
         self.isCommonWord = isCommonWord

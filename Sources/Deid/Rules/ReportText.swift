@@ -113,6 +113,19 @@ struct ReportText {
         !bytes[a.end..<b.start].contains { $0 == 0x0A || $0 == 0x0D }
     }
 
+    /// Byte ranges of scalar ranges (the inverse of `scalarOffsets`).
+    func byteRanges(ofScalarRanges ranges: [Range<Int>]) -> [Range<Int>] {
+        guard !ranges.isEmpty else { return [] }
+        var starts: [Int] = []
+        starts.reserveCapacity(bytes.count + 1)
+        for k in 0..<bytes.count where bytes[k] & 0xC0 != 0x80 { starts.append(k) }
+        starts.append(bytes.count)
+        return ranges.compactMap { range in
+            guard range.lowerBound < starts.count, range.upperBound < starts.count else { return nil }
+            return starts[range.lowerBound]..<starts[range.upperBound]
+        }
+    }
+
     /// Maps byte offsets to Unicode scalar offsets: a scalar starts at every byte that is not a
     /// UTF-8 continuation byte.
     func scalarOffsets() -> [Int] {
