@@ -66,10 +66,15 @@ struct ContactAndIdentifierRules {
         let gap1 = text.gap(t[k], t[k + 1]), gap2 = text.gap(t[k + 1], t[k + 2])
         guard Self.phoneSeparators.contains(Array(gap1)), gap2 == [0x2D] || gap2 == [0x2E] || gap2 == [0x20] else { return nil }
         // A space-separated triple is only a phone number when it is not a measurement list.
-        if gap1 == [0x20] && gap2 == [0x20] && !(t[k].start > 0 && text.bytes[t[k].start - 1] == 0x28) { return nil }
+        if gap1 == [0x20] && gap2 == [0x20] && k == i && !(t[k].start > 0 && text.bytes[t[k].start - 1] == 0x28) { return nil }
         var end = k + 2
         if end + 2 < t.count, text.token(t[end + 1], is: "ext") || text.token(t[end + 1], is: "x"),
            text.sameLine(t[end], t[end + 2]), t[end + 2].hasDigit, !t[end + 2].hasLetter { end += 2 }
+        // "x437" written as one token.
+        else if end + 1 < t.count, t[end + 1].start - t[end].end <= 1, text.bytes[t[end + 1].start] | 0x20 == 0x78,
+                t[end + 1].count >= 2, text.bytes[(t[end + 1].start + 1)..<t[end + 1].end].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            end += 1
+        }
         return end
     }
 
@@ -97,7 +102,9 @@ struct ContactAndIdentifierRules {
         var k = i + 1
         var skipped = 0
         while k < t.count, skipped < 3, !t[k].hasDigit, text.sameLine(t[i], t[k]),
-              text.token(t[k], isOneOf: fillers) || text.token(t[k], isOneOf: idKeywords) {
+              text.token(t[k], isOneOf: fillers) || text.token(t[k], isOneOf: idKeywords),
+              // "serial SN-8491-EJ2": a keyword glued to the number is part of it.
+              !(k + 1 < t.count && DateTimeRules.separator(text, t[k], t[k + 1]) == 0x2D && t[k + 1].hasDigit) {
             k += 1
             skipped += 1
         }

@@ -129,9 +129,10 @@ struct DateTimeRules {
         return nil
     }
 
-    /// `10:32`, `10:32 AM`, `22:15:07`, `10 pm`, `1032 hours`.
+    /// `10:32`, `10:32 AM`, `22:15:07`, `10 pm`, `1032 hours`, `1032h`.
     static func time(_ text: ReportText, at i: Int) -> Int? {
         let t = text.tokens
+        if let value = number(text, t[i], suffix: ["h"]), t[i].count == 5, value / 100 <= 23, value % 100 < 60 { return i }
         guard let h = digits(text, t[i]) else { return nil }
         func meridiem(_ k: Int) -> Int? {
             guard k < t.count, t[k].start - t[k - 1].end <= 1 else { return nil }
@@ -167,9 +168,24 @@ struct DateTimeRules {
         return i
     }
 
-    /// `92-year-old`, `92 yo`, `92 y/o`, `age 95`, `aged 91`: ages over 89 identify a person.
+    /// A number written with a one-letter unit glued on: `1032h`, `98Y`.
+    static func number(_ text: ReportText, _ token: ReportText.Token, suffix: Set<String>) -> Int? {
+        guard token.hasDigit, token.hasLetter, token.count >= 2, token.count <= 6 else { return nil }
+        let last = text.bytes[token.end - 1] | 0x20
+        guard suffix.contains(String(UnicodeScalar(last))) else { return nil }
+        var value = 0
+        for k in token.start..<(token.end - 1) {
+            let b = text.bytes[k]
+            guard b >= 0x30 && b <= 0x39 else { return nil }
+            value = value * 10 + Int(b - 0x30)
+        }
+        return value
+    }
+
+    /// `92-year-old`, `92 yo`, `92 y/o`, `98Y`, `age 95`, `aged 91`: ages over 89 identify a person.
     static func isAgeOver89(_ text: ReportText, at i: Int) -> Bool {
         let t = text.tokens
+        if let age = number(text, t[i], suffix: ["y"]), (90...130).contains(age) { return true }
         guard let age = digits(text, t[i]), (90...130).contains(age), t[i].count <= 3 else { return false }
         if i + 1 < t.count, t[i + 1].start - t[i].end <= 1, text.token(t[i + 1], isOneOf: ageUnits) { return true }
         if i > 0, text.token(t[i - 1], is: "age") || text.token(t[i - 1], is: "aged") { return true }

@@ -6,6 +6,10 @@
 struct NameRules {
     let knowledge: NameKnowledge
 
+    /// Lower-case words inside names: "Van der Berg", "de la Cruz".
+    static let particles: Set<String> = ["van", "von", "der", "den", "de", "la", "le", "du", "da", "di", "del", "della", "dos", "bin", "al", "ter"]
+    /// Capitalised abbreviations that name a department, not a person, when they stand alone.
+    static let departments: Set<String> = ["ed", "er"]
     static let titles: Set<String> = ["dr", "doctor", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "dra", "sr", "sra"]
     static let credentials: Set<String> = [
         "md", "do", "rn", "np", "phd", "mbbs", "frcr", "facr", "frcpc", "dds", "rt", "rrt", "pac", "crna", "mph", "ms",
@@ -19,7 +23,8 @@ struct NameRules {
         ["verified", "by"], ["transcribed", "by"], ["approved", "by"], ["requested", "by"], ["ordered", "by"],
         ["performed", "by"], ["referred", "by"], ["discussed", "with"], ["spoke", "with"], ["spoke", "to"],
         ["called", "to"], ["communicated", "to"], ["conveyed", "to"], ["relayed", "to"], ["reported", "to"],
-        ["d", "w"], ["per"], ["notified"], ["paged"], ["informed"], ["mother"], ["father"], ["wife"], ["husband"], ["son"], ["daughter"],
+        ["d", "w"], ["per"], ["notified"], ["paged"], ["informed"], ["rn"], ["nurse"], ["charge", "nurse"],
+        ["nurse", "practitioner"], ["mother"], ["father"], ["wife"], ["husband"], ["son"], ["daughter"],
         ["sister"], ["brother"], ["spouse"], ["partner"], ["friend"], ["niece"], ["nephew"], ["grandson"],
         ["granddaughter"], ["grandmother"], ["grandfather"], ["aunt"], ["uncle"], ["guardian"], ["caregiver"],
         ["fiance"], ["fiancee"], ["boyfriend"], ["girlfriend"], ["neighbor"], ["neighbour"], ["cousin"],
@@ -34,11 +39,11 @@ struct NameRules {
     ]
     /// Capitalised words that follow those phrases but name no one.
     static let notNames: Set<String> = [
-        "the", "a", "an", "er", "ed", "icu", "team", "staff", "radiology", "emergency", "department", "service", "on",
+        "the", "a", "an", "team", "staff", "radiology", "emergency", "department", "service", "on",
         "call", "nurse", "nursing", "attending", "resident", "physician", "doctor", "md", "pa", "np", "rn", "patient",
         "family", "primary", "care", "clinician", "surgeon", "surgery", "oncology", "cardiology", "neurology", "office",
         "at", "and", "or", "by", "with", "to", "for", "of", "in", "is", "was", "who", "via", "phone", "telephone",
-        "findings", "impression", "results", "result", "report", "dr", "mr", "mrs", "ms", "history", "exam",
+        "findings", "impression", "results", "result", "report", "dr", "mr", "mrs", "ms", "history", "exam", "icu",
         "unknown", "none", "not", "no", "yes", "n", "a", "male", "female", "x", "ct", "mri", "us", "xr", "mrn", "acc",
         "accession", "dob", "age", "sex", "exam", "date", "time", "account", "id", "location", "room", "bed",
     ]
@@ -71,7 +76,10 @@ struct NameRules {
                 guard gap.count <= 2, gap.allSatisfy({ $0 == 0x20 || $0 == 0x2E || $0 == 0x2D || $0 == 0x27 || $0 == 0x2C }) else { break }
                 // A full stop ends the name unless it follows an initial ("J. Smith").
                 if gap.contains(0x2E), t[last].count > 1 { break }
-                guard nameLike(last + 1) || initial(last + 1) else { break }
+                let particle = t[last + 1].hasLetter && !t[last + 1].capitalised && text.token(t[last + 1], isOneOf: Self.particles)
+                    && last + 2 < t.count && nameLike(last + 2)
+                let middleInitial = commas == 1 && t[last + 1].count == 1 && t[last + 1].capitalised && !comma
+                guard nameLike(last + 1) || initial(last + 1) || particle || middleInitial else { break }
                 if text.token(t[last + 1], isOneOf: Self.credentials) && t[last + 1].allCaps { break }
                 if comma { commas += 1 }
                 last += 1
@@ -79,6 +87,7 @@ struct NameRules {
             return k...last
         }
         func mark(_ range: ClosedRange<Int>) {
+            if range.count == 1, text.token(t[range.lowerBound], isOneOf: Self.departments) { return }
             marks.add(t[range.lowerBound].start, t[range.upperBound].end, .name)
             found.append(contentsOf: range)
         }
@@ -103,8 +112,8 @@ struct NameRules {
                 }
             }
             // Credentials after a name: "Jane Roe, MD", "ROE, JANE MD".
-            if i > 0, text.token(t[i], isOneOf: Self.credentials), t[i].allCaps,
-               text.gap(t[i - 1], t[i]).contains(0x2C) || text.token(t[i], isOneOf: Self.strongCredentials) {
+            if i > 0, isCredential(text, at: i),
+               text.gap(t[i - 1], t[i]).contains(0x2C) || text.token(t[i], isOneOf: Self.strongCredentials) || isDottedMD(text, at: i) {
                 var k = i - 1
                 var first = -1
                 while k >= 0, i - k <= 4, text.sameLine(t[k], t[i]), nameLike(k) || initial(k),
@@ -122,6 +131,8 @@ struct NameRules {
 
         lexiconNames(text, protected: isProtected, nameLike: nameLike, initial: initial, into: &marks, found: &found)
 
+        extendNameMarks(text, into: &marks)
+
         // A word once found as a name is a name wherever it appears capitalised.
         var names = Set<String>()
         for k in found where t[k].count >= 2 && t[k].hasLetter && !isProtected(t[k]) { names.insert(text.upper(t[k])) }
@@ -129,6 +140,50 @@ struct NameRules {
         for token in t where token.capitalised && token.count >= 2 && token.hasLetter && !token.hasDigit {
             guard !isProtected(token), names.contains(text.upper(token)), !marks.covers(token) else { continue }
             marks.add(token.start, token.end, .name)
+        }
+    }
+
+    /// "MD", "RN", "PA-C", "M.D.": a credential written after a name.
+    func isCredential(_ text: ReportText, at i: Int) -> Bool {
+        let t = text.tokens
+        if text.token(t[i], isOneOf: Self.credentials) && t[i].allCaps { return true }
+        if text.token(t[i], is: "pa"), i + 1 < t.count, text.token(t[i + 1], is: "c"),
+           DateTimeRules.separator(text, t[i], t[i + 1]) == 0x2D { return true }
+        return isDottedMD(text, at: i)
+    }
+
+    func isDottedMD(_ text: ReportText, at i: Int) -> Bool {
+        let t = text.tokens
+        return text.token(t[i], is: "m") && i + 1 < t.count && text.token(t[i + 1], is: "d")
+            && DateTimeRules.separator(text, t[i], t[i + 1]) == 0x2E
+    }
+
+    /// "D'Angelo", "O'BRIEN", "García-López": the letter before an apostrophe, and a capitalised
+    /// word joined by a hyphen, belong to the name found next to them.
+    func extendNameMarks(_ text: ReportText, into marks: inout Candidates) {
+        let t = text.tokens
+        for mark in marks.marks where mark.category == .name {
+            guard let firstIndex = t.firstIndex(where: { $0.start == mark.start }) else { continue }
+            var start = firstIndex
+            if start > 0, t[start - 1].count == 1, t[start - 1].capitalised, text.gap(t[start - 1], t[start]).elementsEqual([0x27]) {
+                start -= 1
+            }
+            // "R. D'Angelo": an initial right before.
+            if start > 0, t[start - 1].count == 1, t[start - 1].capitalised, text.gap(t[start - 1], t[start]).elementsEqual([0x2E, 0x20]) {
+                start -= 1
+            }
+            if start < firstIndex { marks.add(t[start].start, mark.end, .name) }
+            guard let lastIndex = t.lastIndex(where: { $0.end == mark.end }), lastIndex + 1 < t.count else { continue }
+            let next = t[lastIndex + 1]
+            if next.capitalised, next.hasLetter, !next.hasDigit,
+               text.gap(t[lastIndex], next).elementsEqual([0x2D]) || text.gap(t[lastIndex], next).elementsEqual([0x27]) {
+                marks.add(mark.start, next.end, .name)
+            }
+            // "Marshall O'Brien": a surname with an O' or D' prefix after the marked name.
+            if next.count == 1, next.capitalised, lastIndex + 2 < t.count, text.gapIsSpace(t[lastIndex], next),
+               text.gap(next, t[lastIndex + 2]).elementsEqual([0x27]), t[lastIndex + 2].capitalised {
+                marks.add(mark.start, t[lastIndex + 2].end, .name)
+            }
         }
     }
 
@@ -197,7 +252,8 @@ struct NameRules {
             // LAST, FIRST [M]
             if last(i), text.gap(t[i], t[i + 1]).first == 0x2C, first(i + 1) {
                 var k = i + 1
-                if k + 1 < t.count, initial(k + 1), text.sameLine(t[k], t[k + 1]) { k += 1 }
+                if k + 1 < t.count, text.sameLine(t[k], t[k + 1]), initial(k + 1)
+                    || (t[k + 1].count == 1 && t[k + 1].capitalised && text.gapIsSpace(t[k], t[k + 1])) { k += 1 }
                 marks.add(t[i].start, t[k].end, .name)
                 found.append(contentsOf: i...k)
                 i = k

@@ -18,6 +18,12 @@ struct PlaceRules {
         "hospital", "hospitals", "clinic", "clinics", "health", "healthcare", "infirmary", "university", "college",
         "institute", "center", "centre", "sanatorium", "hospice", "pavilion", "medical",
     ]
+    /// Capitalised words that follow an institution's name without being part of it.
+    static let notPlaceWords: Set<String> = [
+        "emergency", "department", "radiology", "imaging", "finalized", "signed", "dictated", "patient", "comparison",
+        "technique", "findings", "impression", "history", "exam", "on", "at", "and", "the", "for", "view", "questions",
+        "location", "clinical", "indication", "report", "ordering", "referring", "attending", "physician", "in",
+    ]
     static let placeIntroducers: [[String]] = [
         ["lives", "in"], ["living", "in"], ["resides", "in"], ["resident", "of"], ["moved", "from"], ["moved", "to"],
         ["transferred", "from"], ["transferred", "to"], ["transfer", "from"], ["visiting", "from"], ["traveled", "to"],
@@ -40,9 +46,11 @@ struct PlaceRules {
 
     static func isCapitalisedWord(_ token: ReportText.Token) -> Bool { token.capitalised && token.hasLetter && !token.hasDigit }
 
-    /// `1234 N Meridian St`, `55 West 4th Street, Apt 2B`.
+    /// `1234 N Meridian St`, `55 West 4th Street, Apt 2B`, `PO Box 9922`.
     static func streetAddress(_ text: ReportText, at i: Int) -> Int? {
         let t = text.tokens
+        if i + 2 < t.count, text.token(t[i], is: "po"), text.token(t[i + 1], is: "box"), t[i + 2].hasDigit,
+           text.sameLine(t[i], t[i + 2]) { return i + 2 }
         guard t[i].hasDigit, !t[i].hasLetter, t[i].count <= 6, i + 2 < t.count else { return nil }
         var k = i + 1
         if text.token(t[k], isOneOf: directions), t[k].capitalised { k += 1 }
@@ -123,7 +131,22 @@ struct PlaceRules {
             // "the Hospital" or a sentence that starts "Hospital course" names nothing, and
             // "Medical" must end in Center, College, ... to be part of a name.
             if (first < i || last > i + 1), !text.token(t[last], is: "medical") {
-                marks.add(t[first].start, t[last].end, .place)
+                // A branch or city after the name: "Community Hospital North", "Franciscan Health
+                // Indianapolis", "Methodist Hospital in Evansville".
+                var end = last
+                if end + 1 < t.count, isCapitalisedWord(t[end + 1]), text.gapIsSpace(t[end], t[end + 1]),
+                   !text.token(t[end + 1], isOneOf: Self.notPlaceWords) {
+                    end += 1
+                }
+                if end + 2 < t.count, text.token(t[end + 1], is: "in"), isCapitalisedWord(t[end + 2]),
+                          text.gapIsSpace(t[end], t[end + 1]), text.gapIsSpace(t[end + 1], t[end + 2]) {
+                    marks.add(t[end + 2].start, t[end + 2].end, .place)
+                    if end + 3 < t.count, isCapitalisedWord(t[end + 3]), text.gapIsSpace(t[end + 2], t[end + 3]),
+                       !text.token(t[end + 3], isOneOf: Self.notPlaceWords) {
+                        marks.add(t[end + 2].start, t[end + 3].end, .place)
+                    }
+                }
+                marks.add(t[first].start, t[end].end, .place)
             }
             i = last + 1
         }

@@ -60,8 +60,9 @@ struct ReportText {
 
     func string(_ token: Token) -> String { String(decoding: bytes[token.start..<token.end], as: UTF8.self) }
 
-    /// The token upper-cased (ASCII letters only), for lexicon lookups.
+    /// The token upper-cased, for lexicon lookups and name comparison ("Lucía" → "LUCÍA").
     func upper(_ token: Token) -> String {
+        if bytes[token.start..<token.end].contains(where: { $0 >= 0x80 }) { return string(token).uppercased() }
         var copy = Array(bytes[token.start..<token.end])
         for k in copy.indices where copy[k] >= 0x61 && copy[k] <= 0x7A { copy[k] -= 0x20 }
         return String(decoding: copy, as: UTF8.self)
