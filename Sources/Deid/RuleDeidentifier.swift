@@ -21,7 +21,7 @@ public struct RuleDeidentifier: PHIFinder, Deidentifier {
         let protected = report.byteRanges(ofScalarRanges: knowledge.protectedRanges(text))
         let marks = findMarks(report, structured: structured, protected: protected)
         let scalars = report.scalarOffsets()
-        return marks.merged().map {
+        return marks.merged(bytes: report.bytes).map {
             PHISpan(start: scalars[$0.start], length: scalars[$0.end] - scalars[$0.start], category: $0.category)
         }
     }

@@ -24,6 +24,22 @@ struct Candidates {
 
     /// Sorted, non-overlapping marks; where two overlap, the union takes the category of the
     /// longer one (a date inside an address is part of the address).
+    /// Also joins two name marks separated only by a comma or spaces ("SMITH, JOHN" is one name,
+    /// replaced once).
+    func merged(bytes: [UInt8]) -> [Mark] {
+        var result: [Mark] = []
+        for mark in merged() {
+            if var last = result.last, last.category == .name, mark.category == .name, mark.start - last.end <= 2,
+               bytes[last.end..<mark.start].allSatisfy({ $0 == 0x20 || $0 == 0x2C }) {
+                last.end = mark.end
+                result[result.count - 1] = last
+            } else {
+                result.append(mark)
+            }
+        }
+        return result
+    }
+
     func merged() -> [Mark] {
         let sorted = marks.sorted { $0.start != $1.start ? $0.start < $1.start : $0.end > $1.end }
         var result: [Mark] = []

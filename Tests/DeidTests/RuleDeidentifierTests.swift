@@ -1,0 +1,126 @@
+import Deid
+import DeidCorpus
+import Foundation
+import RaddCore
+import XCTest
+
+/// The acceptance figures of radd's de-identifier, on the generated corpus (the development
+/// seed and one it was never tuned on) and on the real Open-i reports.
+final class RuleDeidentifierTests: XCTestCase {
+    let deidentifier = RuleDeidentifier()
+
+    func assertTargets(seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {
+        let scores = DeidEvaluation.run(finder: deidentifier, seed: seed, count: 400)
+        let recall = scores.overallRecall.rate ?? 0, precision = scores.overallPrecision.rate ?? 0
+        print("RuleDeidentifier, seed \(seed): token recall \(recall), precision \(precision)")
+        XCTAssertGreaterThanOrEqual(recall, 0.99, "seed \(seed)", file: file, line: line)
+        XCTAssertGreaterThanOrEqual(precision, 0.90, "seed \(seed)", file: file, line: line)
+        for category in Scores.categories {
+            guard let rate = scores.recall[category]?.rate else { continue }
+            XCTAssertGreaterThanOrEqual(rate, 0.97, "recall of \(category), seed \(seed)", file: file, line: line)
+        }
+    }
+
+    func testRecallAndPrecisionOnTheDevelopmentCorpus() {
+        assertTargets(seed: SyntheticCorpus.defaultSeed)
+    }
+
+    func testRecallAndPrecisionOnACorpusTheRulesWereNotTunedOn() {
+        assertTargets(seed: 7)
+    }
+
+    /// Clinical meaning: the safe-list terms in the 3,080 Open-i reports survive de-identification.
+    func testClinicalTermsInOpenIReportsSurvive() throws {
+        let csv = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("IngestTests/Fixtures/csv/openi_reports.csv")
+        let rows = try String(contentsOf: csv, encoding: .utf8)
+        var terms = 0, destroyed = 0
+        var lost: [String: Int] = [:]
+        for text in Self.reportTexts(rows) {
+            let spans = deidentifier.phiSpans(in: text, structured: StructuredPHI())
+            let scalars = Array(text.unicodeScalars)
+            for range in ClinicalSafeList.standard.protectedRanges(in: text) {
+                terms += 1
+                if spans.contains(where: { $0.start < range.upperBound && $0.start + $0.length > range.lowerBound }) {
+                    destroyed += 1
+                    lost[String(String.UnicodeScalarView(scalars[range])), default: 0] += 1
+                }
+            }
+        }
+        let kept = Double(terms - destroyed) / Double(terms)
+        print("Open-i: \(terms) clinical safe-list terms, \(destroyed) touched by de-identification, \(kept * 100)% kept; \(lost)")
+        XCTAssertGreaterThan(terms, 10_000)
+        XCTAssertGreaterThanOrEqual(kept, 0.995)
+    }
+
+    /// The report text of each Open-i row: all cells after the first four columns (uid, MeSH,
+    /// Problems, image). Quoted cells may hold commas and line breaks.
+    static func reportTexts(_ csv: String) -> [String] {
+        var rows: [[String]] = [[]], cell = "", quoted = false
+        var iterator = csv.makeIterator()
+        while let c = iterator.next() {
+            if quoted {
+                if c == "\"" { quoted = false } else { cell.append(c) }
+            } else if c == "\"" { quoted = true } else if c == "," { rows[rows.count - 1].append(cell); cell = "" }
+            else if c == "\n" || c == "\r\n" { rows[rows.count - 1].append(cell); cell = ""; rows.append([]) }
+            else { cell.append(c) }
+        }
+        return rows.dropFirst().filter { $0.count >= 8 }.map { $0[4...].joined(separator: "\n") }
+    }
+
+    func testStructuredPHIIsScrubbedInEveryVariant() throws {
+        var metadata = ReportMetadata(accession: "ACC-77123", patientID: "MRN-0042")
+        metadata.patientName = PatientName(family: "Quixote", given: ["Zebediah"])
+        metadata.birthDate = "1950-01-31"
+        let report = Report(source: ReportSource(fileName: "r.txt", format: .plainText, claimID: "c1", byteCount: 10),
+                            metadata: metadata,
+                            text: "QUIXOTE, ZEBEDIAH (MRN-0042, ACC-77123). Z. Quixote has Parkinson disease; Mr Quixote fell.",
+                            receivedAt: Date())
+        let clean = try deidentifier.deidentify(report)
+        XCTAssertEqual(clean.report.text, "[NAME] ([ID], [ID]). [NAME] has Parkinson disease; Mr [NAME] fell.")
+        XCTAssertEqual(clean.method, "rules-1+tags")
+        XCTAssertEqual(clean.report.fingerprint, report.fingerprint, "the fingerprint is of the text as received")
+    }
+
+    func testClinicalNumbersAndEponymsAreNotPHI() {
+        let text = """
+            Strength 5/5. Gestational age 24 2/7 weeks. Given 2.5 mg. Mass 3.2 x 1.5 cm at T12 and L1-L2.
+            Murphy's sign positive. Kerley B lines. Swan-Ganz catheter tip. BI-RADS 4. Hunt and Hess grade 2.
+            Lewy body dementia. Hounsfield units 20. The 45-year-old has Crohn disease and Graves disease.
+            """
+        XCTAssertEqual(deidentifier.phiSpans(in: text, structured: StructuredPHI()), [])
+    }
+
+    func testSurrogatesAreConsistentAndDatesShiftTogether() throws {
+        let policy = DeidPolicy(replacement: .surrogates, shiftDates: true)
+        let surrogates = RuleDeidentifier(policy: policy, pseudonymizer: Pseudonymizer(key: Array(repeating: 7, count: 32)))
+        let report = Report(source: ReportSource(fileName: "r.txt", format: .plainText, claimID: "c1", byteCount: 10),
+                            metadata: ReportMetadata(patientID: "MRN-1"),
+                            text: "Seen 03/14/2024 by Dr. Alvarez. Follow-up 03/21/2024 with Dr. Alvarez.", receivedAt: Date())
+        let text = try surrogates.deidentify(report).report.text
+        XCTAssertFalse(text.contains("Alvarez"))
+        XCTAssertFalse(text.contains("03/14/2024"))
+        let dates = text.split(separator: " ").filter { $0.contains("/") }.map { $0.trimmingCharacters(in: .punctuationCharacters) }
+        XCTAssertEqual(dates.count, 2)
+        let formatter = DateFormatter()
+        formatter.dateFormat = "MM/dd/yyyy"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        let days = try XCTUnwrap(formatter.date(from: dates[1])).timeIntervalSince(try XCTUnwrap(formatter.date(from: dates[0]))) / 86_400
+        XCTAssertEqual(days, 7, "the interval between a patient's dates is kept: \(text)")
+        let names = text.components(separatedBy: "Dr. ").dropFirst().map { $0.prefix { $0.isLetter } }
+        XCTAssertEqual(names.count, 2)
+        XCTAssertEqual(names[0], names[1], "one person, one surrogate: \(text)")
+    }
+
+    func testPolicyFileMistakesNameTheLine() throws {
+        let path = NSTemporaryDirectory() + "deid-\(UUID().uuidString).policy"
+        try "replacement = surrogates\nshift_dates = maybe\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        XCTAssertThrowsError(try DeidPolicy(contentsOf: path)) {
+            XCTAssertEqual("\($0)", "\(path):2: shift_dates must be yes or no")
+        }
+        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("policies/deid.policy").path
+        XCTAssertEqual(try DeidPolicy(contentsOf: shipped), DeidPolicy())
+    }
+}
