@@ -5,6 +5,8 @@ struct ReportText {
     let tokens: [Token]
     /// Each token lower-cased (ASCII), made once: the rules compare words many times.
     let lowered: [String]
+    /// Capitalised tokens upper-cased, made once, for the name lexicons; "" for the others.
+    let uppered: [String]
 
     struct Token {
         var index: Int
@@ -51,6 +53,15 @@ struct ReportText {
             for k in copy.indices where copy[k] >= 0x41 && copy[k] <= 0x5A { copy[k] += 0x20 }
             return String(decoding: copy, as: UTF8.self)
         }
+        uppered = tokens.map { token in
+            guard token.capitalised, token.hasLetter, token.count <= 24 else { return "" }
+            if bytes[token.start..<token.end].contains(where: { $0 >= 0x80 }) {
+                return String(decoding: bytes[token.start..<token.end], as: UTF8.self).uppercased()
+            }
+            var copy = Array(bytes[token.start..<token.end])
+            for k in copy.indices where copy[k] >= 0x61 && copy[k] <= 0x7A { copy[k] -= 0x20 }
+            return String(decoding: copy, as: UTF8.self)
+        }
     }
 
     /// Letters, digits and any non-ASCII byte (accented letters in names).
@@ -62,6 +73,7 @@ struct ReportText {
 
     /// The token upper-cased, for lexicon lookups and name comparison ("Lucía" → "LUCÍA").
     func upper(_ token: Token) -> String {
+        if !uppered[token.index].isEmpty { return uppered[token.index] }
         if bytes[token.start..<token.end].contains(where: { $0 >= 0x80 }) { return string(token).uppercased() }
         var copy = Array(bytes[token.start..<token.end])
         for k in copy.indices where copy[k] >= 0x61 && copy[k] <= 0x7A { copy[k] -= 0x20 }
