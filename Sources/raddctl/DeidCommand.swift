@@ -39,7 +39,7 @@ struct DeidCommand: ParsableCommand {
                 failed += 1
                 continue
             }
-            guard let text = String(data: data, encoding: .utf8) else {
+            guard let text = String(validating: [UInt8](data), as: UTF8.self) else {
                 FileHandle.standardError.write(Data("raddctl: \(file): not UTF-8 text\n".utf8))
                 failed += 1
                 continue
