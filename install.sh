@@ -10,6 +10,7 @@ set -euo pipefail
 readonly BIN_DIR=/usr/local/bin
 readonly CONF_DIR=/etc/radd
 readonly CONF_FILE=/etc/radd/raddd.conf
+readonly DEID_POLICY_FILE=/etc/radd/deid.policy
 readonly KEY_FILE=/etc/radd/db.key
 readonly STATE_DIR=/var/lib/radd
 readonly DROP_DIR=/var/spool/radd/drop
@@ -288,6 +289,8 @@ log_level = info
 log_target = auto
 # Seconds a file must stay unchanged before it is claimed (size and mtime).
 settle_time = 1
+# How de-identification replaces PHI: tags or surrogates (see the file).
+deid_policy = $DEID_POLICY_FILE
 
 # More drop folders, each with its own format and CSV mapping, are sections
 # (Docs/configuration.md, "Drop folders"). The folder must be writable by the
@@ -308,6 +311,16 @@ EOF
     fi
     chown "root:$DAEMON_USER" "$CONF_FILE"
     chmod 0640 "$CONF_FILE"
+}
+
+# The shipped policy, installed once; an administrator's edits are kept.
+write_deid_policy() {
+    if [[ -e "$DEID_POLICY_FILE" ]]; then
+        say "keeping existing $DEID_POLICY_FILE"
+    else
+        install -m 0640 -o root -g "$DAEMON_USER" "$SCRIPT_DIR/policies/deid.policy" "$DEID_POLICY_FILE"
+        say "wrote $DEID_POLICY_FILE"
+    fi
 }
 
 # The key is 64 lowercase hex characters (256 bits). It is never printed.
@@ -525,6 +538,7 @@ install_radd() {
     fi
     set_drop_acl
 
+    write_deid_policy
     write_config
     if [[ $with_systemd == yes ]]; then
         write_key root:root
