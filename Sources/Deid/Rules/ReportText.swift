@@ -49,18 +49,23 @@ struct ReportText {
         let bytes = self.bytes
         lowered = tokens.map { token in
             guard token.count <= 24 else { return "" }
-            var copy = Array(bytes[token.start..<token.end])
-            for k in copy.indices where copy[k] >= 0x41 && copy[k] <= 0x5A { copy[k] += 0x20 }
-            return String(decoding: copy, as: UTF8.self)
+            return Self.string(bytes, token) { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
         }
         uppered = tokens.map { token in
             guard token.capitalised, token.hasLetter, token.count <= 24 else { return "" }
             if bytes[token.start..<token.end].contains(where: { $0 >= 0x80 }) {
                 return String(decoding: bytes[token.start..<token.end], as: UTF8.self).uppercased()
             }
-            var copy = Array(bytes[token.start..<token.end])
-            for k in copy.indices where copy[k] >= 0x61 && copy[k] <= 0x7A { copy[k] -= 0x20 }
-            return String(decoding: copy, as: UTF8.self)
+            return Self.string(bytes, token) { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }
+        }
+    }
+
+    /// The token's bytes mapped one by one, without an intermediate array (most words fit
+    /// Swift's inline small-string storage). Only used for ASCII case mapping.
+    static func string(_ bytes: [UInt8], _ token: Token, _ map: (UInt8) -> UInt8) -> String {
+        String(unsafeUninitializedCapacity: token.count) { buffer in
+            for k in 0..<token.count { buffer[k] = map(bytes[token.start + k]) }
+            return token.count
         }
     }
 
@@ -75,9 +80,7 @@ struct ReportText {
     func upper(_ token: Token) -> String {
         if !uppered[token.index].isEmpty { return uppered[token.index] }
         if bytes[token.start..<token.end].contains(where: { $0 >= 0x80 }) { return string(token).uppercased() }
-        var copy = Array(bytes[token.start..<token.end])
-        for k in copy.indices where copy[k] >= 0x61 && copy[k] <= 0x7A { copy[k] -= 0x20 }
-        return String(decoding: copy, as: UTF8.self)
+        return Self.string(bytes, token) { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }
     }
 
     /// Empty for tokens longer than any word the rules look for.
