@@ -42,20 +42,20 @@ let package = Package(
             "RaddDaemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "radd-bench", dependencies: ["Ingest", "Deid", "RaddCore"]),
+        .executableTarget(name: "radd-bench", dependencies: ["Ingest", "Deid", "Labeling", "RaddCore"]),
         // The synthetic report corpus and token-level scorer the de-identifier is measured with.
         .target(name: "DeidCorpus", dependencies: ["Deid", "RaddCore"], path: "Tests/DeidCorpus",
                 exclude: ["SOURCE.txt"]),
         .executableTarget(name: "radd-deid-eval", dependencies: ["DeidCorpus", "Deid", "RaddCore"]),
         .executableTarget(name: "raddctl", dependencies: [
-            "Control", "RaddCore", "Deid",
+            "Control", "RaddCore", "Deid", "Ingest", "Labeling",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "StoreTests", dependencies: ["Store", "RaddCore"]),
         .testTarget(name: "ControlTests", dependencies: ["Control", "RaddCore"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "RaddCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "LabelingTests", dependencies: ["Labeling"]),
+        .testTarget(name: "LabelingTests", dependencies: ["Labeling", "RaddCore"], exclude: ["Fixtures"]),
         .testTarget(name: "DeidTests", dependencies: ["DeidCorpus", "Deid", "RaddCore"]),
         .testTarget(name: "LexiconTests", dependencies: ["Deid"]),
         .testTarget(name: "DaemonTests", dependencies: ["RaddDaemon", "Store", "Control", "RaddCore"], exclude: ["Fixtures"]),

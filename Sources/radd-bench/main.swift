@@ -1,6 +1,7 @@
 import Deid
 import Foundation
 import Ingest
+import Labeling
 import RaddCore
 
 // Throughput of parsing and normalising exports into reports (what raddd does between reading a
@@ -84,6 +85,19 @@ if let bytes = load(fixtures.appendingPathComponent("csv/openi_reports.csv")),
     let total = texts.reduce(0) { $0 + $1.utf8.count }
     measure("De-identification, Open-i (\(texts.count) reports)", Array(repeating: 0, count: total)) { _ in
         for report in reports { _ = try deidentifier.deidentify(report) }
+        return texts.count
+    }
+}
+
+// The rule labeler, task chestxray14, per core: every Open-i report.
+if let bytes = load(fixtures.appendingPathComponent("csv/openi_reports.csv")),
+   let reports = try? reader.normalise(bytes, format: .csv, fileName: "bench", claimID: "cbench").reports,
+   let task = try? LabelTask.load("chestxray14", directories: [repository.appendingPathComponent("policies/tasks").path]) {
+    let labeler = RuleLabeler(task: task)
+    let texts = reports.map(\.text)
+    let total = texts.reduce(0) { $0 + $1.utf8.count }
+    measure("Rule labeler, chestxray14, Open-i (\(texts.count) reports)", Array(repeating: 0, count: total)) { _ in
+        for text in texts { _ = labeler.label(text) }
         return texts.count
     }
 }

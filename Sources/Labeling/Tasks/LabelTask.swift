@@ -1,0 +1,44 @@
+import Foundation
+
+/// A labelling task as data (policies/tasks/NAME.json, described in Docs/label-tasks.md): the
+/// findings it asks about, their answer scheme, and the phrases the rule labeler looks for.
+public struct LabelTask: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        /// CheXpert states: positive, negative, uncertain, not mentioned.
+        case multilabel
+        /// Yes, No or Undefined.
+        case binary
+    }
+
+    public struct Finding: Codable, Sendable, Equatable {
+        public var name: String
+        /// Phrases that mention the finding. Words are matched whole and case-insensitively; a
+        /// word ending in `*` matches any word starting with it; a lone `*` stands for up to three
+        /// words ("heart * enlarged").
+        public var mentions: [String]
+        /// Phrases that contain a mention but do not mean the finding ("mass effect").
+        public var unmentions: [String]?
+    }
+
+    public var name: String
+    public var kind: Kind
+    public var description: String?
+    public var findings: [Finding]
+
+    public struct Problem: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// A task file by path, or by name from the first of `directories` that has `NAME.json`.
+    public static func load(_ nameOrPath: String, directories: [String]) throws -> LabelTask {
+        let candidates = nameOrPath.hasSuffix(".json") || nameOrPath.contains("/")
+            ? [nameOrPath] : directories.map { $0 + "/" + nameOrPath + ".json" }
+        guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            throw Problem(description: "no task '\(nameOrPath)' (looked in \(candidates.joined(separator: ", ")))")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else { throw Problem(description: "\(path): cannot read it") }
+        do { return try JSONDecoder().decode(LabelTask.self, from: data) } catch {
+            throw Problem(description: "\(path): not a valid task file (\(error))")
+        }
+    }
+}

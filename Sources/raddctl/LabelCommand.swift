@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import Ingest
+import Labeling
+import RaddCore
+
+struct LabelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "label",
+        abstract: "Label report texts offline with a task's rule labeler, without the daemon.",
+        discussion: """
+            The input is by default the CheXpert labeler's: a header-less, one-column CSV of
+            report texts. With --text-columns it is a CSV with a header (the Open-i layout, for
+            one); --id-column names its id column. The output has one row per report: the
+            report text (or the id), then the task's findings. Cells: 1.0 positive, 0.0
+            negative, -1.0 uncertain, blank not mentioned; binary tasks write Yes, No or
+            Undefined. Tasks are policies/tasks/NAME.json (or give a path).
+
+            Examples:
+              raddctl label --task chestxray14 --in reports.csv --out labels.csv
+              raddctl label --task chestxray14 --in openi_reports.csv --text-columns findings,impression \\
+                            --id-column uid --out labels.csv
+            """)
+
+    @Option(help: "Task name (policies/tasks/NAME.json) or path to a task file.") var task: String
+    @Option(help: "Labeler: rules (the only one so far).") var labeler = "rules"
+    @Option(name: .customLong("in"), help: "Input CSV.") var input: String
+    @Option(name: .customLong("out"), help: "Output CSV ('-' for standard output).") var output: String
+    @Option(help: "Comma-separated text columns of a CSV with a header.") var textColumns: String?
+    @Option(help: "Id column of a CSV with a header.") var idColumn: String?
+    @Option(help: "Where task names are looked up (default: ./policies/tasks, /etc/radd/tasks).") var taskDir: [String] = []
+
+    func validate() throws {
+        guard labeler == "rules" else { throw ValidationError("--labeler must be rules (model labelers come with the LLM work)") }
+        if idColumn != nil && textColumns == nil { throw ValidationError("--id-column needs --text-columns") }
+    }
+
+    func run() throws {
+        try guarded {
+            let directories = taskDir.isEmpty ? ["policies/tasks", "/etc/radd/tasks"] : taskDir
+            let labelTask: LabelTask
+            do { labelTask = try LabelTask.load(task, directories: directories) } catch { throw Failure("\(error)", code: 1) }
+            guard let data = FileManager.default.contents(atPath: input) else { throw Failure("\(input): cannot read it", code: 1) }
+            let mapping: CSVReader.Mapping
+            if let textColumns {
+                mapping = CSVReader.Mapping(id: idColumn, text: textColumns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            } else {
+                mapping = .chexpert
+            }
+            let reports: [ParsedReport]
+            do { reports = try CSVReader(mapping: mapping).reports(from: [UInt8](data)) } catch let error as IngestError {
+                throw Failure("\(input) \(error.problem)", code: 1)
+            }
+            let labeler = RuleLabeler(task: labelTask)
+            var csv = LabelCSV.row([idColumn ?? "Reports"] + labelTask.findings.map(\.name))
+            let interactive = isatty(STDERR_FILENO) != 0
+            for (index, report) in reports.enumerated() {
+                let values = labeler.label(report.text)
+                let first = idColumn != nil ? (report.accession ?? "") : report.text
+                csv += LabelCSV.row([first] + values.map { LabelCSV.cell($0, kind: labelTask.kind) })
+                if interactive && index % 500 == 0 {
+                    FileHandle.standardError.write(Data("\rlabelled \(index)/\(reports.count)".utf8))
+                }
+            }
+            if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            if output == "-" {
+                FileHandle.standardOutput.write(Data(csv.utf8))
+            } else if !FileManager.default.createFile(atPath: output, contents: Data(csv.utf8)) {
+                throw Failure("\(output): cannot write it", code: 1)
+            }
+        }
+    }
+}
+
+enum LabelCSV {
+    static func cell(_ value: LabelValue, kind: LabelTask.Kind) -> String {
+        switch (kind, value) {
+        case (.multilabel, .positive): return "1.0"
+        case (.multilabel, .negative): return "0.0"
+        case (.multilabel, .uncertain): return "-1.0"
+        case (.multilabel, .undefined): return ""
+        case (.binary, .positive): return "Yes"
+        case (.binary, .negative): return "No"
+        case (.binary, _): return "Undefined"
+        }
+    }
+
+    /// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
+    static func row(_ fields: [String]) -> String {
+        fields.map { field in
+            field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+                ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
+        }.joined(separator: ",") + "\n"
+    }
+}
