@@ -91,7 +91,7 @@ final class RuleLabelerTests: XCTestCase {
         let micro = 2.0 * Double(pooled.tp) / Double(2 * pooled.tp + pooled.fp + pooled.fn)
         print("Open-i chestxray14, uncertain as positive: micro-F1 \(micro) over findings with positives")
         XCTAssertEqual(reports.count, 3059)
-        XCTAssertGreaterThanOrEqual(micro, 0.83)
+        XCTAssertGreaterThanOrEqual(micro, 0.85)
     }
 
     static func goldLabels() throws -> [String: [String: Bool]] {

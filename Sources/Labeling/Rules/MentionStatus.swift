@@ -23,15 +23,20 @@ enum MentionStatus {
     /// Words with a negation word that negate nothing about the finding ("no change in the effusion").
     static let pseudoNegation = phrases([
         "no change", "no interval change", "no significant change", "not changed", "not significantly changed",
-        "no increase", "no significant interval change", "without change", "not only", "no longer",
-        "no other", "not well", "no new", "unchanged", "not significantly",
+        "no increase", "no significant interval change", "without change", "not only", "not well",
+        "without significant", "without interval change", "without significant interval change",
     ])
+    /// After the mention only close, verb-like forms negate it ("effusion is not seen"); a later
+    /// "otherwise negative for" belongs to something else.
     static let postNegation = phrases([
-        "not", "resolved", "absent", "removed", "cleared", "no longer", "not seen", "not identified", "not present",
-        "not visualized", "negative", "has resolved", "have resolved",
+        "is not", "are not", "was not", "were not", "not seen", "not identified", "not present", "not visualized",
+        "not appreciated", "not demonstrated", "has resolved", "have resolved", "resolved", "is absent", "are absent",
+        "has been removed", "removed", "has cleared", "have cleared", "no longer",
     ])
+    /// Words that end a negation's reach backwards: "no cardiomegaly with small effusions".
+    static let negationBarriers: Set<String> = ["with", "who", "which"]
     static let uncertainty = phrases([
-        "may", "might", "possible", "possibly", "probable", "probably", "likely", "questionable", "question of",
+        "may", "maybe", "might", "possible", "possibly", "probable", "probably", "likely", "questionable", "question of",
         "suspicious for", "suspected", "suspect", "suggestive of", "suggests", "suggesting", "concern for",
         "concerning for", "worrisome for", "versus", "vs", "differential", "consider", "considered", "could",
         "borderline", "equivocal", "indeterminate", "presumed", "presumably", "favored", "favor", "cannot exclude",
@@ -54,10 +59,14 @@ enum MentionStatus {
         // suspicious opacity, pleural effusion, or pneumothorax".
         // Words a wildcard let into the mention count too: "heart is not enlarged".
         let inside = (mention.lowerBound + 1)..<max(mention.lowerBound + 1, mention.upperBound - 1)
-        if negated(0..<mention.lowerBound, in: words) || negatedAfter(after, in: words) || negated(inside, in: words) {
+        let barrier = words[..<mention.lowerBound].lastIndex { negationBarriers.contains($0) }.map { $0 + 1 } ?? 0
+        let close = mention.upperBound..<min(after.upperBound, mention.upperBound + 4)
+        if negated(barrier..<mention.lowerBound, in: words) || negatedAfter(close, in: words) || negated(inside, in: words) {
             return .negative
         }
+        // A differential diagnosis lists its candidates through the rest of the clause.
         if Phrase.any(uncertainty, in: words, within: before) || uncertainAfter(after, in: words)
+            || words[..<mention.lowerBound].contains("differential")
             || (!inside.isEmpty && Phrase.any(uncertainty, in: words, within: inside)) {
             return .uncertain
         }
