@@ -48,7 +48,7 @@ let package = Package(
                 exclude: ["SOURCE.txt"]),
         .executableTarget(name: "radd-deid-eval", dependencies: ["DeidCorpus", "Deid", "RaddCore"]),
         .executableTarget(name: "raddctl", dependencies: [
-            "Control", "RaddCore", "Deid",
+            "Control", "RaddCore", "Deid", "Labeling",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
