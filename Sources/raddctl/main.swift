@@ -23,7 +23,8 @@ struct Raddctl: ParsableCommand {
             64 usage error, 69 raddd is not reachable, 77 permission denied.
             """,
         version: RaddVersion.string,
-        subcommands: [Status.self, Reports.self, ReportCommand.self, Quarantine.self, DeidCommand.self, LabelCommand.self])
+        subcommands: [Status.self, Reports.self, ReportCommand.self, Quarantine.self, DeidCommand.self, LabelCommand.self,
+                      EvalCommand.self])
 
     // Declared here too so that `raddctl --socket PATH --json status` works as well as
     // `raddctl status --socket PATH --json`; subcommands see these values.

@@ -1,0 +1,192 @@
+import Foundation
+
+/// One cell of a label file, before an uncertain-label policy turns it into a binary answer.
+public enum LabelValue: Sendable, Equatable {
+    case positive, negative, uncertain
+    /// A blank cell: the labeler found no mention, which scoring treats as negative.
+    case notMentioned
+}
+
+/// A problem in a label file, located precisely enough to fix it by hand.
+public struct LabelFileError: Error, CustomStringConvertible, Equatable {
+    public var file: String
+    public var line: Int?
+    public var problem: String
+
+    public init(file: String, line: Int? = nil, _ problem: String) {
+        self.file = file
+        self.line = line
+        self.problem = problem
+    }
+
+    public var description: String { line.map { "\(file):\($0): \(problem)" } ?? "\(file): \(problem)" }
+}
+
+/// A label file as the CheXpert labeler and our gold sets write it: a header, an id (or report
+/// text) column first, then one column per finding.
+public struct LabelTable: Sendable {
+    public var file: String
+    public var idColumn: String
+    /// Finding column names exactly as spelled in the header.
+    public var findings: [String]
+    public var rowIDs: [String]
+    /// `values[row][finding]`, findings in header order.
+    public var values: [[LabelValue]]
+    /// The 1-based line each row starts on, for error messages.
+    public var rowLines: [Int]
+
+    public var rowCount: Int { rowIDs.count }
+
+    public static func load(path: String) throws -> LabelTable {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LabelFileError(file: path, "cannot read it")
+        }
+        return try parse(data, file: path)
+    }
+
+    public static func parse(_ text: String, file: String) throws -> LabelTable {
+        try parse(Data(text.utf8), file: file)
+    }
+
+    public static func parse(_ data: Data, file: String) throws -> LabelTable {
+        guard String(validating: [UInt8](data), as: UTF8.self) != nil else {
+            throw LabelFileError(file: file, "not UTF-8 text")
+        }
+        let records = try CSVRecords.parse([UInt8](data), file: file)
+        guard let header = records.first else { throw LabelFileError(file: file, "empty file: expected a header row") }
+        guard header.fields.count >= 2 else {
+            throw LabelFileError(file: file, line: header.line, "the header needs an id column and at least one finding column")
+        }
+        var seen: [String: String] = [:]
+        for name in header.fields.dropFirst() {
+            let key = normalizedFindingName(name)
+            guard !key.isEmpty else { throw LabelFileError(file: file, line: header.line, "a finding column has an empty name") }
+            if let earlier = seen[key] {
+                throw LabelFileError(file: file, line: header.line, "columns \"\(earlier)\" and \"\(name)\" name the same finding")
+            }
+            seen[key] = name
+        }
+
+        var table = LabelTable(file: file, idColumn: header.fields[0], findings: Array(header.fields.dropFirst()),
+                               rowIDs: [], values: [], rowLines: [])
+        for record in records.dropFirst() {
+            // A stray blank line (often the last one) is not a report.
+            if record.fields.count == 1 && record.fields[0].isEmpty { continue }
+            guard record.fields.count == header.fields.count else {
+                throw LabelFileError(file: file, line: record.line,
+                                     "\(record.fields.count) fields, but the header has \(header.fields.count)")
+            }
+            var row: [LabelValue] = []
+            row.reserveCapacity(table.findings.count)
+            for (column, cell) in record.fields.enumerated().dropFirst() {
+                guard let value = labelValue(cell) else {
+                    throw LabelFileError(file: file, line: record.line,
+                                         "\"\(cell)\" in column \"\(header.fields[column])\" is not a label (1, 0, -1, blank, Yes, No or Undefined)")
+                }
+                row.append(value)
+            }
+            table.rowIDs.append(record.fields[0])
+            table.values.append(row)
+            table.rowLines.append(record.line)
+        }
+        return table
+    }
+
+    /// Column names match case-insensitively with spaces and underscores equivalent, because
+    /// CheXpert writes "Pleural Effusion" while ChestX-ray14 writes "Pleural_Thickening".
+    public static func normalizedFindingName(_ name: String) -> String {
+        name.lowercased().replacingOccurrences(of: "_", with: " ")
+            .split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+
+    static func labelValue(_ cell: String) -> LabelValue? {
+        let text = cell.trimmingCharacters(in: .whitespaces)
+        if text.isEmpty { return .notMentioned }
+        switch text.lowercased() {
+        case "yes": return .positive
+        case "no": return .negative
+        case "undefined": return .uncertain
+        default: break
+        }
+        switch Double(text) {
+        case 1: return .positive
+        case 0: return .negative
+        case -1: return .uncertain
+        default: return nil
+        }
+    }
+}
+
+/// A small RFC 4180 reader: quoted fields may hold commas, doubled quotes and line breaks (the
+/// CheXpert labeler's first column is the whole report text). Labeling must not depend on Ingest,
+/// whose CSV reader is built for report exports, so this one is kept here and kept minimal.
+enum CSVRecords {
+    struct Record {
+        var line: Int
+        var fields: [String]
+    }
+
+    static func parse(_ bytes: [UInt8], file: String) throws -> [Record] {
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+        var records: [Record] = []
+        var fields: [String] = []
+        var field: [UInt8] = []
+        var line = 1
+        var recordLine = 1
+        var quoteOpenedOn: Int?
+        var index = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        var fieldWasQuoted = false
+
+        func endField() {
+            fields.append(String(decoding: field, as: UTF8.self))
+            field.removeAll(keepingCapacity: true)
+            fieldWasQuoted = false
+        }
+        func endRecord() {
+            endField()
+            records.append(Record(line: recordLine, fields: fields))
+            fields.removeAll(keepingCapacity: true)
+        }
+
+        while index < bytes.count {
+            let byte = bytes[index]
+            if quoteOpenedOn != nil {
+                if byte == quote {
+                    if index + 1 < bytes.count && bytes[index + 1] == quote {
+                        field.append(quote)
+                        index += 1
+                    } else {
+                        quoteOpenedOn = nil
+                    }
+                } else {
+                    if byte == lf { line += 1 }
+                    field.append(byte)
+                }
+            } else if byte == quote {
+                guard field.isEmpty && !fieldWasQuoted else {
+                    throw LabelFileError(file: file, line: line, "a quote inside an unquoted field (RFC 4180 needs the whole field quoted)")
+                }
+                quoteOpenedOn = line
+                fieldWasQuoted = true
+            } else if byte == comma {
+                endField()
+            } else if byte == cr || byte == lf {
+                if byte == cr && index + 1 < bytes.count && bytes[index + 1] == lf { index += 1 }
+                endRecord()
+                line += 1
+                recordLine = line
+            } else {
+                guard !fieldWasQuoted else {
+                    throw LabelFileError(file: file, line: line, "text after the closing quote of a field")
+                }
+                field.append(byte)
+            }
+            index += 1
+        }
+        if let opened = quoteOpenedOn {
+            throw LabelFileError(file: file, line: opened, "a quoted field is never closed")
+        }
+        if !field.isEmpty || !fields.isEmpty || fieldWasQuoted { endRecord() }
+        return records
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import Labeling
+
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Score predicted labels against gold labels, offline.",
+        discussion: """
+            Both files are CSV with a header: the report id (or the report text, as
+            the CheXpert labeler writes it) first, then one column per finding.
+            Cells: 1 / 0 / -1 / blank (positive, negative, uncertain, not mentioned)
+            or Yes / No / Undefined; blank counts as negative. Rows pair up by id
+            when ids are present and unique in both files, else by row order (the
+            output says which). Findings pair up by column name, ignoring case and
+            treating spaces and underscores alike; every gold finding must be among
+            the predictions, extra prediction columns are ignored with a note.
+
+            Per finding: support (gold positives), TP/FP/FN/TN, precision, recall,
+            F1 with its 95% bootstrap interval, specificity, accuracy, Cohen's kappa;
+            then micro averages (pooled counts) and macro averages (mean over the
+            findings with gold positives). Intervals resample reports 1000 times
+            with a fixed seed, so the output is repeatable. --json prints the same
+            results as one object; --socket is accepted but unused.
+
+            Examples:
+              raddctl eval --task chestxray14 --gold openi_gold.csv --pred labels.csv
+              raddctl eval --task chexpert --gold gold.csv --pred pred.csv \\
+                --uncertain exclude --html report.html
+              raddctl eval --task chexpert --gold gold.csv --pred pred.csv --json
+
+            Exit status: 0 success, 1 unreadable or invalid input (FILE: problem),
+            64 usage error.
+            """)
+
+    @Option(help: "Task name, shown in the title.") var task: String
+    @Option(help: "Gold label CSV.") var gold: String
+    @Option(help: "Predicted label CSV.") var pred: String
+    @Option(help: "Uncertain labels count as positive (default) or negative, or exclude drops those pairs.")
+    var uncertain: String = UncertainPolicy.positive.rawValue
+    // --json is the shared root flag (declared in SocketOptions); a second one here would be shadowed by it.
+    // --socket comes along with it and is ignored: eval never talks to the daemon.
+    @OptionGroup var options: SocketOptions
+    @Option(help: "Also write a self-contained HTML page with the tables and a bar chart.") var html: String?
+
+    func validate() throws {
+        guard UncertainPolicy(rawValue: uncertain) != nil else {
+            throw ValidationError("--uncertain must be positive, negative or exclude")
+        }
+        guard !task.isEmpty else { throw ValidationError("--task must not be empty") }
+    }
+
+    func run() throws {
+        try guarded {
+            let policy = UncertainPolicy(rawValue: uncertain) ?? .positive
+            let report: EvaluationReport
+            do {
+                let aligned = try AlignedLabels(gold: LabelTable.load(path: gold), predicted: LabelTable.load(path: pred))
+                report = EvaluationReport(task: task, goldFile: gold, predictionFile: pred,
+                                          evaluation: LabelEvaluation(aligned: aligned, policy: policy))
+            } catch let error as LabelFileError {
+                throw Failure(error.description, code: 1)
+            }
+            if let html {
+                do {
+                    try Data(report.html.utf8).write(to: URL(fileURLWithPath: html))
+                } catch {
+                    throw Failure("\(html): cannot write it (\(error.localizedDescription))", code: 1)
+                }
+            }
+            if options.json {
+                print(String(decoding: try report.json(), as: UTF8.self))
+            } else {
+                print(report.text, terminator: "")
+            }
+        }
+    }
+}
