@@ -33,7 +33,9 @@ struct EvalCommand: ParsableCommand {
             64 usage error.
             """)
 
-    @Option(help: "Task name, shown in the title.") var task: String
+    @Option(help: "Task name or file: only its findings are scored (other gold columns are ignored); a name without a task file is only shown in the title.")
+    var task: String
+    @Option(help: "Where task names are looked up (default: ./policies/tasks, /etc/radd/tasks).") var taskDir: [String] = []
     @Option(help: "Gold label CSV.") var gold: String
     @Option(help: "Predicted label CSV.") var pred: String
     @Option(help: "Uncertain labels count as positive (default) or negative, or exclude drops those pairs.")
@@ -55,7 +57,12 @@ struct EvalCommand: ParsableCommand {
             let policy = UncertainPolicy(rawValue: uncertain) ?? .positive
             let report: EvaluationReport
             do {
-                let aligned = try AlignedLabels(gold: LabelTable.load(path: gold), predicted: LabelTable.load(path: pred))
+                var goldTable = try LabelTable.load(path: gold)
+                let directories = taskDir.isEmpty ? ["policies/tasks", "/etc/radd/tasks"] : taskDir
+                if let definition = try? LabelTask.load(task, directories: directories) {
+                    goldTable = goldTable.keeping(definition.findings.map(\.name))
+                }
+                let aligned = try AlignedLabels(gold: goldTable, predicted: LabelTable.load(path: pred))
                 report = EvaluationReport(task: task, goldFile: gold, predictionFile: pred,
                                           evaluation: LabelEvaluation(aligned: aligned, policy: policy))
             } catch let error as LabelFileError {

@@ -107,7 +107,7 @@ final class LabelEvaluationTests: XCTestCase {
 
     func testBinaryTaskValuesAndBlankCells() throws {
         let table = try LabelTable.parse("id,Urgent\na,Yes\nb,no\nc,Undefined\nd,\ne,1.00\n", file: "t.csv")
-        XCTAssertEqual(table.values.map { $0[0] }, [.positive, .negative, .uncertain, .notMentioned, .positive])
+        XCTAssertEqual(table.values.map { $0[0] }, [.positive, .negative, .uncertain, .undefined, .positive])
         XCTAssertThrowsError(try LabelTable.parse("id,Urgent\na,maybe\n", file: "t.csv")) { error in
             XCTAssertEqual((error as? LabelFileError)?.line, 2)
             XCTAssertTrue(String(describing: error).hasPrefix("t.csv:2: \"maybe\""), "\(error)")

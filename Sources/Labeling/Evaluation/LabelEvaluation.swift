@@ -1,4 +1,5 @@
 import Foundation
+import RaddCore
 
 /// How uncertain labels (-1, Undefined) become binary before scoring.
 public enum UncertainPolicy: String, Sendable, Codable, CaseIterable {
@@ -21,7 +22,7 @@ public enum UncertainPolicy: String, Sendable, Codable, CaseIterable {
     func binary(_ value: LabelValue) -> Bool? {
         switch value {
         case .positive: return true
-        case .negative, .notMentioned: return false
+        case .negative, .undefined: return false
         case .uncertain:
             switch self {
             case .positive: return true
@@ -230,7 +231,6 @@ public struct LabelEvaluation: Sendable {
     public var micro: ConfusionCounts { findings.reduce(ConfusionCounts()) { $0 + $1.counts } }
     /// Macro averages are taken over findings with at least one gold positive: elsewhere recall
     /// and F1 are undefined and averaging only the defined ones would mix different finding sets.
-    public var macroFindings: [FindingScore] { findings.filter { $0.support > 0 } }
     public var macro: MacroAverage { MacroAverage(findings.map(\.counts)) }
 
     static func tally<Reports: Sequence>(_ outcomes: [PairOutcome], findingCount: Int, reports: Reports) -> [ConfusionCounts] where Reports.Element == Int {

@@ -1,11 +1,5 @@
 import Foundation
-
-/// One cell of a label file, before an uncertain-label policy turns it into a binary answer.
-public enum LabelValue: Sendable, Equatable {
-    case positive, negative, uncertain
-    /// A blank cell: the labeler found no mention, which scoring treats as negative.
-    case notMentioned
-}
+import RaddCore
 
 /// A problem in a label file, located precisely enough to fix it by hand.
 public struct LabelFileError: Error, CustomStringConvertible, Equatable {
@@ -36,6 +30,17 @@ public struct LabelTable: Sendable {
     public var rowLines: [Int]
 
     public var rowCount: Int { rowIDs.count }
+
+    /// Only the columns of `names` (matched as finding names are), in the table's order: a gold
+    /// file may carry more than the task asks about (Open-i's gold has "normal").
+    public func keeping(_ names: [String]) -> LabelTable {
+        let wanted = Set(names.map(LabelTable.normalizedFindingName))
+        let kept = findings.indices.filter { wanted.contains(LabelTable.normalizedFindingName(findings[$0])) }
+        var copy = self
+        copy.findings = kept.map { findings[$0] }
+        copy.values = values.map { row in kept.map { row[$0] } }
+        return copy
+    }
 
     public static func load(path: String) throws -> LabelTable {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -101,7 +106,7 @@ public struct LabelTable: Sendable {
 
     static func labelValue(_ cell: String) -> LabelValue? {
         let text = cell.trimmingCharacters(in: .whitespaces)
-        if text.isEmpty { return .notMentioned }
+        if text.isEmpty { return .undefined }
         switch text.lowercased() {
         case "yes": return .positive
         case "no": return .negative
