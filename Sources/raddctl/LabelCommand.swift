@@ -52,10 +52,10 @@ struct LabelCommand: ParsableCommand {
                 throw Failure("\(input) \(error.problem)", code: 1)
             }
             let labeler = RuleLabeler(task: labelTask)
-            var csv = LabelCSV.row([idColumn ?? "Reports"] + labelTask.findings.map(\.name))
+            var csv = LabelCSV.row([idColumn ?? "Reports"] + labelTask.columns)
             let interactive = isatty(STDERR_FILENO) != 0
             for (index, report) in reports.enumerated() {
-                let values = labeler.label(report.text)
+                let values = labeler.labelColumns(report.text)
                 let first = idColumn != nil ? (report.accession ?? "") : report.text
                 csv += LabelCSV.row([first] + values.map { LabelCSV.cell($0, kind: labelTask.kind) })
                 if interactive && index % 500 == 0 {

@@ -14,12 +14,26 @@ public struct RuleLabeler: Sendable {
         findings = task.findings.map(CompiledFinding.init)
     }
 
+    /// One value per output column (`task.columns`): "No Finding" first if the task has it.
+    public func labelColumns(_ text: String) -> [LabelValue] {
+        let values = label(text)
+        guard let rule = task.noFinding else { return values }
+        let ignored = Set(rule.ignoring)
+        let anything = zip(task.findings, values).contains { finding, value in
+            !ignored.contains(finding.name) && (value == .positive || value == .uncertain)
+        }
+        return [anything ? .undefined : .positive] + values
+    }
+
     /// One value per finding, in the task's order.
     public func label(_ text: String) -> [LabelValue] {
         let clauses = Clauses(text).clauses
         return findings.map { finding in
             var result = LabelValue.undefined
             for clause in clauses {
+                if !finding.absent.isEmpty, finding.absent.contains(where: { !Phrase.matches($0, in: clause.words).isEmpty }) {
+                    result = Self.stronger(result, .negative)
+                }
                 for mention in finding.mentions(in: clause.words) {
                     let status = MentionStatus.of(mention, in: clause.words)
                     result = Self.stronger(result, status)
@@ -42,10 +56,12 @@ public struct RuleLabeler: Sendable {
 struct CompiledFinding: Sendable {
     let mentions: [[String]]
     let unmentions: [[String]]
+    let absent: [[String]]
 
     init(_ finding: LabelTask.Finding) {
         mentions = finding.mentions.map(Phrase.words)
         unmentions = (finding.unmentions ?? []).map(Phrase.words)
+        absent = (finding.absent ?? []).map(Phrase.words)
     }
 
     /// Word ranges in the clause where the finding is mentioned, unless an un-mention covers them.

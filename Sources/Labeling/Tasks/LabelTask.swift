@@ -18,12 +18,27 @@ public struct LabelTask: Codable, Sendable, Equatable {
         public var mentions: [String]
         /// Phrases that contain a mention but do not mean the finding ("mass effect").
         public var unmentions: [String]?
+        /// Phrases that say the finding is absent without negating a mention ("heart size is
+        /// normal" for cardiomegaly): each one found is a negative mention.
+        public var absent: [String]?
+    }
+
+    /// CheXpert's "No Finding": positive when no other finding (except `ignoring`) is positive or
+    /// uncertain, otherwise not mentioned.
+    public struct NoFinding: Codable, Sendable, Equatable {
+        public var name: String
+        public var ignoring: [String]
     }
 
     public var name: String
     public var kind: Kind
     public var description: String?
     public var findings: [Finding]
+    /// Computed after the findings and written as the first column after the report.
+    public var noFinding: NoFinding?
+
+    /// Output columns: "No Finding" (if the task has it), then the findings.
+    public var columns: [String] { (noFinding.map { [$0.name] } ?? []) + findings.map(\.name) }
 
     public struct Problem: Error, CustomStringConvertible {
         public var description: String
