@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "ControlTests", dependencies: ["Control", "RaddCore"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "RaddCore"], exclude: ["Fixtures"]),
         .testTarget(name: "LabelingTests", dependencies: ["Labeling", "RaddCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "DeidTests", dependencies: ["DeidCorpus", "Deid", "RaddCore"]),
+        .testTarget(name: "DeidTests", dependencies: ["DeidCorpus", "Deid", "Labeling", "RaddCore"]),
         .testTarget(name: "LexiconTests", dependencies: ["Deid"]),
         .testTarget(name: "DaemonTests", dependencies: ["RaddDaemon", "Store", "Control", "RaddCore"], exclude: ["Fixtures"]),
     ],

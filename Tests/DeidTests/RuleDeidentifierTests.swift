@@ -1,6 +1,7 @@
 import Deid
 import DeidCorpus
 import Foundation
+import Labeling
 import RaddCore
 import XCTest
 
@@ -51,6 +52,28 @@ final class RuleDeidentifierTests: XCTestCase {
         print("Open-i: \(terms) clinical safe-list terms, \(destroyed) touched by de-identification, \(kept * 100)% kept; \(lost)")
         XCTAssertGreaterThan(terms, 10_000)
         XCTAssertGreaterThanOrEqual(kept, 0.995)
+    }
+
+    /// Clinical meaning, measured with the rule labeler: the chestxray14 and chexpert labels of
+    /// every Open-i report are the same before and after de-identification.
+    func testOpenILabelsAreUnchangedByDeidentification() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let csv = try String(contentsOf: repository.appendingPathComponent("Tests/IngestTests/Fixtures/csv/openi_reports.csv"), encoding: .utf8)
+        let texts = Self.reportTexts(csv)
+        var cells = 0, changed = 0
+        for name in ["chestxray14", "chexpert"] {
+            let labeler = RuleLabeler(task: try LabelTask.load(name, directories: [repository.path + "/policies/tasks"]))
+            for text in texts {
+                let clean = RuleDeidentifier.replace(deidentifier.phiSpans(in: text, structured: StructuredPHI()), in: text,
+                                                     policy: DeidPolicy())
+                let before = labeler.labelColumns(text), after = labeler.labelColumns(clean)
+                cells += before.count
+                changed += zip(before, after).filter { $0 != $1 }.count
+            }
+        }
+        let unchanged = Double(cells - changed) / Double(cells)
+        print("Open-i: \(cells) report × finding labels, \(changed) changed by de-identification, \(unchanged * 100)% unchanged")
+        XCTAssertGreaterThanOrEqual(unchanged, 0.995)
     }
 
     /// The report text of each Open-i row: all cells after the first four columns (uid, MeSH,
