@@ -1,4 +1,5 @@
 import Foundation
+import RaddCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -127,18 +128,6 @@ final class CrashRecoveryTests: XCTestCase {
     }
 }
 
-/// A small, fast generator whose whole state is the seed, so a printed seed replays a run.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// One file a hospital system exports. Every report in it carries a unique tag such as
 /// `[R0042-2]`, so each stored row can be traced to the report it came from.

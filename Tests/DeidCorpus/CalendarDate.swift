@@ -1,3 +1,5 @@
+import RaddCore
+
 /// A day without time zone or calendar machinery: Foundation's formatters depend on locale data,
 /// and the corpus must be the same on every machine.
 struct CalendarDate: Comparable {
@@ -16,7 +18,7 @@ struct CalendarDate: Comparable {
         }
     }
 
-    static func random(years: ClosedRange<Int>, using rng: inout SeededGenerator) -> CalendarDate {
+    static func random(years: ClosedRange<Int>, using rng: inout SplitMix64) -> CalendarDate {
         let year = rng.int(years)
         let month = rng.int(1...12)
         return CalendarDate(year: year, month: month, day: rng.int(1...daysIn(month: month, year: year)))

@@ -1,4 +1,5 @@
 import Deid
+import RaddCore
 
 enum Sex { case female, male }
 
@@ -8,7 +9,7 @@ struct Person {
     var family: String
     var sex: Sex
 
-    static func random(_ rng: inout SeededGenerator, sex: Sex? = nil, clinicalWordRate: Double = 0.12) -> Person {
+    static func random(_ rng: inout SplitMix64, sex: Sex? = nil, clinicalWordRate: Double = 0.12) -> Person {
         let sex = sex ?? (rng.chance(0.5) ? .female : .male)
         let given: String
         let family: String
@@ -43,7 +44,7 @@ struct Person {
     var sexWord: String { sex == .female ? "female" : "male" }
 
     /// The patient named the many ways reports and exports write a name.
-    func patientMention(_ rng: inout SeededGenerator, child: Bool = false) -> Piece {
+    func patientMention(_ rng: inout SplitMix64, child: Bool = false) -> Piece {
         let form = rng.int(0...9)
         if child && (form == 4 || form == 9) { return .name("\(given) \(family)") }
         switch form {
@@ -62,7 +63,7 @@ struct Person {
 
     /// A clinician named with the titles and credentials around the name left as plain text:
     /// titles are not PHI, and a finder that also covers them loses a little precision only.
-    func clinicianMention(_ rng: inout SeededGenerator) -> Piece {
+    func clinicianMention(_ rng: inout SplitMix64) -> Piece {
         let credential = rng.pick(["MD", "MD", "M.D.", "DO", "MD, PhD", "NP", "PA-C"])
         switch rng.int(0...8) {
         case 0: return .group([.plain("Dr. "), .name(family)])

@@ -1,9 +1,10 @@
 import Deid
+import RaddCore
 
 /// Everything one report knows about its patient and encounter, and the helpers templates use to
 /// mention them. A class so that templates can share the generator and builder without inout.
 final class ReportWriter {
-    var rng: SeededGenerator
+    var rng: SplitMix64
     var builder = ReportBuilder()
     let patient: Person
     let birthDate: CalendarDate
@@ -16,7 +17,7 @@ final class ReportWriter {
     let radiologist: Person
     let referrer: Person
 
-    init(rng: SeededGenerator, patient: Person, birthDate: CalendarDate, examDate: CalendarDate,
+    init(rng: SplitMix64, patient: Person, birthDate: CalendarDate, examDate: CalendarDate,
          accountNumber: Bool) {
         self.rng = rng
         self.patient = patient

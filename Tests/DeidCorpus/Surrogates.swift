@@ -1,7 +1,9 @@
+import RaddCore
+
 /// Synthetic PHI values in the forms real reports use. Phone numbers are in the 555-01xx range
 /// reserved for fiction, SSNs start with 9 (never issued), domains end in example.org/.com/.net.
 enum Surrogates {
-    static func date(_ date: CalendarDate, _ rng: inout SeededGenerator) -> String {
+    static func date(_ date: CalendarDate, _ rng: inout SplitMix64) -> String {
         let y2 = date.pad(date.year % 100)
         switch rng.int(0...12) {
         case 0: return "\(date.pad(date.month))/\(date.pad(date.day))/\(date.year)"
@@ -21,7 +23,7 @@ enum Surrogates {
     }
 
     /// Month and day only, as in "on 3/14" or "since Mar 14".
-    static func shortDate(_ date: CalendarDate, _ rng: inout SeededGenerator) -> String {
+    static func shortDate(_ date: CalendarDate, _ rng: inout SplitMix64) -> String {
         switch rng.int(0...2) {
         case 0: return "\(date.month)/\(date.day)"
         case 1: return "\(date.monthAbbreviation) \(date.day)"
@@ -30,7 +32,7 @@ enum Surrogates {
     }
 
     /// The time, and a word after it that is not part of it ("1032" + " hours").
-    static func time(_ rng: inout SeededGenerator) -> (time: String, suffix: String) {
+    static func time(_ rng: inout SplitMix64) -> (time: String, suffix: String) {
         let hour = rng.int(0...23), minute = rng.int(0...59)
         let h12 = hour % 12 == 0 ? 12 : hour % 12
         let mm = minute < 10 ? "0\(minute)" : "\(minute)"
@@ -47,7 +49,7 @@ enum Surrogates {
 
     static let areaCodes = ["317", "812", "765", "260", "219", "574", "502", "773", "513"]
 
-    static func phone(_ rng: inout SeededGenerator) -> String {
+    static func phone(_ rng: inout SplitMix64) -> String {
         let area = rng.pick(areaCodes), line = "01\(rng.digits(2))"
         switch rng.int(0...6) {
         case 0: return "(\(area)) 555-\(line)"
@@ -63,7 +65,7 @@ enum Surrogates {
     static let emailDomains = ["example.org", "iuhealth.example.org", "methodist.example.com",
                                "mail.example.net", "radpartners.example.com"]
 
-    static func email(_ person: Person, _ rng: inout SeededGenerator) -> String {
+    static func email(_ person: Person, _ rng: inout SplitMix64) -> String {
         let family = asciiLetters(person.family), given = asciiLetters(person.given)
         let local: String
         switch rng.int(0...3) {
@@ -75,7 +77,7 @@ enum Surrogates {
         return "\(local)@\(rng.pick(emailDomains))"
     }
 
-    static func url(accession: String, _ rng: inout SeededGenerator) -> String {
+    static func url(accession: String, _ rng: inout SplitMix64) -> String {
         switch rng.int(0...3) {
         case 0: return "https://pacs.example.org/viewer?acc=\(accession)"
         case 1: return "www.patientportal.example.com/records/\(rng.digits(7))"
@@ -84,7 +86,7 @@ enum Surrogates {
         }
     }
 
-    static func ipAddress(_ rng: inout SeededGenerator) -> String {
+    static func ipAddress(_ rng: inout SplitMix64) -> String {
         switch rng.int(0...2) {
         case 0: return "10.\(rng.int(0...255)).\(rng.int(0...255)).\(rng.int(1...254))"
         case 1: return "192.168.\(rng.int(0...255)).\(rng.int(1...254))"
@@ -92,11 +94,11 @@ enum Surrogates {
         }
     }
 
-    static func ssn(_ rng: inout SeededGenerator) -> String {
+    static func ssn(_ rng: inout SplitMix64) -> String {
         "9\(rng.digits(2))-\(rng.digits(2))-\(rng.digits(4))"
     }
 
-    static func mrn(_ rng: inout SeededGenerator) -> String {
+    static func mrn(_ rng: inout SplitMix64) -> String {
         switch rng.int(0...3) {
         case 0: return "00\(rng.digits(6))"
         case 1: return "\(rng.int(1...9))\(rng.digits(6))"
@@ -105,7 +107,7 @@ enum Surrogates {
         }
     }
 
-    static func accession(year: Int, _ rng: inout SeededGenerator) -> String {
+    static func accession(year: Int, _ rng: inout SplitMix64) -> String {
         switch rng.int(0...4) {
         case 0: return "RAD-\(year)-\(rng.digits(6))"
         case 1: return "A\(rng.digits(7))"
@@ -115,11 +117,11 @@ enum Surrogates {
         }
     }
 
-    static func account(_ rng: inout SeededGenerator) -> String {
+    static func account(_ rng: inout SplitMix64) -> String {
         rng.chance(0.5) ? "\(rng.int(1...9))\(rng.digits(7))" : "\(rng.int(1...9))\(rng.digits(10))"
     }
 
-    static func deviceSerial(_ rng: inout SeededGenerator) -> String {
+    static func deviceSerial(_ rng: inout SplitMix64) -> String {
         switch rng.int(0...2) {
         case 0: return "SN-\(rng.digits(4))-\(rng.letters(2))\(rng.digits(1))"
         case 1: return "\(rng.letters(3))\(rng.digits(6))\(rng.letters(1))"
@@ -127,7 +129,7 @@ enum Surrogates {
         }
     }
 
-    static func licence(_ rng: inout SeededGenerator) -> String {
+    static func licence(_ rng: inout SplitMix64) -> String {
         switch rng.int(0...2) {
         case 0: return "\(rng.digits(8))A"
         case 1: return "IN-\(rng.digits(8))"
@@ -148,7 +150,7 @@ enum Surrogates {
     ]
     static let outOfStateCities = ["Louisville, KY", "Chicago, IL", "Cincinnati, OH", "Dayton, OH"]
 
-    static func address(_ rng: inout SeededGenerator) -> String {
+    static func address(_ rng: inout SplitMix64) -> String {
         let place = rng.pick(cities)
         let number = "\(rng.int(1...9))\(rng.digits(rng.int(0...3)))"
         let direction = rng.pick(["", "N ", "S ", "E ", "W ", "North "])

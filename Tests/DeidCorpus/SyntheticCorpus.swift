@@ -1,3 +1,5 @@
+import RaddCore
+
 /// The generated evaluation corpus: the same seed gives the same reports, byte for byte.
 public enum SyntheticCorpus {
     public static let defaultSeed: UInt64 = 20_240_314
@@ -9,7 +11,7 @@ public enum SyntheticCorpus {
 
     /// Each report has its own generator, so report 17 is the same whatever the count.
     public static func report(index: Int, seed: UInt64 = defaultSeed) -> SyntheticReport {
-        var rng = SeededGenerator(seed: seed ^ (UInt64(index) &* 0xD1B5_4A32_D192_ED03))
+        var rng = SplitMix64(seed: seed ^ (UInt64(index) &* 0xD1B5_4A32_D192_ED03))
         let template = ExamTemplate.all[index % ExamTemplate.all.count]
         let examDate = CalendarDate.random(years: 2019...2025, using: &rng)
         let veryOld = template.ages.upperBound >= 89 && rng.chance(0.12)

@@ -518,7 +518,7 @@ final class HL7v2ReaderTests: XCTestCase {
     // MARK: - Robustness
 
     func testBinaryJunkNeverCrashes() {
-        var rng = HL7SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let base = message([Self.msh, Self.pid, obr(), obx(1, "ED", "^TEXT^XML^A^<a><b>x</b></a>"), obx(2, "TX", #"a\X41\b~c"#)])
         for round in 0..<2_000 {
             var bytes = base
@@ -561,14 +561,3 @@ enum HL7v2TimestampProbe {
     static func iso(_ s: String) -> String? { HL7v2Timestamp.iso8601(s) }
 }
 
-struct HL7SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1330_11EB
-        return z ^ (z >> 31)
-    }
-}

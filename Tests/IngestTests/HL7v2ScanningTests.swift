@@ -1,4 +1,5 @@
 @testable import Ingest
+import RaddCore
 import XCTest
 
 /// The byte-level building blocks of the HL7 v2 reader, checked against the plain loops they
@@ -6,13 +7,13 @@ import XCTest
 final class HL7v2ScanningTests: XCTestCase {
     /// Bytes from a small alphabet, so that separators, line ends and bytes with the high bit set
     /// fall at every offset within a word and next to each other.
-    func randomBytes(_ rng: inout HL7SplitMix, count: Int) -> [UInt8] {
+    func randomBytes(_ rng: inout SplitMix64, count: Int) -> [UInt8] {
         let alphabet: [UInt8] = [0x7C, 0x5E, 0x0D, 0x0A, 0x0B, 0x1C, 0x20, 0x41, 0x00, 0x7F, 0x80, 0xFC, 0xFD, 0xFF, 0x8D, 0x8A]
         return (0..<count).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
     }
 
     func testWordSearchesAgreeWithByteLoops() {
-        var rng = HL7SplitMix(seed: 1)
+        var rng = SplitMix64(seed: 1)
         for round in 0..<3_000 {
             let bytes = randomBytes(&rng, count: round % 70)
             bytes.withUnsafeBufferPointer { buffer in
@@ -37,7 +38,7 @@ final class HL7v2ScanningTests: XCTestCase {
     }
 
     func testPiecesAreTheSplitPieces() {
-        var rng = HL7SplitMix(seed: 2)
+        var rng = SplitMix64(seed: 2)
         for round in 0..<1_000 {
             let bytes = randomBytes(&rng, count: round % 40)
             let pieces = Array(HL7v2Pieces(bytes, 0..<bytes.count, on: 0x7C))
@@ -69,7 +70,7 @@ final class HL7v2ScanningTests: XCTestCase {
     }
 
     func testReportTextIsTheSameHoweverItIsCut() {
-        var rng = HL7SplitMix(seed: 3)
+        var rng = SplitMix64(seed: 3)
         let alphabet: [UInt8] = [0x0D, 0x0A, 0x20, 0x09, 0x61, 0x62]
         for round in 0..<3_000 {
             let whole = (0..<(round % 40)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }

@@ -1,4 +1,5 @@
 import Foundation
+import RaddCore
 
 public struct ConfidenceInterval: Sendable, Codable, Equatable {
     public var lower: Double
@@ -71,21 +72,5 @@ extension LabelEvaluation {
             return sorted[below] + (sorted[above] - sorted[below]) * (position - Double(below))
         }
         return ConfidenceInterval(lower: quantile(tail), upper: quantile(1 - tail))
-    }
-}
-
-/// SplitMix64 (Steele, Lea & Flood 2014): tiny, fast and identical on every platform, unlike
-/// the system generator, which cannot be seeded.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
