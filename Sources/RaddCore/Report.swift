@@ -61,11 +61,14 @@ public struct ReportMetadata: Sendable, Equatable {
     public var reportedAt: String?
     public var status: ReportStatus
 
-    public init(accession: String? = nil, patientID: String? = nil, examCode: String? = nil,
-                examDescription: String? = nil, modality: String? = nil, observedAt: String? = nil,
-                reportedAt: String? = nil, status: ReportStatus = .final) {
+    public init(accession: String? = nil, patientID: String? = nil, patientName: PatientName? = nil,
+                birthDate: String? = nil, examCode: String? = nil, examDescription: String? = nil,
+                modality: String? = nil, observedAt: String? = nil, reportedAt: String? = nil,
+                status: ReportStatus = .final) {
         self.accession = accession
         self.patientID = patientID
+        self.patientName = patientName
+        self.birthDate = birthDate
         self.examCode = examCode
         self.examDescription = examDescription
         self.modality = modality
