@@ -58,7 +58,7 @@ struct EvalCommand: ParsableCommand {
             let report: EvaluationReport
             do {
                 var goldTable = try LabelTable.load(path: gold)
-                let directories = taskDir.isEmpty ? ["policies/tasks", "/etc/radd/tasks"] : taskDir
+                let directories = taskDir.isEmpty ? LabelTask.defaultDirectories : taskDir
                 if let definition = try? LabelTask.load(task, directories: directories) {
                     goldTable = goldTable.keeping(definition.findings.map(\.name))
                 }

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Ingest
 import Labeling
-import RaddCore
 
 struct LabelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,7 +36,7 @@ struct LabelCommand: ParsableCommand {
 
     func run() throws {
         try guarded {
-            let directories = taskDir.isEmpty ? ["policies/tasks", "/etc/radd/tasks"] : taskDir
+            let directories = taskDir.isEmpty ? LabelTask.defaultDirectories : taskDir
             let labelTask: LabelTask
             do { labelTask = try LabelTask.load(task, directories: directories) } catch { throw Failure("\(error)", code: 1) }
             guard let data = FileManager.default.contents(atPath: input) else { throw Failure("\(input): cannot read it", code: 1) }
@@ -57,7 +56,7 @@ struct LabelCommand: ParsableCommand {
             for (index, report) in reports.enumerated() {
                 let values = labeler.labelColumns(report.text)
                 let first = idColumn != nil ? (report.accession ?? "") : report.text
-                csv += LabelCSV.row([first] + values.map { LabelCSV.cell($0, kind: labelTask.kind) })
+                csv += LabelCSV.row([first] + values.map { $0.labelFileCell(for: labelTask.kind) })
                 if interactive && index % 500 == 0 {
                     FileHandle.standardError.write(Data("\rlabelled \(index)/\(reports.count)".utf8))
                 }
@@ -73,18 +72,6 @@ struct LabelCommand: ParsableCommand {
 }
 
 enum LabelCSV {
-    static func cell(_ value: LabelValue, kind: LabelTask.Kind) -> String {
-        switch (kind, value) {
-        case (.multilabel, .positive): return "1.0"
-        case (.multilabel, .negative): return "0.0"
-        case (.multilabel, .uncertain): return "-1.0"
-        case (.multilabel, .undefined): return ""
-        case (.binary, .positive): return "Yes"
-        case (.binary, .negative): return "No"
-        case (.binary, _): return "Undefined"
-        }
-    }
-
     /// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
     static func row(_ fields: [String]) -> String {
         fields.map { field in

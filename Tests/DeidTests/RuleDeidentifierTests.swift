@@ -1,7 +1,7 @@
 import Deid
 import DeidCorpus
 import Foundation
-import Labeling
+@testable import Labeling
 import RaddCore
 import XCTest
 
@@ -32,12 +32,9 @@ final class RuleDeidentifierTests: XCTestCase {
 
     /// Clinical meaning: the safe-list terms in the 3,080 Open-i reports survive de-identification.
     func testClinicalTermsInOpenIReportsSurvive() throws {
-        let csv = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("IngestTests/Fixtures/csv/openi_reports.csv")
-        let rows = try String(contentsOf: csv, encoding: .utf8)
         var terms = 0, destroyed = 0
         var lost: [String: Int] = [:]
-        for text in Self.reportTexts(rows) {
+        for text in try Self.openIReportTexts() {
             let spans = deidentifier.phiSpans(in: text, structured: StructuredPHI())
             let scalars = Array(text.unicodeScalars)
             for range in ClinicalSafeList.standard.protectedRanges(in: text) {
@@ -57,12 +54,10 @@ final class RuleDeidentifierTests: XCTestCase {
     /// Clinical meaning, measured with the rule labeler: the chestxray14 and chexpert labels of
     /// every Open-i report are the same before and after de-identification.
     func testOpenILabelsAreUnchangedByDeidentification() throws {
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let csv = try String(contentsOf: repository.appendingPathComponent("Tests/IngestTests/Fixtures/csv/openi_reports.csv"), encoding: .utf8)
-        let texts = Self.reportTexts(csv)
+        let texts = try Self.openIReportTexts()
         var cells = 0, changed = 0
         for name in ["chestxray14", "chexpert"] {
-            let labeler = RuleLabeler(task: try LabelTask.load(name, directories: [repository.path + "/policies/tasks"]))
+            let labeler = RuleLabeler(task: try LabelTask.load(name, directories: [Self.repository.path + "/policies/tasks"]))
             for text in texts {
                 let clean = RuleDeidentifier.replace(deidentifier.phiSpans(in: text, structured: StructuredPHI()), in: text,
                                                      policy: DeidPolicy())
@@ -76,19 +71,16 @@ final class RuleDeidentifierTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(unchanged, 0.995)
     }
 
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
     /// The report text of each Open-i row: all cells after the first four columns (uid, MeSH,
-    /// Problems, image). Quoted cells may hold commas and line breaks.
-    static func reportTexts(_ csv: String) -> [String] {
-        var rows: [[String]] = [[]], cell = "", quoted = false
-        var iterator = csv.makeIterator()
-        while let c = iterator.next() {
-            if quoted {
-                if c == "\"" { quoted = false } else { cell.append(c) }
-            } else if c == "\"" { quoted = true } else if c == "," { rows[rows.count - 1].append(cell); cell = "" }
-            else if c == "\n" || c == "\r\n" { rows[rows.count - 1].append(cell); cell = ""; rows.append([]) }
-            else { cell.append(c) }
-        }
-        return rows.dropFirst().filter { $0.count >= 8 }.map { $0[4...].joined(separator: "\n") }
+    /// Problems, image), read with Labeling's RFC 4180 reader.
+    static func openIReportTexts() throws -> [String] {
+        let path = repository.appendingPathComponent("Tests/IngestTests/Fixtures/csv/openi_reports.csv").path
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        return try CSVRecords.parse(bytes, file: path).dropFirst().filter { $0.fields.count >= 8 }
+            .map { $0.fields[4...].joined(separator: "\n") }
     }
 
     func testStructuredPHIIsScrubbedInEveryVariant() throws {

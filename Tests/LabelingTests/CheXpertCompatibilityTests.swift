@@ -1,5 +1,5 @@
 import Foundation
-import Labeling
+@testable import Labeling
 import RaddCore
 import XCTest
 
@@ -15,31 +15,13 @@ final class CheXpertCompatibilityTests: XCTestCase {
         XCTAssertEqual(expected[0], ["Reports"] + task.columns, "the output header is the labeler's")
         let labeler = RuleLabeler(task: task)
         for row in expected.dropFirst() {
-            let cells = labeler.labelColumns(row[0]).map { value -> String in
-                switch value {
-                case .positive: return "1.0"
-                case .negative: return "0.0"
-                case .uncertain: return "-1.0"
-                case .undefined: return ""
-                }
-            }
+            let cells = labeler.labelColumns(row[0]).map { $0.labelFileCell(for: task.kind) }
             XCTAssertEqual(cells, Array(row.dropFirst()), row[0])
         }
         XCTAssertEqual(expected.count, 5)
     }
 
-    /// The sample's CSV: quoted cells with line breaks, LF line ends.
     static func rows(_ url: URL) throws -> [[String]] {
-        let text = try String(contentsOf: url, encoding: .utf8)
-        var rows: [[String]] = [[]], cell = "", quoted = false
-        for c in text {
-            if quoted { if c == "\"" { quoted = false } else { cell.append(c) } }
-            else if c == "\"" { quoted = true }
-            else if c == "," { rows[rows.count - 1].append(cell); cell = "" }
-            else if c == "\n" || c == "\r\n" { rows[rows.count - 1].append(cell); cell = ""; rows.append([]) }
-            else { cell.append(c) }
-        }
-        if !cell.isEmpty || !(rows.last?.isEmpty ?? true) { rows[rows.count - 1].append(cell) }
-        return rows.filter { !$0.isEmpty }
+        try CSVRecords.parse([UInt8](Data(contentsOf: url)), file: url.path).map(\.fields)
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import Labeling
+@testable import Labeling
 import RaddCore
 import XCTest
 
@@ -94,12 +94,16 @@ final class RuleLabelerTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(micro, 0.85)
     }
 
+    static func records(_ relativePath: String) throws -> [[String]] {
+        let url = repository.appendingPathComponent(relativePath)
+        return try CSVRecords.parse([UInt8](Data(contentsOf: url)), file: url.path).map(\.fields)
+    }
+
     static func goldLabels() throws -> [String: [String: Bool]] {
-        let text = try String(contentsOf: repository.appendingPathComponent("Tests/LabelingTests/Fixtures/openi_gold_chestxray14.csv"), encoding: .utf8)
-        let lines = text.split(whereSeparator: \.isNewline).map { $0.split(separator: ",").map(String.init) }
-        let header = lines[0]
+        let rows = try records("Tests/LabelingTests/Fixtures/openi_gold_chestxray14.csv")
+        let header = rows[0]
         var gold: [String: [String: Bool]] = [:]
-        for row in lines.dropFirst() where row.count == header.count {
+        for row in rows.dropFirst() where row.count == header.count {
             gold[String(row[0].dropFirst(3))] = Dictionary(uniqueKeysWithValues: zip(header, row).map { ($0, $1 == "1") })
         }
         return gold
@@ -107,16 +111,7 @@ final class RuleLabelerTests: XCTestCase {
 
     /// uid and findings + impression of every Open-i report that has text.
     static func openIReports() throws -> [(String, String)] {
-        let csv = try String(contentsOf: repository.appendingPathComponent("Tests/IngestTests/Fixtures/csv/openi_reports.csv"), encoding: .utf8)
-        var rows: [[String]] = [[]], cell = "", quoted = false
-        for c in csv {
-            if quoted { if c == "\"" { quoted = false } else { cell.append(c) } }
-            else if c == "\"" { quoted = true }
-            else if c == "," { rows[rows.count - 1].append(cell); cell = "" }
-            else if c == "\n" || c == "\r\n" { rows[rows.count - 1].append(cell); cell = ""; rows.append([]) }
-            else { cell.append(c) }
-        }
-        return rows.dropFirst().filter { $0.count == 8 }.compactMap { row in
+        try records("Tests/IngestTests/Fixtures/csv/openi_reports.csv").dropFirst().filter { $0.count == 8 }.compactMap { row in
             let text = [row[6], row[7]].filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.joined(separator: "\n")
             return text.isEmpty ? nil : (row[0], text)
         }

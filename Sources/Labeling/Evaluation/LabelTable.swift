@@ -122,6 +122,22 @@ public struct LabelTable: Sendable {
     }
 }
 
+extension LabelValue {
+    /// How a label file writes the value: the CheXpert labeler's 1.0, 0.0, -1.0 and blank for
+    /// multi-label tasks; Yes, No, Undefined for binary ones. `LabelTable` reads both back.
+    public func labelFileCell(for kind: LabelTask.Kind) -> String {
+        switch (kind, self) {
+        case (.multilabel, .positive): return "1.0"
+        case (.multilabel, .negative): return "0.0"
+        case (.multilabel, .uncertain): return "-1.0"
+        case (.multilabel, .undefined): return ""
+        case (.binary, .positive): return "Yes"
+        case (.binary, .negative): return "No"
+        case (.binary, _): return "Undefined"
+        }
+    }
+}
+
 /// A small RFC 4180 reader: quoted fields may hold commas, doubled quotes and line breaks (the
 /// CheXpert labeler's first column is the whole report text). Labeling must not depend on Ingest,
 /// whose CSV reader is built for report exports, so this one is kept here and kept minimal.

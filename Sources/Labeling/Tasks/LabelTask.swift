@@ -44,6 +44,10 @@ public struct LabelTask: Codable, Sendable, Equatable {
         public var description: String
     }
 
+    /// Where task names are looked up unless told otherwise: the repository's tasks when run from
+    /// it, then the installed ones.
+    public static let defaultDirectories = ["policies/tasks", "/etc/radd/tasks"]
+
     /// A task file by path, or by name from the first of `directories` that has `NAME.json`.
     public static func load(_ nameOrPath: String, directories: [String]) throws -> LabelTask {
         let candidates = nameOrPath.hasSuffix(".json") || nameOrPath.contains("/")
