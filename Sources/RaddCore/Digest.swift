@@ -3,12 +3,16 @@ import Foundation
 
 /// SHA-256 and HMAC-SHA256 through libcrypto, which SQLCipher already brings into the process.
 public enum Digest {
+    /// Hashes contiguous bytes in place: a whole export (up to max_file_bytes) is not copied first.
     public static func sha256<Bytes: Collection>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
+        if let digest = bytes.withContiguousStorageIfAvailable({ sha256(UnsafeRawBufferPointer($0)) }) { return digest }
+        return Array(bytes).withUnsafeBytes(sha256)
+    }
+
+    private static func sha256(_ input: UnsafeRawBufferPointer) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
-        let ok = Array(bytes).withUnsafeBytes { input in
-            EVP_Digest(input.baseAddress, input.count, &output, &length, EVP_sha256(), nil)
-        }
+        let ok = EVP_Digest(input.baseAddress, input.count, &output, &length, EVP_sha256(), nil)
         precondition(ok == 1, "libcrypto SHA-256 failed")
         return Array(output.prefix(Int(length)))
     }

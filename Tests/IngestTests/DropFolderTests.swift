@@ -65,7 +65,8 @@ final class DropFolderTests: XCTestCase {
         let claimed = try XCTUnwrap(try folder.claim("a.txt"))
         let read = try ReportReader().read(claimed)
         let reports = read.reports
-        XCTAssertEqual(read.sha256.count, 64)
+        // sha256sum of the same bytes.
+        XCTAssertEqual(read.sha256, "6a5a1459a6d38974e4021b17d815532b0058032dda3284df72decfa254e6225a")
         XCTAssertEqual(reports.map(\.text), ["Épanchement pleural."])
         XCTAssertEqual(reports.first?.source.format, .plainText)
         XCTAssertEqual(reports.first?.source.claimID, claimed.claimID)
