@@ -15,10 +15,14 @@ struct LabelCommand: ParsableCommand {
             negative, -1.0 uncertain, blank not mentioned; binary tasks write Yes, No or
             Undefined. Tasks are policies/tasks/NAME.json (or give a path).
 
+            --evidence writes why: one row per mention found (report, finding, status, the
+            mention, the negation or uncertainty cue that decided it, and the clause it was
+            judged in), like the CheXpert labeler's --verbose.
+
             Examples:
               raddctl label --task chestxray14 --in reports.csv --out labels.csv
               raddctl label --task chestxray14 --in openi_reports.csv --text-columns findings,impression \\
-                            --id-column uid --out labels.csv
+                            --id-column uid --out labels.csv --evidence why.csv
             """)
 
     @Option(help: "Task name (policies/tasks/NAME.json) or path to a task file.") var task: String
@@ -27,6 +31,7 @@ struct LabelCommand: ParsableCommand {
     @Option(name: .customLong("out"), help: "Output CSV ('-' for standard output).") var output: String
     @Option(help: "Comma-separated text columns of a CSV with a header.") var textColumns: String?
     @Option(help: "Id column of a CSV with a header.") var idColumn: String?
+    @Option(help: "Also write each mention with its status and cue to this CSV.") var evidence: String?
     @Option(help: "Where task names are looked up (default: ./policies/tasks, /etc/radd/tasks).") var taskDir: [String] = []
 
     func validate() throws {
@@ -52,16 +57,27 @@ struct LabelCommand: ParsableCommand {
             }
             let labeler = RuleLabeler(task: labelTask)
             var csv = LabelCSV.row([idColumn ?? "Reports"] + labelTask.columns)
+            var why = LabelCSV.row(["Report", "Finding", "Status", "Mention", "Cue", "Clause"])
             let interactive = isatty(STDERR_FILENO) != 0
             for (index, report) in reports.enumerated() {
                 let values = labeler.labelColumns(report.text)
                 let first = idColumn != nil ? (report.accession ?? "") : report.text
                 csv += LabelCSV.row([first] + values.map { $0.labelFileCell(for: labelTask.kind) })
+                if evidence != nil {
+                    let reportName = idColumn != nil ? first : String(index + 1)
+                    for item in labeler.evidence(report.text) {
+                        why += LabelCSV.row([reportName, item.finding, item.status.labelFileCell(for: .multilabel),
+                                             item.mention, item.cue ?? "", item.clause])
+                    }
+                }
                 if interactive && index % 500 == 0 {
                     FileHandle.standardError.write(Data("\rlabelled \(index)/\(reports.count)".utf8))
                 }
             }
             if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            if let evidence, !FileManager.default.createFile(atPath: evidence, contents: Data(why.utf8)) {
+                throw Failure("\(evidence): cannot write it", code: 1)
+            }
             if output == "-" {
                 FileHandle.standardOutput.write(Data(csv.utf8))
             } else if !FileManager.default.createFile(atPath: output, contents: Data(csv.utf8)) {

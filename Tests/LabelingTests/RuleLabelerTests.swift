@@ -5,15 +5,25 @@ import XCTest
 
 /// Each negation and uncertainty construct on real Open-i report sentences, and the labeler's
 /// quality on the Open-i development set against NegBio's gold standard.
+///
+/// The construct tests use the chestxray14 phrases under CheXpert's convention, where every
+/// hedged mention is uncertain; `testPossibilitiesAreLeftOutWhereTheTaskSaysSo` checks the
+/// convention the shipped chestxray14 task uses.
 final class RuleLabelerTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     static let task = try! LabelTask.load("chestxray14", directories: [repository.path + "/policies/tasks"])
-    let labeler = RuleLabeler(task: RuleLabelerTests.task)
+    static let chexpertConvention: LabelTask = {
+        var task = RuleLabelerTests.task
+        task.possibleMentions = .uncertain
+        return task
+    }()
+    let labeler = RuleLabeler(task: RuleLabelerTests.chexpertConvention)
+    let shipped = RuleLabeler(task: RuleLabelerTests.task)
 
-    func value(_ finding: String, in text: String) -> LabelValue {
+    func value(_ finding: String, in text: String, by labeler: RuleLabeler? = nil) -> LabelValue {
         let index = Self.task.findings.firstIndex { $0.name == finding }!
-        return labeler.label(text)[index]
+        return (labeler ?? self.labeler).label(text)[index]
     }
 
     func testAssertedMentionsArePositive() {
@@ -31,7 +41,21 @@ final class RuleLabelerTests: XCTestCase {
         XCTAssertEqual(value("Effusion", in: "The lungs are clear without evidence of focal airspace disease, pleural effusion, or pneumothorax."), .negative)
         XCTAssertEqual(value("Effusion", in: "Interval resolution of the right pleural effusion."), .negative)
         XCTAssertEqual(value("Effusion", in: "The left pleural effusion has resolved."), .negative)
-        XCTAssertEqual(value("Cardiomegaly", in: "The cardiac silhouette is not enlarged."), .negative)
+        XCTAssertEqual(value("Cardiomegaly", in: "Heart is not enlarged."), .negative)
+        XCTAssertEqual(value("Infiltration", in: "Both lungs are free of active infiltrates."), .negative)
+        XCTAssertEqual(value("Infiltration", in: "The lungs are clear of focal infiltrates."), .negative)
+        XCTAssertEqual(value("Effusion", in: "Negative for pneumothorax or pleural effusion."), .negative)
+        XCTAssertEqual(value("Consolidation", in: "Lungs are clear without focal consolidation, effusion, or pneumothorax."), .negative)
+        XCTAssertEqual(value("Pneumothorax", in: "The left apical pneumothorax has resolved."), .negative)
+    }
+
+    func testNegationStopsAtAClosedListItem() {
+        // The negated list ends with "seen,": the nodule after it is asserted.
+        let sentence = "No focal alveolar consolidation, no definite pleural effusion seen, left hilar calcifications and dense nodule in the left lung suggest a previous granulomatous process."
+        XCTAssertEqual(value("Effusion", in: sentence), .negative)
+        XCTAssertEqual(value("Nodule", in: sentence), .positive)
+        XCTAssertEqual(value("Effusion", in: "Persistent left basilar opacity without significant effusion."), .negative,
+                       "\"without significant\" negates; only \"without significant change\" is a pseudo-negation")
     }
 
     func testScopeEndsAtButHoweverAndTheSentence() {
@@ -39,6 +63,11 @@ final class RuleLabelerTests: XCTestCase {
         XCTAssertEqual(value("Atelectasis", in: "No pneumothorax; there is bibasilar atelectasis."), .positive)
         XCTAssertEqual(value("Effusion", in: "No pneumothorax. Small left pleural effusion."), .positive)
         XCTAssertEqual(value("Atelectasis", in: "No effusion, however there is left basilar atelectasis."), .positive)
+        XCTAssertEqual(value("Effusion", in: "No significant pleural effusion, though the extreme posterior right sulcus is excluded on the lateral image."),
+                       .negative, "\"excluded\" after \"though\" is out of the effusion's scope")
+        // Constructed from the Open-i sentence above with "although", which Open-i's own
+        // sentences never use next to a finding.
+        XCTAssertEqual(value("Atelectasis", in: "No pneumothorax, although there is mild bibasilar atelectasis."), .positive)
     }
 
     func testPseudoNegationsNegateNothing() {
@@ -58,7 +87,49 @@ final class RuleLabelerTests: XCTestCase {
         XCTAssertEqual(value("Atelectasis", in: "Patchy right lower lobe infiltrate, probable left basilar infiltrate versus atelectasis."), .uncertain)
         XCTAssertEqual(value("Infiltration", in: "Patchy right lower lobe infiltrate, probable left basilar infiltrate versus atelectasis."), .positive,
                        "one asserted mention makes the finding positive")
-        XCTAssertEqual(value("Cardiomegaly", in: "The cardiac silhouette is borderline enlarged."), .uncertain)
+        XCTAssertEqual(value("Cardiomegaly", in: "The heart is borderline in size."), .uncertain)
+        XCTAssertEqual(value("Pneumonia", in: "Left lower lobe airspace disease suspicious for pneumonia."), .uncertain)
+        XCTAssertEqual(value("Atelectasis", in: "Mild bibasilar airspace disease, probably atelectasis."), .uncertain)
+        // Open-i's curators masked "likely" as XXXX; the sentence is otherwise real.
+        XCTAssertEqual(value("Atelectasis", in: "Right basilar opacity, likely atelectasis."), .uncertain)
+        XCTAssertEqual(value("Edema", in: "Mild interstitial prominence, XXXX chronic though could reflect early pulmonary edema."), .uncertain)
+    }
+
+    func testCuesAfterAMentionAboutItsCauseLeaveItAsserted() {
+        XCTAssertEqual(value("Nodule", in: "Dense nodule in the right lower lobe suggests a previous granulomatous process."), .positive)
+        XCTAssertEqual(value("Nodule", in: "Stable lingular nodule, presumably granuloma ."), .positive)
+    }
+
+    /// The shipped chestxray14 task leaves out mentions only raised as possibilities, as
+    /// Open-i's indexers and NIH's ChestX-ray14 labels do; probable readings stay uncertain.
+    func testPossibilitiesAreLeftOutWhereTheTaskSaysSo() {
+        let raised = "Increased opacity at the right base which may represent atelectasis."
+        XCTAssertEqual(value("Atelectasis", in: raised), .uncertain)
+        XCTAssertEqual(value("Atelectasis", in: raised, by: shipped), .undefined)
+        XCTAssertEqual(value("Effusion", in: "Cannot exclude small pleural effusions.", by: shipped), .undefined)
+        XCTAssertEqual(value("Pneumonia", in: "Patchy left lower lobe airspace disease, concerning for pneumonia.", by: shipped), .undefined)
+        XCTAssertEqual(value("Emphysema", in: "Hyperexpanded lungs, suggestive of emphysema.", by: shipped), .undefined)
+        XCTAssertEqual(value("Atelectasis", in: "Minimal atelectasis versus scarring seen in the left lung base.", by: shipped), .uncertain)
+        XCTAssertEqual(value("Atelectasis", in: "Mild bibasilar airspace disease, probably atelectasis.", by: shipped), .uncertain)
+        XCTAssertEqual(value("Edema", in: "Abnormal pulmonary opacities most suggestive of pulmonary edema, differential diagnosis includes infectious and inflammatory processes.", by: shipped),
+                       .uncertain, "\"most suggestive of\" reads the image; \"suggestive of\" inside it does not count on its own")
+        // The weakest cue in scope governs: "could" outweighs "or".
+        XCTAssertEqual(value("Infiltration", in: "Vague opacity in the right midlung, this could reflect a small focus of atelectasis or infiltrate.", by: shipped), .undefined)
+        // A possibility does not hide a negation elsewhere.
+        XCTAssertEqual(value("Infiltration", in: "No definite infectious infiltrate is seen. The streaky opacities in the lung bases may represent atelectasis or infiltrate.", by: shipped), .negative)
+    }
+
+    func testEvidenceNamesTheMentionTheCueAndTheScope() {
+        let evidence = shipped.evidence("No pneumothorax. Left basilar opacity may represent atelectasis. Probable small left effusion.")
+        XCTAssertEqual(evidence.first { $0.finding == "Pneumothorax" },
+                       Evidence(finding: "Pneumothorax", mention: "pneumothorax", status: .negative, cue: "no", clause: "no pneumothorax"))
+        let atelectasis = evidence.first { $0.finding == "Atelectasis" }
+        XCTAssertEqual(atelectasis?.status, .undefined)
+        XCTAssertEqual(atelectasis?.cue, "may represent (a possibility: not counted by this task)")
+        XCTAssertEqual(evidence.first { $0.finding == "Effusion" }?.cue, "probable")
+        // The evidence and the labels agree.
+        let labels = shipped.label("No pneumothorax. Left basilar opacity may represent atelectasis. Probable small left effusion.")
+        XCTAssertEqual(labels[Self.task.findings.firstIndex { $0.name == "Effusion" }!], .uncertain)
     }
 
     func testUnmentionsAreNotMentions() {
@@ -67,15 +138,15 @@ final class RuleLabelerTests: XCTestCase {
     }
 
     /// Quality on the 3,059 Open-i reports with text (findings and impression) against NegBio's
-    /// gold labels, uncertain counted as positive. The floor guards against regressions; the
-    /// issue's target (micro-F1 0.90) is not reached yet.
+    /// gold labels, uncertain counted as positive, with the shipped task: the target is
+    /// a micro-F1 of at least 0.90.
     func testQualityOnTheOpenIDevelopmentSet() throws {
         let gold = try Self.goldLabels()
         let reports = try Self.openIReports()
         var counts = Array(repeating: (tp: 0, fp: 0, fn: 0), count: Self.task.findings.count)
         for (uid, text) in reports {
             guard let truth = gold[uid] else { continue }
-            for (index, predicted) in labeler.label(text).enumerated() {
+            for (index, predicted) in shipped.label(text).enumerated() {
                 let positive = predicted == .positive || predicted == .uncertain
                 let actual = truth[Self.task.findings[index].name] ?? false
                 if positive && actual { counts[index].tp += 1 } else if positive { counts[index].fp += 1 } else if actual { counts[index].fn += 1 }
@@ -91,7 +162,7 @@ final class RuleLabelerTests: XCTestCase {
         let micro = 2.0 * Double(pooled.tp) / Double(2 * pooled.tp + pooled.fp + pooled.fn)
         print("Open-i chestxray14, uncertain as positive: micro-F1 \(micro) over findings with positives")
         XCTAssertEqual(reports.count, 3059)
-        XCTAssertGreaterThanOrEqual(micro, 0.85)
+        XCTAssertGreaterThanOrEqual(micro, 0.90)
     }
 
     static func records(_ relativePath: String) throws -> [[String]] {

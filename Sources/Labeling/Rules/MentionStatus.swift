@@ -5,15 +5,16 @@ import RaddCore
 /// then negation ("no X", "X has resolved"), then the remaining uncertainty ("likely X",
 /// "X versus Y"). Only words of the mention's own clause count.
 enum MentionStatus {
-    /// How many words before a mention a cue may stand: "no focal airspace consolidation".
-    static let reachBefore = 7
+    /// How many words before a mention an uncertainty cue may stand: "could reflect a small
+    /// focus of atelectasis or infiltrate". Negation reaches to the clause's start.
+    static let reachBefore = 9
     static let reachAfter = 6
 
     static let preNegationUncertainty = phrases([
         "cannot exclude", "can not exclude", "cannot rule out", "can not rule out", "cannot be excluded",
         "not excluded", "not ruled out", "no definite evidence", "not definitely", "not entirely excluded",
         "cannot be entirely excluded", "difficult to exclude", "not be excluded", "to exclude", "rule out", "r o",
-        "cannot be ruled out", "not completely excluded", "no convincing",
+        "cannot be ruled out", "not completely excluded", "no convincing", "exclude",
     ])
     static let negation = phrases([
         "no", "not", "without", "free of", "negative for", "clear of", "resolved", "resolution of", "absence of",
@@ -24,7 +25,7 @@ enum MentionStatus {
     static let pseudoNegation = phrases([
         "no change", "no interval change", "no significant change", "not changed", "not significantly changed",
         "no increase", "no significant interval change", "without change", "not only", "not well",
-        "without significant", "without interval change", "without significant interval change",
+        "without interval change", "without significant interval change", "without significant change",
     ])
     /// After the mention only close, verb-like forms negate it ("effusion is not seen"); a later
     /// "otherwise negative for" belongs to something else.
@@ -35,70 +36,106 @@ enum MentionStatus {
     ])
     /// Words that end a negation's reach backwards: "no cardiomegaly with small effusions".
     static let negationBarriers: Set<String> = ["with", "who", "which"]
+    /// Words that close a negated phrase, so that a comma after them ends the negation's list:
+    /// "no definite pleural effusion seen, dense nodule in the left lung".
+    static let negationClosers: Set<String> = ["seen", "identified", "noted", "present", "demonstrated", "visualized", "appreciated"]
     static let uncertainty = phrases([
+        // Before "suggestive of": "most suggestive of" reads the image as probable, not possible.
+        "most suggestive of", "strongly suggestive of", "correlate clinically for", "correlation for", "question",
         "may", "maybe", "might", "possible", "possibly", "probable", "probably", "likely", "questionable", "question of",
-        "suspicious for", "suspected", "suspect", "suggestive of", "suggests", "suggesting", "concern for",
+        "suspicious for", "suspected", "suspect", "suggestive of", "suggest", "suggests", "suggesting", "concern for",
         "concerning for", "worrisome for", "versus", "vs", "differential", "consider", "considered", "could",
         "borderline", "equivocal", "indeterminate", "presumed", "presumably", "favored", "favor", "cannot exclude",
         "?", "or", "perhaps", "reflect", "represent", "represents",
         "may represent", "could represent", "developing", "early", "atypical", "evaluate for", "evaluation for",
     ])
+    /// Cues that raise a finding as a possibility rather than read the image as showing it, the
+    /// lower tiers of radiology's certainty lexicons (Panicek and Hricak, AJR 2016): "may",
+    /// "could", "possible", "cannot exclude", "differential includes", "concerning for",
+    /// "suggesting". The rest read the image as the finding with some doubt: "probable",
+    /// "likely", "represents", "borderline", and "A versus B" or "A or B", which name the reading
+    /// as one of two. A task chooses whether possibilities count as uncertain (CheXpert's
+    /// convention) or are left out (LabelTask.possibleMentions).
+    static let possibility: Set<[String]> = Set(phrases([
+        "correlate clinically for", "correlation for", "question", "may", "maybe", "might", "possible", "possibly", "questionable", "question of", "suspected", "suspect",
+        "suggestive of", "suggest", "suggests", "suggesting", "concern for", "concerning for", "worrisome for", "differential",
+        "consider", "considered", "could", "equivocal", "indeterminate", "cannot exclude", "?", "perhaps",
+        "may represent", "could represent", "atypical", "evaluate for", "evaluation for",
+    ])).union(preNegationUncertainty)
     /// Uncertainty cues that only count before the mention: "atelectasis or scar" makes scar
-    /// uncertain, not atelectasis.
-    static let onlyBeforeMention: Set<String> = ["or", "early", "atypical", "developing", "represent", "reflect"]
+    /// uncertain, not atelectasis, and in "dense nodule suggests a previous granulomatous
+    /// process" the nodule is seen; only its cause is in doubt.
+    static let onlyBeforeMention: Set<String> = [
+        "or", "early", "atypical", "developing", "represent", "represents", "reflect", "suggest", "suggests",
+        "suggesting", "suggestive", "most",
+    ]
 
-    static func of(_ mention: Range<Int>, in words: [String]) -> LabelValue {
+    /// A mention's status and the cue that decided it ("no", "may represent"); no cue for a
+    /// plain positive mention.
+    struct Verdict: Equatable {
+        var value: LabelValue
+        var cue: [String]?
+        /// An uncertain mention whose cue only raises the finding as a possibility.
+        var isPossibility: Bool { value == .uncertain && cue.map(MentionStatus.possibility.contains) == true }
+    }
+
+    static func of(_ mention: Range<Int>, in words: [String]) -> Verdict {
         let before = max(0, mention.lowerBound - reachBefore)..<mention.lowerBound
         var after = mention.upperBound..<min(words.count, mention.upperBound + reachAfter)
         if let comma = words[after].firstIndex(of: ",") { after = mention.upperBound..<comma }
-        if Phrase.any(preNegationUncertainty, in: words, within: before)
-            || Phrase.any(preNegationUncertainty, in: words, within: after) {
-            return .uncertain
+        if let cue = Phrase.first(of: preNegationUncertainty, in: words, within: before)
+            ?? Phrase.first(of: preNegationUncertainty, in: words, within: after) {
+            return Verdict(value: .uncertain, cue: cue)
         }
         // A negation reaches through a list to the clause's start: "No focal consolidation,
         // suspicious opacity, pleural effusion, or pneumothorax".
         // Words a wildcard let into the mention count too: "heart is not enlarged".
         let inside = (mention.lowerBound + 1)..<max(mention.lowerBound + 1, mention.upperBound - 1)
-        let barrier = words[..<mention.lowerBound].lastIndex { negationBarriers.contains($0) }.map { $0 + 1 } ?? 0
+        let barrier = words[..<mention.lowerBound].indices.last { index in
+            negationBarriers.contains(words[index])
+                || (words[index] == "," && index > 0 && negationClosers.contains(words[index - 1]))
+        }.map { $0 + 1 } ?? 0
         let close = mention.upperBound..<min(after.upperBound, mention.upperBound + 4)
-        if negated(barrier..<mention.lowerBound, in: words) || negatedAfter(close, in: words) || negated(inside, in: words) {
-            return .negative
+        if let cue = negation(barrier..<mention.lowerBound, in: words) ?? negationAfter(close, in: words)
+            ?? negation(inside, in: words) {
+            return Verdict(value: .negative, cue: cue)
         }
         // A differential diagnosis lists its candidates through the rest of the clause.
-        if Phrase.any(uncertainty, in: words, within: before) || uncertainAfter(after, in: words)
-            || words[..<mention.lowerBound].contains("differential")
-            || (!inside.isEmpty && Phrase.any(uncertainty, in: words, within: inside)) {
-            return .uncertain
+        var cues = Phrase.all(of: uncertainty, in: words, within: before) + uncertaintiesAfter(after, in: words)
+        if words[..<mention.lowerBound].contains("differential") { cues.append(["differential"]) }
+        // Within the mention only uncertainty counts in full: "heart is borderline in size".
+        cues += Phrase.all(of: uncertainty, in: words, within: mention)
+        // The weakest cue governs: "could reflect atelectasis or infiltrate" only raises a
+        // possibility, though "or" alone would name one of two readings.
+        if let cue = cues.first(where: possibility.contains) ?? cues.first {
+            return Verdict(value: .uncertain, cue: cue)
         }
-        return .positive
+        return Verdict(value: .positive, cue: nil)
     }
 
     /// A negation cue before the mention that is not a pseudo-negation.
-    static func negated(_ range: Range<Int>, in words: [String]) -> Bool {
-        guard !range.isEmpty else { return false }
+    static func negation(_ range: Range<Int>, in words: [String]) -> [String]? {
+        guard !range.isEmpty else { return nil }
         let window = Array(words[range])
         let pseudo = pseudoNegation.flatMap { Phrase.matches($0, in: window) }
-        for phrase in negation {
-            for match in Phrase.matches(phrase, in: window) where !pseudo.contains(where: { $0.overlaps(match) }) {
-                return true
-            }
-        }
-        return false
-    }
-
-    static func negatedAfter(_ range: Range<Int>, in words: [String]) -> Bool {
-        guard !range.isEmpty else { return false }
-        let window = Array(words[range])
-        let pseudo = pseudoNegation.flatMap { Phrase.matches($0, in: window) }
-        return postNegation.contains { phrase in
+        return negation.first { phrase in
             Phrase.matches(phrase, in: window).contains { match in !pseudo.contains(where: { $0.overlaps(match) }) }
         }
     }
 
-    static func uncertainAfter(_ range: Range<Int>, in words: [String]) -> Bool {
-        guard !range.isEmpty else { return false }
+    static func negationAfter(_ range: Range<Int>, in words: [String]) -> [String]? {
+        guard !range.isEmpty else { return nil }
         let window = Array(words[range])
-        return uncertainty.contains { phrase in
+        let pseudo = pseudoNegation.flatMap { Phrase.matches($0, in: window) }
+        return postNegation.first { phrase in
+            Phrase.matches(phrase, in: window).contains { match in !pseudo.contains(where: { $0.overlaps(match) }) }
+        }
+    }
+
+    static func uncertaintiesAfter(_ range: Range<Int>, in words: [String]) -> [[String]] {
+        guard !range.isEmpty else { return [] }
+        let window = Array(words[range])
+        return uncertainty.filter { phrase in
             !onlyBeforeMention.contains(phrase[0]) && !Phrase.matches(phrase, in: window).isEmpty
         }
     }

@@ -8,10 +8,12 @@ public struct RuleLabeler: Sendable {
     public static let version = "rules-1"
     public let task: LabelTask
     private let findings: [CompiledFinding]
+    private let countsPossibilities: Bool
 
     public init(task: LabelTask) {
         self.task = task
         findings = task.findings.map(CompiledFinding.init)
+        countsPossibilities = (task.possibleMentions ?? .uncertain) == .uncertain
     }
 
     /// One value per output column (`task.columns`): "No Finding" first if the task has it.
@@ -31,17 +33,46 @@ public struct RuleLabeler: Sendable {
         return findings.map { finding in
             var result = LabelValue.undefined
             for clause in clauses {
-                if !finding.absent.isEmpty, finding.absent.contains(where: { !Phrase.matches($0, in: clause.words).isEmpty }) {
-                    result = Self.stronger(result, .negative)
-                }
+                if finding.saysAbsent(in: clause.words) { result = Self.stronger(result, .negative) }
                 for mention in finding.mentions(in: clause.words) {
-                    let status = MentionStatus.of(mention, in: clause.words)
-                    result = Self.stronger(result, status)
+                    let verdict = MentionStatus.of(mention, in: clause.words)
+                    if verdict.isPossibility && !countsPossibilities { continue }
+                    result = Self.stronger(result, verdict.value)
                     if result == .positive { return result }
                 }
             }
             return result
         }
+    }
+
+    /// Why the labels are what they are: every mention (and absence phrase) found, with its
+    /// status and the cue that decided it. `label` gives the same values without collecting this.
+    public func evidence(_ text: String) -> [Evidence] {
+        let clauses = Clauses(text).clauses
+        var found: [Evidence] = []
+        for (finding, compiled) in zip(task.findings, findings) {
+            for clause in clauses {
+                for phrase in compiled.absent {
+                    for range in Phrase.matches(phrase, in: clause.words) {
+                        found.append(Evidence(finding: finding.name, mention: Self.text(clause.words[range]),
+                                              status: .negative, cue: "absence phrase", clause: Self.text(clause.words[...])))
+                    }
+                }
+                for mention in compiled.mentions(in: clause.words) {
+                    let verdict = MentionStatus.of(mention, in: clause.words)
+                    let counted = !verdict.isPossibility || countsPossibilities
+                    found.append(Evidence(finding: finding.name, mention: Self.text(clause.words[mention]),
+                                          status: counted ? verdict.value : .undefined,
+                                          cue: verdict.cue.map { $0.joined(separator: " ") + (counted ? "" : " (a possibility: not counted by this task)") },
+                                          clause: Self.text(clause.words[...])))
+                }
+            }
+        }
+        return found
+    }
+
+    private static func text(_ words: ArraySlice<String>) -> String {
+        words.joined(separator: " ").replacingOccurrences(of: " ,", with: ",")
     }
 
     /// CheXpert's aggregation: any positive mention makes the finding positive; otherwise any
@@ -50,6 +81,18 @@ public struct RuleLabeler: Sendable {
         let rank: [LabelValue: Int] = [.undefined: 0, .negative: 1, .uncertain: 2, .positive: 3]
         return rank[b, default: 0] > rank[a, default: 0] ? b : a
     }
+}
+
+/// One mention of a finding in a report, as `RuleLabeler.evidence` reports it.
+public struct Evidence: Sendable, Equatable, Codable {
+    public var finding: String
+    /// The mention's words, lower-cased as the labeler saw them.
+    public var mention: String
+    public var status: LabelValue
+    /// The negation or uncertainty phrase that decided the status; nil for a plain positive.
+    public var cue: String?
+    /// The clause the mention was judged in: its scope.
+    public var clause: String
 }
 
 /// A finding's phrases, split into words once.
@@ -62,6 +105,10 @@ struct CompiledFinding: Sendable {
         mentions = finding.mentions.map(Phrase.words)
         unmentions = (finding.unmentions ?? []).map(Phrase.words)
         absent = (finding.absent ?? []).map(Phrase.words)
+    }
+
+    func saysAbsent(in words: [String]) -> Bool {
+        absent.contains { !Phrase.matches($0, in: words).isEmpty }
     }
 
     /// Word ranges in the clause where the finding is mentioned, unless an un-mention covers them.
@@ -110,9 +157,25 @@ enum Phrase {
         return pattern == word
     }
 
-    /// Whether one of `phrases` ends right before `index` or starts right after, within `reach` words.
-    static func any(_ phrases: [[String]], in words: [String], within range: Range<Int>) -> Bool {
+    /// Every one of `phrases` that occurs within `range` of `words`, in the list's order, except
+    /// those found only inside a longer one ("suggestive of" inside "most suggestive of").
+    static func all(of phrases: [[String]], in words: [String], within range: Range<Int>) -> [[String]] {
+        guard !range.isEmpty else { return [] }
         let window = Array(words[range])
-        return phrases.contains { !matches($0, in: window).isEmpty }
+        let found = phrases.map { ($0, matches($0, in: window)) }.filter { !$0.1.isEmpty }
+        return found.filter { phrase, ranges in
+            !ranges.allSatisfy { inner in
+                found.contains { other in
+                    other.1.contains { $0 != inner && $0.lowerBound <= inner.lowerBound && inner.upperBound <= $0.upperBound }
+                }
+            }
+        }.map(\.0)
+    }
+
+    /// The first of `phrases` that occurs within `range` of `words`.
+    static func first(of phrases: [[String]], in words: [String], within range: Range<Int>) -> [String]? {
+        guard !range.isEmpty else { return nil }
+        let window = Array(words[range])
+        return phrases.first { !matches($0, in: window).isEmpty }
     }
 }

@@ -30,12 +30,24 @@ public struct LabelTask: Codable, Sendable, Equatable {
         public var ignoring: [String]
     }
 
+    /// How a mention that is only raised as a possibility ("may represent atelectasis",
+    /// "cannot exclude pneumonia") is labelled.
+    public enum PossibleMentions: String, Codable, Sendable {
+        /// As uncertain: CheXpert's convention, and the default.
+        case uncertain
+        /// Not at all, as if the report did not mention the finding there: the convention of
+        /// label sets that code what the radiologist reads on the image (Open-i's indexers,
+        /// NIH ChestX-ray14).
+        case notMentioned
+    }
+
     public var name: String
     public var kind: Kind
     public var description: String?
     public var findings: [Finding]
     /// Computed after the findings and written as the first column after the report.
     public var noFinding: NoFinding?
+    public var possibleMentions: PossibleMentions?
 
     /// Output columns: "No Finding" (if the task has it), then the findings.
     public var columns: [String] { (noFinding.map { [$0.name] } ?? []) + findings.map(\.name) }
