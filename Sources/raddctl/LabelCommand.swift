@@ -19,6 +19,10 @@ struct LabelCommand: ParsableCommand {
             mention, the negation or uncertainty cue that decided it, and the clause it was
             judged in), like the CheXpert labeler's --verbose.
 
+            --sections chooses what is read when reports have headings: all of the text,
+            impressionFirst (the impression decides each finding it mentions, the findings
+            section the rest; the indication is never read) or impressionOnly.
+
             Examples:
               raddctl label --task chestxray14 --in reports.csv --out labels.csv
               raddctl label --task chestxray14 --in openi_reports.csv --text-columns findings,impression \\
@@ -31,19 +35,25 @@ struct LabelCommand: ParsableCommand {
     @Option(name: .customLong("out"), help: "Output CSV ('-' for standard output).") var output: String
     @Option(help: "Comma-separated text columns of a CSV with a header.") var textColumns: String?
     @Option(help: "Id column of a CSV with a header.") var idColumn: String?
+    @Option(help: "Which parts of each report are read: all, impressionFirst or impressionOnly (default: the task's, else all).")
+    var sections: String?
     @Option(help: "Also write each mention with its status and cue to this CSV.") var evidence: String?
     @Option(help: "Where task names are looked up (default: ./policies/tasks, /etc/radd/tasks).") var taskDir: [String] = []
 
     func validate() throws {
         guard labeler == "rules" else { throw ValidationError("--labeler must be rules (model labelers come with the LLM work)") }
         if idColumn != nil && textColumns == nil { throw ValidationError("--id-column needs --text-columns") }
+        if let sections, LabelTask.Sections(rawValue: sections) == nil {
+            throw ValidationError("--sections must be all, impressionFirst or impressionOnly")
+        }
     }
 
     func run() throws {
         try guarded {
             let directories = taskDir.isEmpty ? LabelTask.defaultDirectories : taskDir
-            let labelTask: LabelTask
+            var labelTask: LabelTask
             do { labelTask = try LabelTask.load(task, directories: directories) } catch { throw Failure("\(error)", code: 1) }
+            if let sections { labelTask.sections = LabelTask.Sections(rawValue: sections) }
             guard let data = FileManager.default.contents(atPath: input) else { throw Failure("\(input): cannot read it", code: 1) }
             let mapping: CSVReader.Mapping
             if let textColumns {
@@ -60,13 +70,12 @@ struct LabelCommand: ParsableCommand {
             var why = LabelCSV.row(["Report", "Finding", "Status", "Mention", "Cue", "Clause"])
             let interactive = isatty(STDERR_FILENO) != 0
             for (index, report) in reports.enumerated() {
-                let values = labeler.labelColumns(report.text)
                 let first = idColumn != nil ? (report.accession ?? "") : report.text
-                csv += LabelCSV.row([first] + values.map { $0.labelFileCell(for: labelTask.kind) })
+                csv += LabelCSV.row([first] + labeler.cells(report.text))
                 if evidence != nil {
                     let reportName = idColumn != nil ? first : String(index + 1)
                     for item in labeler.evidence(report.text) {
-                        why += LabelCSV.row([reportName, item.finding, item.status.labelFileCell(for: .multilabel),
+                        why += LabelCSV.row([reportName, item.finding, item.status.labelFileCell(for: labelTask.kind),
                                              item.mention, item.cue ?? "", item.clause])
                     }
                 }

@@ -1,3 +1,5 @@
+import RaddCore
+
 /// A report cut into sentences and each sentence into clauses, as lower-case words. Negation and
 /// uncertainty reach only as far as the clause: a new sentence, ";", "but", "however", "although"
 /// end their scope.
@@ -52,5 +54,25 @@ struct Clauses {
             }
         }
         endClause()
+    }
+}
+
+/// The clauses of the parts of a report a task reads (LabelTask.Sections): `primary` decides a
+/// finding it mentions; otherwise `rest` does.
+struct Regions {
+    var primary: [Clauses.Clause]?
+    var rest: [Clauses.Clause]
+
+    init(_ text: String, sections: LabelTask.Sections) {
+        switch sections {
+        case .all:
+            rest = Clauses(text).clauses
+        case .impressionOnly:
+            rest = Clauses(ReportSections(parsing: text).impression ?? text).clauses
+        case .impressionFirst:
+            let parts = ReportSections(parsing: text)
+            primary = parts.impression.map { Clauses($0).clauses }
+            rest = Clauses(parts.findings ?? text).clauses
+        }
     }
 }

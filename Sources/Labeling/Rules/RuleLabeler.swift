@@ -5,20 +5,56 @@ import RaddCore
 /// negative or uncertain from the words around it within its clause, then aggregate per finding
 /// (positive over uncertain over negative; no mention is "not mentioned").
 public struct RuleLabeler: Sendable {
-    public static let version = "rules-1"
+    public static let version = "rules-2"
     public let task: LabelTask
     private let findings: [CompiledFinding]
+    private let followUpOptions: [(name: String, mentions: [[String]])]
     private let countsPossibilities: Bool
 
     public init(task: LabelTask) {
         self.task = task
         findings = task.findings.map(CompiledFinding.init)
+        followUpOptions = (task.followUp?.options ?? []).map { ($0.name, ($0.mentions ?? []).map(Phrase.words)) }
         countsPossibilities = (task.possibleMentions ?? .uncertain) == .uncertain
     }
 
-    /// One value per output column (`task.columns`): "No Finding" first if the task has it.
+    /// One value per finding, in the task's order.
+    public func label(_ text: String) -> [LabelValue] {
+        answer(text, collectingEvidence: false).values
+    }
+
+    /// One value per finding column: "No Finding" first if the task has it.
     public func labelColumns(_ text: String) -> [LabelValue] {
-        let values = label(text)
+        withNoFinding(label(text))
+    }
+
+    /// The output row's cells for `task.columns`, in the task's cell convention: 1.0, 0.0,
+    /// -1.0 or blank; Yes, No or Undefined; the follow-up's options joined by ";" after a Yes.
+    public func cells(_ text: String) -> [String] {
+        let answer = self.answer(text, collectingEvidence: false)
+        var cells = withNoFinding(answer.values).map { $0.labelFileCell(for: task.kind) }
+        if task.followUp != nil { cells.append(answer.followUp.map(Self.followUpCell) ?? "") }
+        return cells
+    }
+
+    /// Why the labels are what they are: every mention (and absence phrase) in the part of the
+    /// report that decided each finding, with its status and the cue that decided it, and the
+    /// follow-up's options where they were found.
+    public func evidence(_ text: String) -> [Evidence] {
+        answer(text, collectingEvidence: true).evidence
+    }
+
+    /// The follow-up's answer after a Yes, nil when it is not asked: the task has none, or the
+    /// answer is not Yes. No option found is "Undefined".
+    public func followUp(_ text: String) -> [String]? {
+        answer(text, collectingEvidence: false).followUp
+    }
+
+    static func followUpCell(_ options: [String]) -> String {
+        options.isEmpty ? "Undefined" : options.joined(separator: ";")
+    }
+
+    private func withNoFinding(_ values: [LabelValue]) -> [LabelValue] {
         guard let rule = task.noFinding else { return values }
         let ignored = Set(rule.ignoring)
         let anything = zip(task.findings, values).contains { finding, value in
@@ -27,48 +63,94 @@ public struct RuleLabeler: Sendable {
         return [anything ? .undefined : .positive] + values
     }
 
-    /// One value per finding, in the task's order.
-    public func label(_ text: String) -> [LabelValue] {
-        let clauses = Clauses(text).clauses
-        return findings.map { finding in
-            var result = LabelValue.undefined
-            for clause in clauses {
-                if finding.saysAbsent(in: clause.words) { result = Self.stronger(result, .negative) }
-                for mention in finding.mentions(in: clause.words) {
-                    let verdict = MentionStatus.of(mention, in: clause.words)
-                    if verdict.isPossibility && !countsPossibilities { continue }
-                    result = Self.stronger(result, verdict.value)
-                    if result == .positive { return result }
-                }
-            }
-            return result
-        }
+    private struct Answer {
+        var values: [LabelValue] = []
+        var followUp: [String]?
+        var evidence: [Evidence] = []
     }
 
-    /// Why the labels are what they are: every mention (and absence phrase) found, with its
-    /// status and the cue that decided it. `label` gives the same values without collecting this.
-    public func evidence(_ text: String) -> [Evidence] {
-        let clauses = Clauses(text).clauses
-        var found: [Evidence] = []
-        for (finding, compiled) in zip(task.findings, findings) {
-            for clause in clauses {
-                for phrase in compiled.absent {
-                    for range in Phrase.matches(phrase, in: clause.words) {
-                        found.append(Evidence(finding: finding.name, mention: Self.text(clause.words[range]),
-                                              status: .negative, cue: "absence phrase", clause: Self.text(clause.words[...])))
+    private func answer(_ text: String, collectingEvidence: Bool) -> Answer {
+        let regions = Regions(text, sections: task.sections ?? .all)
+        var answer = Answer()
+        for (finding, name) in zip(findings, task.findings.map(\.name)) {
+            var assessment = Assessment()
+            if let primary = regions.primary {
+                assessment = assess(finding, named: name, in: primary, collectingEvidence: collectingEvidence)
+            }
+            if assessment.value == .undefined {
+                assessment = assess(finding, named: name, in: regions.rest, collectingEvidence: collectingEvidence)
+            }
+            answer.values.append(assessment.value)
+            answer.evidence += assessment.evidence
+            if task.kind == .binary, task.followUp != nil, assessment.value == .positive {
+                let (options, evidence) = followUp(near: assessment.positiveClauses)
+                answer.followUp = options
+                if collectingEvidence { answer.evidence += evidence }
+            }
+        }
+        return answer
+    }
+
+    private struct Assessment {
+        var value = LabelValue.undefined
+        /// Each positive mention's clause and the clause after it, where a follow-up's answer
+        /// is looked for.
+        var positiveClauses: [Clauses.Clause] = []
+        var evidence: [Evidence] = []
+    }
+
+    private func assess(_ finding: CompiledFinding, named name: String, in clauses: [Clauses.Clause], collectingEvidence: Bool) -> Assessment {
+        var result = Assessment()
+        let settlesAtFirstPositive = task.followUp == nil && !collectingEvidence
+        for (index, clause) in clauses.enumerated() {
+            for phrase in finding.absent {
+                for range in Phrase.matches(phrase, in: clause.words) {
+                    result.value = Self.stronger(result.value, .negative)
+                    if collectingEvidence {
+                        result.evidence.append(Evidence(finding: name, mention: Self.text(clause.words[range]), status: .negative,
+                                                        cue: "absence phrase", clause: Self.text(clause.words[...])))
                     }
                 }
-                for mention in compiled.mentions(in: clause.words) {
-                    let verdict = MentionStatus.of(mention, in: clause.words)
-                    let counted = !verdict.isPossibility || countsPossibilities
-                    found.append(Evidence(finding: finding.name, mention: Self.text(clause.words[mention]),
-                                          status: counted ? verdict.value : .undefined,
-                                          cue: verdict.cue.map { $0.joined(separator: " ") + (counted ? "" : " (a possibility: not counted by this task)") },
-                                          clause: Self.text(clause.words[...])))
+            }
+            for mention in finding.mentions(in: clause.words) {
+                let verdict = MentionStatus.of(mention, in: clause.words)
+                let counted = !verdict.isPossibility || countsPossibilities
+                if collectingEvidence {
+                    result.evidence.append(Evidence(
+                        finding: name, mention: Self.text(clause.words[mention]), status: counted ? verdict.value : .undefined,
+                        cue: verdict.cue.map { $0.joined(separator: " ") + (counted ? "" : " (a possibility: not counted by this task)") },
+                        clause: Self.text(clause.words[...])))
+                }
+                guard counted else { continue }
+                result.value = Self.stronger(result.value, verdict.value)
+                if verdict.value == .positive {
+                    if settlesAtFirstPositive { return result }
+                    result.positiveClauses.append(clause)
+                    if index + 1 < clauses.count { result.positiveClauses.append(clauses[index + 1]) }
                 }
             }
         }
-        return found
+        return result
+    }
+
+    /// The follow-up's options named, and not negated, next to a positive mention.
+    private func followUp(near clauses: [Clauses.Clause]) -> ([String], [Evidence]) {
+        var chosen: [String] = []
+        var evidence: [Evidence] = []
+        for option in followUpOptions {
+            search: for clause in clauses {
+                for phrase in option.mentions {
+                    for range in Phrase.matches(phrase, in: clause.words)
+                    where MentionStatus.of(range, in: clause.words).value != .negative {
+                        chosen.append(option.name)
+                        evidence.append(Evidence(finding: task.followUp?.name ?? "", mention: Self.text(clause.words[range]),
+                                                 status: .positive, cue: nil, clause: Self.text(clause.words[...])))
+                        break search
+                    }
+                }
+            }
+        }
+        return ((task.followUp?.multiple ?? false) ? chosen : Array(chosen.prefix(1)), evidence)
     }
 
     private static func text(_ words: ArraySlice<String>) -> String {

@@ -41,16 +41,65 @@ public struct LabelTask: Codable, Sendable, Equatable {
         case notMentioned
     }
 
+    /// Which parts of a report the rule labeler reads.
+    public enum Sections: String, Codable, Sendable {
+        /// The whole text as given: the CheXpert labeler's way, whose input is the impression.
+        case all
+        /// Where the impression mentions a finding, the impression decides it; elsewhere the
+        /// findings section does (or the whole text, if it has no findings heading). The
+        /// indication ("r/o pneumonia") is never read when the report has headings.
+        case impressionFirst
+        /// The impression alone, or the whole text when there is no impression heading.
+        case impressionOnly
+    }
+
+    /// A question asked only when a binary task's answer is Yes ("where is the bleed?").
+    public struct FollowUp: Codable, Sendable, Equatable {
+        public struct Option: Codable, Sendable, Equatable {
+            public var name: String
+            /// Phrases that name this option; none for a catch-all such as "other".
+            public var mentions: [String]?
+        }
+
+        /// The output column's header.
+        public var name: String
+        /// The question as the LLM labeler asks it.
+        public var question: String
+        public var options: [Option]
+        /// Whether several options may be answered at once (bleeding from liver and spleen).
+        public var multiple: Bool?
+    }
+
+    /// What the LLM labeler is told: fixed instructions, then worked examples, then the report.
+    public struct Prompt: Codable, Sendable, Equatable {
+        public struct Example: Codable, Sendable, Equatable {
+            public var report: String
+            /// Finding name to answer, in the task's cell convention ("1.0", "Yes", ...).
+            public var answers: [String: String]
+            public var followUp: [String]?
+        }
+
+        public var instructions: String
+        public var examples: [Example]?
+    }
+
     public var name: String
+    /// Bumped whenever the task's meaning changes, and stored with every label it produced.
+    public var version: Int?
     public var kind: Kind
     public var description: String?
     public var findings: [Finding]
     /// Computed after the findings and written as the first column after the report.
     public var noFinding: NoFinding?
     public var possibleMentions: PossibleMentions?
+    public var sections: Sections?
+    public var followUp: FollowUp?
+    public var prompt: Prompt?
 
-    /// Output columns: "No Finding" (if the task has it), then the findings.
-    public var columns: [String] { (noFinding.map { [$0.name] } ?? []) + findings.map(\.name) }
+    /// Output columns: "No Finding" (if the task has it), then the findings, then the follow-up.
+    public var columns: [String] {
+        (noFinding.map { [$0.name] } ?? []) + findings.map(\.name) + (followUp.map { [$0.name] } ?? [])
+    }
 
     public struct Problem: Error, CustomStringConvertible {
         public var description: String
@@ -68,8 +117,43 @@ public struct LabelTask: Codable, Sendable, Equatable {
             throw Problem(description: "no task '\(nameOrPath)' (looked in \(candidates.joined(separator: ", ")))")
         }
         guard let data = FileManager.default.contents(atPath: path) else { throw Problem(description: "\(path): cannot read it") }
-        do { return try JSONDecoder().decode(LabelTask.self, from: data) } catch {
-            throw Problem(description: "\(path): not a valid task file (\(error))")
+        let task: LabelTask
+        do { task = try JSONDecoder().decode(LabelTask.self, from: data) } catch {
+            throw Problem(description: "\(path): not a valid task file (\(Self.describe(error)))")
+        }
+        if let problem = task.problem { throw Problem(description: "\(path): \(problem)") }
+        return task
+    }
+
+    /// What makes a decoded task unusable, if anything.
+    public var problem: String? {
+        if findings.isEmpty { return "no findings" }
+        let names = columns
+        if let repeated = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
+            return "column '\(repeated)' appears twice"
+        }
+        if let empty = findings.first(where: { $0.mentions.isEmpty }) { return "finding '\(empty.name)' has no mentions" }
+        if kind == .binary && findings.count != 1 { return "a binary task asks about exactly one finding (this one has \(findings.count))" }
+        if followUp != nil && kind != .binary { return "only a binary task may have a followUp (it is asked after a Yes)" }
+        if let followUp, followUp.options.isEmpty { return "followUp '\(followUp.name)' has no options" }
+        if let noFinding, noFinding.ignoring.contains(where: { ignored in !findings.contains { $0.name == ignored } }) {
+            return "noFinding ignores a finding the task does not have"
+        }
+        return nil
+    }
+
+    /// A decoding error as a person reads it: the field's path and what was wrong.
+    static func describe(_ error: Error) -> String {
+        func path(_ keys: [CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined().drop(while: { $0 == "." }).description
+        }
+        switch error as? DecodingError {
+        case .keyNotFound(let key, let context)?: return "missing \(path(context.codingPath + [key]))"
+        case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?:
+            return "\(path(context.codingPath)): \(context.debugDescription)"
+        case .dataCorrupted(let context)?:
+            return context.codingPath.isEmpty ? "not JSON" : "\(path(context.codingPath)): \(context.debugDescription)"
+        default: return "\(error)"
         }
     }
 }
