@@ -10,7 +10,9 @@ struct EvalCommand: ParsableCommand {
             Both files are CSV with a header: the report id (or the report text, as
             the CheXpert labeler writes it) first, then one column per finding.
             Cells: 1 / 0 / -1 / blank (positive, negative, uncertain, not mentioned)
-            or Yes / No / Undefined; blank counts as negative. Rows pair up by id
+            or Yes / No / Undefined; blank counts as negative. A binary task's
+            follow-up column (its answers joined by ";") is scored where gold and
+            prediction both say Yes. Rows pair up by id
             when ids are present and unique in both files, else by row order (the
             output says which). Findings pair up by column name, ignoring case and
             treating spaces and underscores alike; every gold finding must be among
@@ -38,15 +40,15 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Where task names are looked up (default: ./policies/tasks, /etc/radd/tasks).") var taskDir: [String] = []
     @Option(help: "Gold label CSV.") var gold: String
     @Option(help: "Predicted label CSV.") var pred: String
-    @Option(help: "Uncertain labels count as positive (default) or negative, or exclude drops those pairs.")
-    var uncertain: String = UncertainPolicy.positive.rawValue
+    @Option(help: "Uncertain labels count as positive or negative, or exclude drops those pairs (default: positive; negative for a binary task, whose Undefined is not a Yes).")
+    var uncertain: String?
     // --json is the shared root flag (declared in SocketOptions); a second one here would be shadowed by it.
     // --socket comes along with it and is ignored: eval never talks to the daemon.
     @OptionGroup var options: SocketOptions
     @Option(help: "Also write a self-contained HTML page with the tables and a bar chart.") var html: String?
 
     func validate() throws {
-        guard UncertainPolicy(rawValue: uncertain) != nil else {
+        if let uncertain, UncertainPolicy(rawValue: uncertain) == nil {
             throw ValidationError("--uncertain must be positive, negative or exclude")
         }
         guard !task.isEmpty else { throw ValidationError("--task must not be empty") }
@@ -54,17 +56,29 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         try guarded {
-            let policy = UncertainPolicy(rawValue: uncertain) ?? .positive
             let report: EvaluationReport
             do {
-                var goldTable = try LabelTable.load(path: gold)
                 let directories = taskDir.isEmpty ? LabelTask.defaultDirectories : taskDir
-                if let definition = try? LabelTask.load(task, directories: directories) {
-                    goldTable = goldTable.keeping(definition.findings.map(\.name))
+                let definition: LabelTask?
+                do { definition = try LabelTask.load(task, directories: directories) } catch let problem as LabelTask.Problem {
+                    // A name with no task file is only a title; a task file that is broken is an error.
+                    guard problem.isMissing else { throw Failure(problem.description, code: 1) }
+                    definition = nil
                 }
-                let aligned = try AlignedLabels(gold: goldTable, predicted: LabelTable.load(path: pred))
-                report = EvaluationReport(task: task, goldFile: gold, predictionFile: pred,
-                                          evaluation: LabelEvaluation(aligned: aligned, policy: policy))
+                let answerColumns = definition?.followUp.map { [$0.name] } ?? []
+                var goldTable = try LabelTable.load(path: gold, answerColumns: answerColumns)
+                if let definition { goldTable = goldTable.keeping(definition.findings.map(\.name)) }
+                let predTable = try LabelTable.load(path: pred, answerColumns: answerColumns)
+                let aligned = try AlignedLabels(gold: goldTable, predicted: predTable)
+                let policy = uncertain.flatMap(UncertainPolicy.init(rawValue:))
+                    ?? (definition?.kind == .binary ? .negative : .positive)
+                var evaluation = EvaluationReport(task: task, goldFile: gold, predictionFile: pred,
+                                                  evaluation: LabelEvaluation(aligned: aligned, policy: policy))
+                if let definition, let followUp = definition.followUp, let finding = definition.findings.first {
+                    evaluation.followUp = FollowUpAgreement(column: followUp.name, finding: finding.name,
+                                                            gold: goldTable, predicted: predTable, aligned: aligned)
+                }
+                report = evaluation
             } catch let error as LabelFileError {
                 throw Failure(error.description, code: 1)
             }

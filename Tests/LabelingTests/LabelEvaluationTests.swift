@@ -221,4 +221,34 @@ final class LabelEvaluationTests: XCTestCase {
         let intervals = evaluation.bootstrap(BootstrapSettings(rounds: 100))
         XCTAssertEqual(intervals.microF1, ConfidenceInterval(lower: 1, upper: 1))
     }
+
+    func testFollowUpAgreementOnlyWhereBothSayYes() throws {
+        let gold = try LabelTable.parse("""
+            id,Active extravasation,Site
+            a,Yes,spleen;liver
+            b,Yes,bowel
+            c,No,
+            d,Yes,kidney
+            e,Yes,Undefined
+            """, file: "gold.csv", answerColumns: ["Site"])
+        let predicted = try LabelTable.parse("""
+            id,Active_Extravasation,site
+            e,Yes,
+            d,Undefined,
+            c,No,
+            b,Yes,Bowel
+            a,Yes,Liver; spleen
+            """, file: "pred.csv", answerColumns: ["Site"])
+        XCTAssertEqual(gold.findings, ["Active extravasation"], "the follow-up column is text, not a finding")
+        let aligned = try AlignedLabels(gold: gold, predicted: predicted)
+        let agreement = try XCTUnwrap(FollowUpAgreement(column: "Site", finding: "Active extravasation",
+                                                        gold: gold, predicted: predicted, aligned: aligned))
+        XCTAssertEqual(agreement.bothYes, 3, "d is Undefined in the predictions, c is No in both")
+        XCTAssertEqual(agreement.exactMatches, 3, "case, order and spaces do not matter; Undefined and blank are both no answer")
+        XCTAssertEqual(agreement.options.map(\.option), ["bowel", "liver", "spleen"])
+        XCTAssertTrue(agreement.summary.contains("agree exactly on 3 (100.0%)"), agreement.summary)
+        XCTAssertThrowsError(try LabelTable.parse("id,Active extravasation,Site\na,Yes,spleen\n", file: "x.csv")) { error in
+            XCTAssertTrue("\(error)".contains("\"spleen\" in column \"Site\" is not a label"), "\(error)")
+        }
+    }
 }

@@ -98,6 +98,14 @@ final class RuleLabelerTests: XCTestCase {
     func testCuesAfterAMentionAboutItsCauseLeaveItAsserted() {
         XCTAssertEqual(value("Nodule", in: "Dense nodule in the right lower lobe suggests a previous granulomatous process."), .positive)
         XCTAssertEqual(value("Nodule", in: "Stable lingular nodule, presumably granuloma ."), .positive)
+        let chexpert = RuleLabeler(task: try! LabelTask.load("chexpert", directories: [Self.repository.path + "/policies/tasks"]))
+        let opacity = chexpert.task.columns.firstIndex(of: "Lung Opacity")!
+        let atelectasis = chexpert.task.columns.firstIndex(of: "Atelectasis")!
+        let values = chexpert.labelColumns("Right basilar XXXX opacity may represent atelectasis.")
+        XCTAssertEqual(values[opacity], .positive, "\"may represent\" after the opacity hedges its cause")
+        XCTAssertEqual(values[atelectasis], .uncertain)
+        XCTAssertEqual(value("Effusion", in: "Small left pleural effusion may be present."), .uncertain,
+                       "a hedge after the mention that is not about a cause still counts")
     }
 
     /// The shipped chestxray14 task leaves out mentions only raised as possibilities, as

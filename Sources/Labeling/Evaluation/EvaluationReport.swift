@@ -53,6 +53,8 @@ public struct EvaluationReport: Sendable, Codable {
     public var macroF1Interval: ConfidenceInterval?
     public var bootstrap: BootstrapSettings
     public var notes: [String]
+    /// Set for a binary task with a follow-up when both files answer it.
+    public var followUp: FollowUpAgreement?
 
     public init(task: String, goldFile: String, predictionFile: String, evaluation: LabelEvaluation,
                 bootstrap settings: BootstrapSettings = BootstrapSettings()) {
@@ -131,6 +133,7 @@ public struct EvaluationReport: Sendable, Codable {
         lines.append("Micro average pools TP/FP/FN/TN over all findings; its kappa is the pooled kappa.")
         lines.append("Macro average: \(macroRule).")
         lines.append("n/a: undefined (zero denominator); blank gold or predicted cells count as negative.")
+        if let followUp { lines.append(followUp.summary) }
         for note in notes { lines.append("Note: \(note)") }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -181,6 +184,7 @@ public struct EvaluationReport: Sendable, Codable {
         page += "</tbody>\n</table>\n"
         page += "<p>Micro average pools TP/FP/FN/TN over all findings. Macro average: \(Self.escaped(macroRule)).</p>\n"
         page += "<h2>Precision, recall and F1 per finding</h2>\n" + barChart + "\n"
+        if let followUp { page += "<p>\(Self.escaped(followUp.summary))</p>\n" }
         if !notes.isEmpty {
             page += "<ul>\n" + notes.map { "<li>\(Self.escaped($0))</li>\n" }.joined() + "</ul>\n"
         }

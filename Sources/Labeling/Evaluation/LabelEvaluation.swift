@@ -108,6 +108,8 @@ public struct AlignedLabels: Sendable {
     public var gold: [[LabelValue]]
     public var predicted: [[LabelValue]]
     public var rowMatching: RowMatching
+    /// For each gold row, the prediction file's row for the same report.
+    public var predictedRows: [Int]
     /// Things the reader should know about how the files were matched.
     public var notes: [String]
 
@@ -136,6 +138,7 @@ public struct AlignedLabels: Sendable {
         reportIDs = goldTable.rowIDs
         gold = goldTable.values
         predicted = predRows.map { row in predColumns.map { predTable.values[row][$0] } }
+        predictedRows = predRows
         rowMatching = matching
         self.notes = notes
     }

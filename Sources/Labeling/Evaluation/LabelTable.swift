@@ -28,6 +28,9 @@ public struct LabelTable: Sendable {
     public var values: [[LabelValue]]
     /// The 1-based line each row starts on, for error messages.
     public var rowLines: [Int]
+    /// Columns read as text rather than labels (a binary task's follow-up: "spleen;liver"), by
+    /// their header name: one cell per row.
+    public var answers: [String: [String]] = [:]
 
     public var rowCount: Int { rowIDs.count }
 
@@ -42,18 +45,19 @@ public struct LabelTable: Sendable {
         return copy
     }
 
-    public static func load(path: String) throws -> LabelTable {
+    /// `answerColumns` names columns kept as text (`answers`) instead of read as labels.
+    public static func load(path: String, answerColumns: [String] = []) throws -> LabelTable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LabelFileError(file: path, "cannot read it")
         }
-        return try parse(data, file: path)
+        return try parse(data, file: path, answerColumns: answerColumns)
     }
 
-    public static func parse(_ text: String, file: String) throws -> LabelTable {
-        try parse(Data(text.utf8), file: file)
+    public static func parse(_ text: String, file: String, answerColumns: [String] = []) throws -> LabelTable {
+        try parse(Data(text.utf8), file: file, answerColumns: answerColumns)
     }
 
-    public static func parse(_ data: Data, file: String) throws -> LabelTable {
+    public static func parse(_ data: Data, file: String, answerColumns: [String] = []) throws -> LabelTable {
         guard String(validating: [UInt8](data), as: UTF8.self) != nil else {
             throw LabelFileError(file: file, "not UTF-8 text")
         }
@@ -72,8 +76,12 @@ public struct LabelTable: Sendable {
             seen[key] = name
         }
 
-        var table = LabelTable(file: file, idColumn: header.fields[0], findings: Array(header.fields.dropFirst()),
+        let answerKeys = Set(answerColumns.map(normalizedFindingName))
+        let isAnswer = header.fields.map { answerKeys.contains(normalizedFindingName($0)) }
+        var table = LabelTable(file: file, idColumn: header.fields[0],
+                               findings: header.fields.indices.dropFirst().filter { !isAnswer[$0] }.map { header.fields[$0] },
                                rowIDs: [], values: [], rowLines: [])
+        for column in header.fields.indices.dropFirst() where isAnswer[column] { table.answers[header.fields[column]] = [] }
         for record in records.dropFirst() {
             // A stray blank line (often the last one) is not a report.
             if record.fields.count == 1 && record.fields[0].isEmpty { continue }
@@ -84,6 +92,10 @@ public struct LabelTable: Sendable {
             var row: [LabelValue] = []
             row.reserveCapacity(table.findings.count)
             for (column, cell) in record.fields.enumerated().dropFirst() {
+                if isAnswer[column] {
+                    table.answers[header.fields[column]]?.append(cell)
+                    continue
+                }
                 guard let value = labelValue(cell) else {
                     throw LabelFileError(file: file, line: record.line,
                                          "\"\(cell)\" in column \"\(header.fields[column])\" is not a label (1, 0, -1, blank, Yes, No or Undefined)")

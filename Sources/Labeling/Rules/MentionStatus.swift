@@ -70,6 +70,14 @@ enum MentionStatus {
         "suggesting", "suggestive", "most",
     ]
 
+    /// After a mention these hedge its cause, not the mention: in "left basilar opacity may
+    /// represent atelectasis" the opacity is seen. Cues from here on do not reach back.
+    static let causeHedges = phrases([
+        "may represent", "could represent", "may reflect", "could reflect", "may be due to", "could be due to",
+        "may be secondary to", "could be secondary to", "may indicate", "could indicate", "which may", "which could",
+        "likely represents", "probably represents", "likely reflects", "likely due to",
+    ])
+
     /// A mention's status and the cue that decided it ("no", "may represent"); no cue for a
     /// plain positive mention.
     struct Verdict: Equatable {
@@ -83,6 +91,9 @@ enum MentionStatus {
         let before = max(0, mention.lowerBound - reachBefore)..<mention.lowerBound
         var after = mention.upperBound..<min(words.count, mention.upperBound + reachAfter)
         if let comma = words[after].firstIndex(of: ",") { after = mention.upperBound..<comma }
+        if let cause = causeHedges.compactMap({ Phrase.matches($0, in: Array(words[after])).first?.lowerBound }).min() {
+            after = after.lowerBound..<(after.lowerBound + cause)
+        }
         if let cue = Phrase.first(of: preNegationUncertainty, in: words, within: before)
             ?? Phrase.first(of: preNegationUncertainty, in: words, within: after) {
             return Verdict(value: .uncertain, cue: cue)

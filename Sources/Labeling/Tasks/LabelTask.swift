@@ -103,6 +103,8 @@ public struct LabelTask: Codable, Sendable, Equatable {
 
     public struct Problem: Error, CustomStringConvertible {
         public var description: String
+        /// No task file by that name or path, as opposed to one that is broken.
+        public var isMissing = false
     }
 
     /// Where task names are looked up unless told otherwise: the repository's tasks when run from
@@ -114,7 +116,7 @@ public struct LabelTask: Codable, Sendable, Equatable {
         let candidates = nameOrPath.hasSuffix(".json") || nameOrPath.contains("/")
             ? [nameOrPath] : directories.map { $0 + "/" + nameOrPath + ".json" }
         guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-            throw Problem(description: "no task '\(nameOrPath)' (looked in \(candidates.joined(separator: ", ")))")
+            throw Problem(description: "no task '\(nameOrPath)' (looked in \(candidates.joined(separator: ", ")))", isMissing: true)
         }
         guard let data = FileManager.default.contents(atPath: path) else { throw Problem(description: "\(path): cannot read it") }
         let task: LabelTask
