@@ -45,6 +45,8 @@ struct EvalCommand: ParsableCommand {
     // --json is the shared root flag (declared in SocketOptions); a second one here would be shadowed by it.
     // --socket comes along with it and is ignored: eval never talks to the daemon.
     @OptionGroup var options: SocketOptions
+    @Flag(help: "Score only the gold reports the predictions have, instead of refusing when some are missing.")
+    var onlyCommon = false
     @Option(help: "Also write a self-contained HTML page with the tables and a bar chart.") var html: String?
 
     func validate() throws {
@@ -69,7 +71,7 @@ struct EvalCommand: ParsableCommand {
                 var goldTable = try LabelTable.load(path: gold, answerColumns: answerColumns)
                 if let definition { goldTable = goldTable.keeping(definition.findings.map(\.name)) }
                 let predTable = try LabelTable.load(path: pred, answerColumns: answerColumns)
-                let aligned = try AlignedLabels(gold: goldTable, predicted: predTable)
+                let aligned = try AlignedLabels(gold: goldTable, predicted: predTable, onlyCommon: onlyCommon)
                 let policy = uncertain.flatMap(UncertainPolicy.init(rawValue:))
                     ?? (definition?.kind == .binary ? .negative : .positive)
                 var evaluation = EvaluationReport(task: task, goldFile: gold, predictionFile: pred,

@@ -61,9 +61,16 @@ struct LabelCommand: ParsableCommand {
             } else {
                 mapping = .chexpert
             }
-            let reports: [ParsedReport]
-            do { reports = try CSVReader(mapping: mapping).reports(from: [UInt8](data)) } catch let error as IngestError {
+            let read: CSVReader.Result
+            do { read = try CSVReader(mapping: mapping).read([UInt8](data)) } catch let error as IngestError {
                 throw Failure("\(input) \(error.problem)", code: 1)
+            }
+            let reports = read.reports
+            if !read.skippedLines.isEmpty {
+                let lines = read.skippedLines.prefix(10).map(String.init).joined(separator: ", ")
+                    + (read.skippedLines.count > 10 ? ", ..." : "")
+                FileHandle.standardError.write(Data(
+                    "raddctl: \(input): \(read.skippedLines.count) row\(read.skippedLines.count == 1 ? "" : "s") without report text not labelled (line\(read.skippedLines.count == 1 ? "" : "s") \(lines))\n".utf8))
             }
             let labeler = RuleLabeler(task: labelTask)
             var csv = LabelCSV.row([idColumn ?? "Reports"] + labelTask.columns)

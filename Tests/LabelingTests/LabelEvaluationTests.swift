@@ -126,6 +126,14 @@ final class LabelEvaluationTests: XCTestCase {
         }
     }
 
+    func testMicroLeavesOutFindingsWithoutGoldPositives() throws {
+        let evaluation = try evaluate("id,Edema,Hernia\na,1,0\nb,0,0\n", "id,Edema,Hernia\na,1.0,1.0\nb,,1.0\n")
+        XCTAssertEqual(evaluation.micro, ConfusionCounts(truePositives: 1, trueNegatives: 1), "Hernia's false positives are not pooled")
+        XCTAssertEqual(evaluation.microOverAllFindings, ConfusionCounts(truePositives: 1, falsePositives: 2, trueNegatives: 1))
+        let report = EvaluationReport(task: "t", goldFile: "g", predictionFile: "p", evaluation: evaluation)
+        XCTAssertTrue(report.notes.contains { $0.contains("Hernia; micro-F1 pooled over all findings would be 0.500") }, "\(report.notes)")
+    }
+
     func testRowsMatchByIDAndColumnsByNormalizedName() throws {
         let gold = "uid,Pleural_Thickening,Edema\na,1,0\nb,0,1\n"
         let predicted = "id,EDEMA,pleural thickening,Hernia\nc,0,0,0\nb,1,0,0\na,0,1,0\n"
@@ -153,7 +161,21 @@ final class LabelEvaluationTests: XCTestCase {
         }
         XCTAssertThrowsError(try evaluate("id,Edema\na,1\nb,0\n", "id,Edema\na,1\nc,0\n")) { error in
             XCTAssertTrue(String(describing: error).contains("\"b\""), "\(error)")
+            XCTAssertTrue(String(describing: error).contains("--only-common"), "\(error)")
         }
+        let common = try AlignedLabels(gold: LabelTable.parse("id,Edema\na,1\nb,0\n", file: "gold.csv"),
+                                       predicted: LabelTable.parse("id,Edema\na,1\nc,0\n", file: "pred.csv"), onlyCommon: true)
+        XCTAssertEqual(common.reportIDs, ["a"])
+        XCTAssertTrue(common.notes.contains { $0.hasPrefix("1 gold report is missing from the predictions") }, "\(common.notes)")
+    }
+
+    func testGoldIDsWithALetterPrefixMatchBareIDs() throws {
+        let evaluation = try evaluate("filename,Edema\nCXR1,1\nCXR2,0\nCXR10,1\n", "uid,Edema\n10,1.0\n1,1.0\n2,\n")
+        XCTAssertEqual(evaluation.aligned.rowMatching, .byID)
+        XCTAssertEqual(evaluation.micro, ConfusionCounts(truePositives: 2, trueNegatives: 1))
+        XCTAssertTrue(evaluation.aligned.notes.contains { $0.contains("prefix \"CXR\"") }, "\(evaluation.aligned.notes)")
+        XCTAssertNil(AlignedLabels.sharedLetterPrefix(["a1", "b2"]))
+        XCTAssertNil(AlignedLabels.sharedLetterPrefix(["abc", "abc"]), "an id that is all letters has no prefix to drop")
     }
 
     func testBootstrapIsDeterministicAndContainsThePointEstimate() throws {

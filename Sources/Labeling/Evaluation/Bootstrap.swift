@@ -44,10 +44,11 @@ extension LabelEvaluation {
         var microSamples: [Double] = [], macroSamples: [Double] = []
         var findingSamples = [[Double]](repeating: [], count: findingCount)
         var drawn = [Int](repeating: 0, count: reports)
+        let pooled = pooledFindings
         for _ in 0..<(reports == 0 ? 0 : settings.rounds) {
             for slot in 0..<reports { drawn[slot] = Int(generator.next() % UInt64(reports)) }
             let counts = Self.tally(outcomes, findingCount: findingCount, reports: drawn)
-            if let f1 = counts.reduce(ConfusionCounts(), +).f1 { microSamples.append(f1) }
+            if let f1 = pooled.reduce(ConfusionCounts(), { $0 + counts[$1] }).f1 { microSamples.append(f1) }
             if let f1 = MacroAverage(counts).f1 { macroSamples.append(f1) }
             for finding in 0..<findingCount {
                 if let f1 = counts[finding].f1 { findingSamples[finding].append(f1) }

@@ -79,8 +79,10 @@ public struct EvaluationReport: Sendable, Codable {
         bootstrap = settings
         notes = evaluation.aligned.notes
         let unscored = evaluation.findings.filter { $0.support == 0 }.map(\.finding)
-        if !unscored.isEmpty {
-            notes.append("no gold positives (left out of macro averages): " + unscored.joined(separator: ", "))
+        if !unscored.isEmpty && unscored.count < evaluation.findings.count {
+            let all = Self.number(evaluation.microOverAllFindings.f1)
+            notes.append("no gold positives (left out of the micro and macro averages): " + unscored.joined(separator: ", ")
+                         + "; micro-F1 pooled over all findings would be \(all)")
         }
     }
 
@@ -130,7 +132,7 @@ public struct EvaluationReport: Sendable, Codable {
             lines.append(line(row))
         }
         lines.append("")
-        lines.append("Micro average pools TP/FP/FN/TN over all findings; its kappa is the pooled kappa.")
+        lines.append("Micro average pools TP/FP/FN/TN over the findings with gold positives; its kappa is the pooled kappa.")
         lines.append("Macro average: \(macroRule).")
         lines.append("n/a: undefined (zero denominator); blank gold or predicted cells count as negative.")
         if let followUp { lines.append(followUp.summary) }
@@ -182,7 +184,7 @@ public struct EvaluationReport: Sendable, Codable {
                 + row.map { "<td>\(Self.escaped($0))</td>" }.joined() + "</tr>\n"
         }
         page += "</tbody>\n</table>\n"
-        page += "<p>Micro average pools TP/FP/FN/TN over all findings. Macro average: \(Self.escaped(macroRule)).</p>\n"
+        page += "<p>Micro average pools TP/FP/FN/TN over the findings with gold positives. Macro average: \(Self.escaped(macroRule)).</p>\n"
         page += "<h2>Precision, recall and F1 per finding</h2>\n" + barChart + "\n"
         if let followUp { page += "<p>\(Self.escaped(followUp.summary))</p>\n" }
         if !notes.isEmpty {

@@ -113,7 +113,9 @@ public struct AlignedLabels: Sendable {
     /// Things the reader should know about how the files were matched.
     public var notes: [String]
 
-    public init(gold goldTable: LabelTable, predicted predTable: LabelTable) throws {
+    /// `onlyCommon` scores only the gold reports the predictions have (noted), instead of
+    /// refusing when some are missing.
+    public init(gold goldTable: LabelTable, predicted predTable: LabelTable, onlyCommon: Bool = false) throws {
         var predColumnByKey: [String: Int] = [:]
         for (column, name) in predTable.findings.enumerated() {
             predColumnByKey[LabelTable.normalizedFindingName(name)] = column
@@ -133,12 +135,12 @@ public struct AlignedLabels: Sendable {
                          + extra.map { "\"\($0)\"" }.joined(separator: ", "))
         }
 
-        let (predRows, matching) = try Self.matchRows(gold: goldTable, predicted: predTable, notes: &notes)
+        let (pairs, matching) = try Self.matchRows(gold: goldTable, predicted: predTable, onlyCommon: onlyCommon, notes: &notes)
         findings = goldTable.findings
-        reportIDs = goldTable.rowIDs
-        gold = goldTable.values
-        predicted = predRows.map { row in predColumns.map { predTable.values[row][$0] } }
-        predictedRows = predRows
+        reportIDs = pairs.map { goldTable.rowIDs[$0.gold] }
+        gold = pairs.map { goldTable.values[$0.gold] }
+        predicted = pairs.map { pair in predColumns.map { predTable.values[pair.predicted][$0] } }
+        predictedRows = pairs.map(\.predicted)
         rowMatching = matching
         self.notes = notes
     }
@@ -146,7 +148,8 @@ public struct AlignedLabels: Sendable {
     /// For each gold row, the prediction row that labels the same report. Ids are used when they
     /// can be trusted (present and unique in both files); otherwise the files must list the same
     /// reports in the same order.
-    private static func matchRows(gold: LabelTable, predicted: LabelTable, notes: inout [String]) throws -> ([Int], RowMatching) {
+    private static func matchRows(gold: LabelTable, predicted: LabelTable, onlyCommon: Bool,
+                                  notes: inout [String]) throws -> ([(gold: Int, predicted: Int)], RowMatching) {
         func uniqueIndex(_ table: LabelTable) -> [String: Int]? {
             var index: [String: Int] = [:]
             for (row, id) in table.rowIDs.enumerated() {
@@ -155,13 +158,13 @@ public struct AlignedLabels: Sendable {
             }
             return index
         }
-        func byOrder(because reason: String) throws -> ([Int], RowMatching) {
+        func byOrder(because reason: String) throws -> ([(gold: Int, predicted: Int)], RowMatching) {
             guard gold.rowCount == predicted.rowCount else {
                 throw LabelFileError(file: predicted.file, "\(predicted.rowCount) reports but the gold file has \(gold.rowCount); "
                                      + "\(reason), so rows must pair up one to one in order")
             }
             notes.append("matched reports by row order: \(reason)")
-            return (Array(0..<gold.rowCount), .byRowOrder)
+            return ((0..<gold.rowCount).map { ($0, $0) }, .byRowOrder)
         }
 
         guard uniqueIndex(gold) != nil else {
@@ -170,19 +173,39 @@ public struct AlignedLabels: Sendable {
         guard let predIndex = uniqueIndex(predicted) else {
             return try byOrder(because: "the prediction file's first column (\"\(predicted.idColumn)\") has blank or repeated ids")
         }
-        let keys = gold.rowIDs.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        var keys = gold.rowIDs.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        if !keys.contains(where: { predIndex[$0] != nil }), let prefix = sharedLetterPrefix(keys),
+           keys.contains(where: { predIndex[String($0.dropFirst(prefix.count))] != nil }) {
+            // NegBio's Open-i gold names report 17 "CXR17"; a labelled export names it "17".
+            keys = keys.map { String($0.dropFirst(prefix.count)) }
+            notes.append("matched reports by id after removing the prefix \"\(prefix)\" that every gold id has")
+        }
         let absent = keys.filter { predIndex[$0] == nil }
         if absent.count == keys.count {
             // E.g. gold keyed by uid and predictions keyed by report text: nothing in common.
             return try byOrder(because: "no gold id appears in the prediction file")
         }
-        guard absent.isEmpty else {
-            let shown = absent.prefix(3).map { "\"\(Self.abbreviated($0))\"" }.joined(separator: ", ")
-            throw LabelFileError(file: predicted.file, "\(absent.count) gold report\(absent.count == 1 ? " is" : "s are") missing, e.g. \(shown)")
+        let shown = absent.prefix(3).map { "\"\(Self.abbreviated($0))\"" }.joined(separator: ", ")
+        if !absent.isEmpty {
+            let what = "\(absent.count) gold report\(absent.count == 1 ? " is" : "s are") missing from the predictions, e.g. \(shown)"
+            guard onlyCommon else { throw LabelFileError(file: predicted.file, what + " (--only-common scores the rest)") }
+            notes.append(what + "; they are not scored")
         }
-        let extra = predicted.rowCount - gold.rowCount
+        let pairs = keys.enumerated().compactMap { row, key in predIndex[key].map { (gold: row, predicted: $0) } }
+        let extra = predicted.rowCount - pairs.count
         if extra > 0 { notes.append("ignored \(extra) prediction row\(extra == 1 ? "" : "s") whose id is not in the gold file") }
-        return (keys.map { predIndex[$0]! }, .byID)
+        return (pairs, .byID)
+    }
+
+    /// The letters every id starts with, if any: "CXR" for CXR1, CXR2, ...
+    static func sharedLetterPrefix(_ ids: [String]) -> String? {
+        guard let first = ids.first else { return nil }
+        var prefix = String(first.prefix { $0.isLetter })
+        for id in ids.dropFirst() where !id.hasPrefix(prefix) {
+            prefix = String(zip(prefix, id).prefix { $0 == $1 }.map(\.0))
+            if prefix.isEmpty { return nil }
+        }
+        return prefix.isEmpty || prefix.count == first.count ? nil : prefix
     }
 
     static func abbreviated(_ text: String) -> String {
@@ -230,8 +253,17 @@ public struct LabelEvaluation: Sendable {
     }
 
     public var reportCount: Int { aligned.reportIDs.count }
+    /// Pooled over the (report, finding) pairs of the findings with gold positives, as NegBio and
+    /// CheXpert report it: a finding the gold never codes (Open-i has no Hernia) could only add
+    /// false positives the gold cannot confirm. If no finding has positives, over all of them.
+    public var micro: ConfusionCounts { pooledFindings.reduce(ConfusionCounts()) { $0 + findings[$1].counts } }
     /// Pooled over every (report, finding) pair.
-    public var micro: ConfusionCounts { findings.reduce(ConfusionCounts()) { $0 + $1.counts } }
+    public var microOverAllFindings: ConfusionCounts { findings.reduce(ConfusionCounts()) { $0 + $1.counts } }
+    /// The findings micro averages pool.
+    public var pooledFindings: [Int] {
+        let withPositives = findings.indices.filter { findings[$0].support > 0 }
+        return withPositives.isEmpty ? Array(findings.indices) : withPositives
+    }
     /// Macro averages are taken over findings with at least one gold positive: elsewhere recall
     /// and F1 are undefined and averaging only the defined ones would mix different finding sets.
     public var macro: MacroAverage { MacroAverage(findings.map(\.counts)) }
