@@ -84,13 +84,7 @@ struct EvalCommand: ParsableCommand {
             } catch let error as LabelFileError {
                 throw Failure(error.description, code: 1)
             }
-            if let html {
-                do {
-                    try Data(report.html.utf8).write(to: URL(fileURLWithPath: html))
-                } catch {
-                    throw Failure("\(html): cannot write it (\(error.localizedDescription))", code: 1)
-                }
-            }
+            if let html { try writePrivately(Data(report.html.utf8), to: html) }
             if options.json {
                 print(String(decoding: try report.json(), as: UTF8.self))
             } else {

@@ -91,13 +91,11 @@ struct LabelCommand: ParsableCommand {
                 }
             }
             if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-            if let evidence, !FileManager.default.createFile(atPath: evidence, contents: Data(why.utf8)) {
-                throw Failure("\(evidence): cannot write it", code: 1)
-            }
+            if let evidence { try writePrivately(Data(why.utf8), to: evidence) }
             if output == "-" {
                 FileHandle.standardOutput.write(Data(csv.utf8))
-            } else if !FileManager.default.createFile(atPath: output, contents: Data(csv.utf8)) {
-                throw Failure("\(output): cannot write it", code: 1)
+            } else {
+                try writePrivately(Data(csv.utf8), to: output)
             }
         }
     }

@@ -226,3 +226,26 @@ enum Format {
 }
 
 Raddctl.main()
+
+/// Writes an output file that may hold report text (labels in the CheXpert layout, evidence,
+/// an evaluation page): owner-only from the moment it exists, replacing any earlier file whole.
+func writePrivately(_ data: Data, to path: String) throws {
+    let temporary = path + ".radd-\(getpid()).tmp"
+    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+    guard descriptor >= 0 else { throw Failure("\(path): cannot write it (\(String(cString: strerror(errno))))", code: 1) }
+    let written = data.withUnsafeBytes { buffer -> Bool in
+        var offset = 0
+        while offset < buffer.count {
+            let count = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            if count < 0 { if errno == EINTR { continue }; return false }
+            offset += count
+        }
+        return true
+    }
+    let closed = close(descriptor) == 0
+    guard written, closed, rename(temporary, path) == 0 else {
+        let reason = String(cString: strerror(errno))
+        unlink(temporary)
+        throw Failure("\(path): cannot write it (\(reason))", code: 1)
+    }
+}

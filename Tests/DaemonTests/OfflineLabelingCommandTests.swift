@@ -25,6 +25,10 @@ final class OfflineLabelingCommandTests: XCTestCase {
                              "--id-column", "uid", "--out", labels, "--evidence", why])
         XCTAssertEqual(label.status, 0, label.stderr)
         XCTAssertTrue(label.stderr.contains("21 rows without report text not labelled (lines 13, 478,"), label.stderr)
+        for file in [labels, why] {
+            let mode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int)
+            XCTAssertEqual(mode, 0o600, "\(file) may hold report text: owner-only")
+        }
         let rows = try String(contentsOfFile: labels, encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(rows.count, 3060)
         XCTAssertEqual(rows.first, "uid,Atelectasis,Cardiomegaly,Effusion,Infiltration,Mass,Nodule,Pneumonia,Pneumothorax,Consolidation,Edema,Emphysema,Fibrosis,Pleural_Thickening,Hernia")
