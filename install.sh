@@ -11,6 +11,8 @@ readonly BIN_DIR=/usr/local/bin
 readonly CONF_DIR=/etc/radd
 readonly CONF_FILE=/etc/radd/raddd.conf
 readonly DEID_POLICY_FILE=/etc/radd/deid.policy
+readonly SHIPPED_TASK_DIR=/usr/local/share/radd/tasks
+readonly LOCAL_TASK_DIR=/etc/radd/tasks
 readonly KEY_FILE=/etc/radd/db.key
 readonly STATE_DIR=/var/lib/radd
 readonly DROP_DIR=/var/spool/radd/drop
@@ -323,6 +325,17 @@ write_deid_policy() {
     fi
 }
 
+# The shipped label tasks go where any user's raddctl finds them (researchers run `raddctl
+# label` as themselves), replaced on every install like the binaries. A hospital's own tasks,
+# or its changed copies of ours, go in /etc/radd/tasks, which is read first.
+install_tasks() {
+    install -d -m 0755 "$SHIPPED_TASK_DIR"
+    rm -f "$SHIPPED_TASK_DIR"/*.json
+    install -m 0644 -o root -g root "$SCRIPT_DIR"/policies/tasks/*.json "$SHIPPED_TASK_DIR"/
+    [[ -d "$LOCAL_TASK_DIR" ]] || install -d -m 0750 -o root -g "$DAEMON_USER" "$LOCAL_TASK_DIR"
+    say "label tasks in $SHIPPED_TASK_DIR (local ones: $LOCAL_TASK_DIR)"
+}
+
 # The key is 64 lowercase hex characters (256 bits). It is never printed.
 write_key() {
     local owner=$1
@@ -539,6 +552,7 @@ install_radd() {
     set_drop_acl
 
     write_deid_policy
+    install_tasks
     write_config
     if [[ $with_systemd == yes ]]; then
         write_key root:root

@@ -55,6 +55,19 @@ unreadable_is_quarantined() {  # a file radd's user may not read ends in quarant
 check "an export radd may not read is quarantined with the reason" unreadable_is_quarantined
 key_before=$(sha256sum /etc/radd/db.key | cut -d' ' -f1)
 conf_before=$(sha256sum /etc/radd/raddd.conf | cut -d' ' -f1)
+# As an unprivileged user in another directory, as a researcher runs it.
+label_outside_the_repository() {
+    local dir; dir=$(mktemp -d)
+    chmod 0777 "$dir"
+    printf '"No pneumothorax. Small left pleural effusion."\n' >"$dir/in.csv"
+    (cd "$dir" && runuser -u nobody -- raddctl label --task chestxray14 --in in.csv --out out.csv) &&
+        grep -q '^No pneumothorax. Small left pleural effusion.,,,1.0,,,,,,0.0,,,,,,$' "$dir/out.csv"
+    local status=$?
+    rm -rf "$dir"
+    return $status
+}
+check "raddctl label finds the installed tasks from any directory" label_outside_the_repository
+
 check "second install.sh run (idempotent)" ./install.sh
 check "key kept" test "$key_before" = "$(sha256sum /etc/radd/db.key | cut -d' ' -f1)"
 check "config kept" test "$conf_before" = "$(sha256sum /etc/radd/raddd.conf | cut -d' ' -f1)"

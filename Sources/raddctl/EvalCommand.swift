@@ -37,7 +37,7 @@ struct EvalCommand: ParsableCommand {
 
     @Option(help: "Task name or file: only its findings are scored (other gold columns are ignored); a name without a task file is only shown in the title.")
     var task: String
-    @Option(help: "Where task names are looked up (default: ./policies/tasks, /etc/radd/tasks).") var taskDir: [String] = []
+    @Option(help: "Where task names are looked up (default: ./policies/tasks, /etc/radd/tasks, /usr/local/share/radd/tasks).") var taskDir: [String] = []
     @Option(help: "Gold label CSV.") var gold: String
     @Option(help: "Predicted label CSV.") var pred: String
     @Option(help: "Uncertain labels count as positive or negative, or exclude drops those pairs (default: positive; negative for a binary task, whose Undefined is not a Yes).")

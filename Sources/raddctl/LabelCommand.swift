@@ -38,7 +38,7 @@ struct LabelCommand: ParsableCommand {
     @Option(help: "Which parts of each report are read: all, impressionFirst or impressionOnly (default: the task's, else all).")
     var sections: String?
     @Option(help: "Also write each mention with its status and cue to this CSV.") var evidence: String?
-    @Option(help: "Where task names are looked up (default: ./policies/tasks, /etc/radd/tasks).") var taskDir: [String] = []
+    @Option(help: "Where task names are looked up (default: ./policies/tasks, /etc/radd/tasks, /usr/local/share/radd/tasks).") var taskDir: [String] = []
 
     func validate() throws {
         guard labeler == "rules" else { throw ValidationError("--labeler must be rules (model labelers come with the LLM work)") }

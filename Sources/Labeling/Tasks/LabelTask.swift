@@ -108,8 +108,9 @@ public struct LabelTask: Codable, Sendable, Equatable {
     }
 
     /// Where task names are looked up unless told otherwise: the repository's tasks when run from
-    /// it, then the installed ones.
-    public static let defaultDirectories = ["policies/tasks", "/etc/radd/tasks"]
+    /// it, then the hospital's own (which may replace a shipped one), then the shipped ones that
+    /// install.sh installs.
+    public static let defaultDirectories = ["policies/tasks", "/etc/radd/tasks", "/usr/local/share/radd/tasks"]
 
     /// A task file by path, or by name from the first of `directories` that has `NAME.json`.
     public static func load(_ nameOrPath: String, directories: [String]) throws -> LabelTask {
