@@ -61,7 +61,7 @@ label_outside_the_repository() {
     chmod 0777 "$dir"
     printf '"No pneumothorax. Small left pleural effusion."\n' >"$dir/in.csv"
     (cd "$dir" && runuser -u nobody -- raddctl label --task chestxray14 --in in.csv --out out.csv) &&
-        grep -q '^No pneumothorax. Small left pleural effusion.,,,1.0,,,,,,0.0,,,,,,$' "$dir/out.csv"
+        grep -qx 'No pneumothorax. Small left pleural effusion.,,,1.0,,,,,0.0,,,,,,' "$dir/out.csv"
     local status=$?
     rm -rf "$dir"
     return $status
