@@ -9,16 +9,55 @@ public enum LabelValue: String, Codable, Sendable, CaseIterable {
     case undefined
 }
 
-/// Who produced a label, so that every label can be traced back and compared.
+/// Who produced a label and how, so that every label can be traced back, compared and
+/// reproduced: the labeler, the model and server, the prompt and task versions, and what the
+/// call cost.
 public struct LabelProvenance: Codable, Sendable, Equatable {
+    /// `rules`, `llm` or `ensemble`.
     public var labeler: String
-    public var model: String?
+    /// The labeler's own version (`rules-2`, or the LLM labeler's prompt format).
     public var version: String
+    /// The model id the server reported.
+    public var model: String?
+    /// Where the model was asked (`http://127.0.0.1:8091` or `unix:/run/...`).
+    public var endpoint: String?
+    /// SHA-256 of the fixed part of the prompt (instructions, format, examples) and the schema.
+    public var promptHash: String?
+    public var task: String?
+    public var taskVersion: Int?
+    public var temperature: Double?
+    /// ISO 8601 UTC.
+    public var labelledAt: String?
+    public var latencyMilliseconds: Int?
+    public var promptTokens: Int?
+    /// Prompt tokens the server computed rather than took from its cache.
+    public var evaluatedPromptTokens: Int?
+    public var completionTokens: Int?
+    /// Quotes the model gave that do not occur in the report, discarded.
+    public var discardedQuotes: Int?
+    /// Requests it took, retries included.
+    public var requests: Int?
 
-    public init(labeler: String, model: String? = nil, version: String) {
+    public init(labeler: String, version: String, model: String? = nil, endpoint: String? = nil,
+                promptHash: String? = nil, task: String? = nil, taskVersion: Int? = nil, temperature: Double? = nil,
+                labelledAt: String? = nil, latencyMilliseconds: Int? = nil, promptTokens: Int? = nil,
+                evaluatedPromptTokens: Int? = nil, completionTokens: Int? = nil, discardedQuotes: Int? = nil,
+                requests: Int? = nil) {
         self.labeler = labeler
-        self.model = model
         self.version = version
+        self.model = model
+        self.endpoint = endpoint
+        self.promptHash = promptHash
+        self.task = task
+        self.taskVersion = taskVersion
+        self.temperature = temperature
+        self.labelledAt = labelledAt
+        self.latencyMilliseconds = latencyMilliseconds
+        self.promptTokens = promptTokens
+        self.evaluatedPromptTokens = evaluatedPromptTokens
+        self.completionTokens = completionTokens
+        self.discardedQuotes = discardedQuotes
+        self.requests = requests
     }
 }
 

@@ -4,8 +4,9 @@ import RaddCore
 /// with radd's own phrase lists and without a parser: find mentions, classify each as positive,
 /// negative or uncertain from the words around it within its clause, then aggregate per finding
 /// (positive over uncertain over negative; no mention is "not mentioned").
-public struct RuleLabeler: Sendable {
+public struct RuleLabeler: Labeler {
     public static let version = "rules-2"
+    public var name: String { "rules" }
     public let task: LabelTask
     private let findings: [CompiledFinding]
     private let followUpOptions: [(name: String, mentions: [[String]])]
@@ -25,16 +26,19 @@ public struct RuleLabeler: Sendable {
 
     /// One value per finding column: "No Finding" first if the task has it.
     public func labelColumns(_ text: String) -> [LabelValue] {
-        withNoFinding(label(text))
+        task.withNoFinding(label(text))
     }
 
-    /// The output row's cells for `task.columns`, in the task's cell convention: 1.0, 0.0,
-    /// -1.0 or blank; Yes, No or Undefined; the follow-up's options joined by ";" after a Yes.
+    /// The output row's cells for `task.columns` (`LabelTask.cells(for:)`).
     public func cells(_ text: String) -> [String] {
+        task.cells(for: answer(text))
+    }
+
+    public func answer(_ text: String) -> TaskAnswer {
         let answer = self.answer(text, collectingEvidence: false)
-        var cells = withNoFinding(answer.values).map { $0.labelFileCell(for: task.kind) }
-        if task.followUp != nil { cells.append(answer.followUp.map(Self.followUpCell) ?? "") }
-        return cells
+        return TaskAnswer(values: answer.values, followUp: answer.followUp,
+                          provenance: LabelProvenance(labeler: "rules", version: Self.version, task: task.name,
+                                                      taskVersion: task.version))
     }
 
     /// Why the labels are what they are: every mention (and absence phrase) in the part of the
@@ -48,19 +52,6 @@ public struct RuleLabeler: Sendable {
     /// answer is not Yes. No option found is "Undefined".
     public func followUp(_ text: String) -> [String]? {
         answer(text, collectingEvidence: false).followUp
-    }
-
-    static func followUpCell(_ options: [String]) -> String {
-        options.isEmpty ? "Undefined" : options.joined(separator: ";")
-    }
-
-    private func withNoFinding(_ values: [LabelValue]) -> [LabelValue] {
-        guard let rule = task.noFinding else { return values }
-        let ignored = Set(rule.ignoring)
-        let anything = zip(task.findings, values).contains { finding, value in
-            !ignored.contains(finding.name) && (value == .positive || value == .uncertain)
-        }
-        return [anything ? .undefined : .positive] + values
     }
 
     private struct Answer {

@@ -73,9 +73,21 @@ public struct LabelTask: Codable, Sendable, Equatable {
     /// What the LLM labeler is told: fixed instructions, then worked examples, then the report.
     public struct Prompt: Codable, Sendable, Equatable {
         public struct Example: Codable, Sendable, Equatable {
+            /// What the LLM labeler should extract from a multi-label task's example: a phrase
+            /// copied from the report, the finding it is about, and present, absent or uncertain.
+            public struct Mention: Codable, Sendable, Equatable {
+                public var text: String
+                public var finding: String
+                public var status: String
+            }
+
             public var report: String
             /// Finding name to answer, in the task's cell convention ("1.0", "Yes", ...).
             public var answers: [String: String]
+            /// A multi-label example's mentions, as the model should list them.
+            public var mentions: [Mention]?
+            /// A binary example's deciding words, copied from the report.
+            public var evidence: String?
             public var followUp: [String]?
         }
 
@@ -139,6 +151,16 @@ public struct LabelTask: Codable, Sendable, Equatable {
         if kind == .binary && findings.count != 1 { return "a binary task asks about exactly one finding (this one has \(findings.count))" }
         if followUp != nil && kind != .binary { return "only a binary task may have a followUp (it is asked after a Yes)" }
         if let followUp, followUp.options.isEmpty { return "followUp '\(followUp.name)' has no options" }
+        for example in prompt?.examples ?? [] {
+            if let unknown = example.answers.keys.first(where: { name in !findings.contains { $0.name == name } }) {
+                return "a prompt example answers '\(unknown)', which is not one of the task's findings"
+            }
+            if let mention = example.mentions?.first(where: { mention in
+                !findings.contains { $0.name == mention.finding } || !["present", "absent", "uncertain"].contains(mention.status)
+            }) {
+                return "a prompt example's mention names '\(mention.finding)' as '\(mention.status)'; findings must be the task's, statuses present, absent or uncertain"
+            }
+        }
         if let noFinding, noFinding.ignoring.contains(where: { ignored in !findings.contains { $0.name == ignored } }) {
             return "noFinding ignores a finding the task does not have"
         }
