@@ -32,7 +32,9 @@ public struct LLMPrompt: Sendable {
                 List each phrase of the report that speaks about one of these findings: \(names.joined(separator: ", ")).
                 For each give "text", the phrase copied word for word from the report; "finding", the finding it is about, \
                 spelled as above; and "status": "present" if the report says the finding is there, "absent" if it says it \
-                is not, "uncertain" if the report hedges. Leave out findings the report does not speak about; \
+                is not, \(task.possibleMentions == .notMentioned
+                    ? "\"uncertain\" if the report reads the image as probably showing it. Leave out a finding the report only raises as a possibility (\"may represent\", \"cannot exclude\", \"concerning for\")"
+                    : "\"uncertain\" if the report hedges"). Leave out findings the report does not speak about; \
                 {"mentions": []} is a valid answer.
                 """
             for example in task.prompt?.examples ?? [] {

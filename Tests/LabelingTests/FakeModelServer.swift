@@ -1,0 +1,112 @@
+import Foundation
+import XCTest
+
+/// An OpenAI-style server on loopback that plays a script: each request gets the next action
+/// (a completion with given content, an HTTP error, a stall, a cut-off or garbled body) and is
+/// recorded. Used only for fault injection; the real-model tests use llama-server.
+final class FakeModelServer {
+    enum Action {
+        case answer(String)
+        case status(Int)
+        case stall(seconds: Double)
+        case truncated
+        case notJSON
+    }
+
+    let process: Process
+    let port: Int
+    let directory: URL
+
+    /// On loopback TCP, or on a Unix socket at `unixSocket`.
+    init(script actions: [Action], unixSocket: String? = nil) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("radd-fake-model-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let encoded: [[String: Any]] = actions.map { action in
+            switch action {
+            case .answer(let content): return ["kind": "answer", "content": content]
+            case .status(let code): return ["kind": "status", "code": code]
+            case .stall(let seconds): return ["kind": "stall", "seconds": seconds]
+            case .truncated: return ["kind": "truncated"]
+            case .notJSON: return ["kind": "notjson"]
+            }
+        }
+        try JSONSerialization.data(withJSONObject: encoded).write(to: directory.appendingPathComponent("script.json"))
+        let program = """
+            import http.server, json, sys, time, os
+            directory = sys.argv[1]
+            script = json.load(open(os.path.join(directory, 'script.json')))
+            log = open(os.path.join(directory, 'requests.jsonl'), 'a')
+            class Handler(http.server.BaseHTTPRequestHandler):
+                protocol_version = 'HTTP/1.1'
+                def reply(self, code, body, length=None):
+                    self.send_response(code)
+                    self.send_header('Content-Type', 'application/json')
+                    self.send_header('Content-Length', str(length if length is not None else len(body)))
+                    self.end_headers(); self.wfile.write(body); self.wfile.flush()
+                def do_GET(self):
+                    self.reply(200, json.dumps({'object': 'list', 'data': [{'id': 'fake-model'}]}).encode())
+                def do_POST(self):
+                    body = json.loads(self.rfile.read(int(self.headers['Content-Length'])))
+                    log.write(json.dumps(body) + '\\n'); log.flush()
+                    action = script.pop(0) if script else {'kind': 'status', 'code': 503}
+                    kind = action['kind']
+                    if kind == 'answer':
+                        self.reply(200, json.dumps({'model': 'fake-model', 'choices': [{'message': {'role': 'assistant', 'content': action['content']}}],
+                            'usage': {'prompt_tokens': 100, 'completion_tokens': 20}, 'timings': {'prompt_n': 7}}).encode())
+                    elif kind == 'status':
+                        self.reply(action['code'], b'{"error": "scripted"}')
+                    elif kind == 'stall':
+                        time.sleep(action['seconds'])
+                        self.reply(200, b'{}')
+                    elif kind == 'truncated':
+                        self.reply(200, b'{"choices": [{"message": {"content": "{\\\\"ment', length=400)
+                        self.close_connection = True
+                    elif kind == 'notjson':
+                        self.reply(200, b'<html>proxy error</html>')
+                def log_message(self, *args): pass
+            if len(sys.argv) > 2:
+                import socketserver
+                class UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+                    daemon_threads = True
+                class UnixHandler(Handler):
+                    def address_string(self): return 'unix'
+                server = UnixServer(sys.argv[2], UnixHandler)
+                print(0, flush=True)
+            else:
+                server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+                print(server.server_address[1], flush=True)
+            server.serve_forever()
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", program, directory.path] + (unixSocket.map { [$0] } ?? [])
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            process.terminate()
+            throw XCTSkip("the fake model server did not start")
+        }
+        self.process = process
+        self.port = port
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    /// The request bodies received so far.
+    func requests() throws -> [[String: Any]] {
+        let text = (try? String(contentsOf: directory.appendingPathComponent("requests.jsonl"), encoding: .utf8)) ?? ""
+        return try text.split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    deinit { stop() }
+}
