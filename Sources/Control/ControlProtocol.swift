@@ -1,4 +1,5 @@
 import Foundation
+import RaddCore
 
 /// Wire format of the control socket: one JSON object per line in each direction. See
 /// Docs/control-protocol.md. `v` is the protocol version; a server answers a request of a version
@@ -16,6 +17,10 @@ public enum ControlMethod: String, Codable, Sendable, CaseIterable {
     case quarantineList = "quarantine.list"
     case quarantineRetry = "quarantine.retry"
     case quarantinePurge = "quarantine.purge"
+    /// Final labels of one task, a page of reports at a time.
+    case labels
+    /// Reports whose labelers disagree, or whose final label is uncertain or Undefined.
+    case review
 
     /// Methods that change files or records; the others only read.
     public var changesState: Bool { self == .quarantineRetry || self == .quarantinePurge }
@@ -36,15 +41,18 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         public var claim: String?
         /// Every held file instead of one claim (quarantine.retry, quarantine.purge).
         public var all: Bool?
+        /// A label task's name (labels, review).
+        public var task: String?
 
         public init(id: Int64? = nil, state: String? = nil, limit: Int? = nil, after: Int64? = nil,
-                    claim: String? = nil, all: Bool? = nil) {
+                    claim: String? = nil, all: Bool? = nil, task: String? = nil) {
             self.id = id
             self.state = state
             self.limit = limit
             self.after = after
             self.claim = claim
             self.all = all
+            self.task = task
         }
     }
 
@@ -117,6 +125,8 @@ public struct StatusResult: Codable, Sendable, Equatable {
     /// The `drop` folder's path, as in protocol v1's first release; `folders` lists them all.
     public var dropDirectory: String
     public var folders: [FolderStatus]
+    /// Absent from daemons older than labelling.
+    public var labeling: LabelingStatus?
 
     public init(version: String, protocolVersion: Int, pid: Int32, startedAt: String, uptimeSeconds: Int,
                 schemaVersion: Int, cipherVersion: String, queueDepth: Int, reportsByState: [String: Int],
@@ -133,6 +143,176 @@ public struct StatusResult: Codable, Sendable, Equatable {
         self.deidMethod = deidMethod
         self.dropDirectory = dropDirectory
         self.folders = folders
+    }
+}
+
+public struct LabelingStatus: Codable, Sendable, Equatable {
+    public struct Queue: Codable, Sendable, Equatable {
+        public var labeler: String
+        public var queued: Int
+        public var failed: Int
+        /// Why the latest waiting job had to wait (a server's error, never report text).
+        public var lastError: String?
+
+        public init(labeler: String, queued: Int, failed: Int, lastError: String?) {
+            self.labeler = labeler
+            self.queued = queued
+            self.failed = failed
+            self.lastError = lastError
+        }
+    }
+
+    public struct ModelEndpoint: Codable, Sendable, Equatable {
+        public var endpoint: String
+        public var model: String?
+        /// closed (answering), open until TIME (failing; not asked), or half-open (one probe).
+        public var circuit: String
+        public var inFlight: Int
+        public var lastError: String?
+
+        public init(endpoint: String, model: String?, circuit: String, inFlight: Int, lastError: String?) {
+            self.endpoint = endpoint
+            self.model = model
+            self.circuit = circuit
+            self.inFlight = inFlight
+            self.lastError = lastError
+        }
+    }
+
+    public var tasks: [String]
+    /// How a report's final label is chosen (llm-else-rules, rules, llm, ensemble).
+    public var policy: String
+    public var queues: [Queue]
+    public var endpoints: [ModelEndpoint]
+
+    public init(tasks: [String], policy: String, queues: [Queue], endpoints: [ModelEndpoint]) {
+        self.tasks = tasks
+        self.policy = policy
+        self.queues = queues
+        self.endpoints = endpoints
+    }
+}
+
+/// One finding's value in a label set: positive, negative, uncertain or undefined.
+public struct FindingValue: Codable, Sendable, Equatable {
+    public var finding: String
+    public var value: String
+
+    public init(finding: String, value: String) {
+        self.finding = finding
+        self.value = value
+    }
+}
+
+/// One labeler's answer for a report and task.
+public struct LabelSetResult: Codable, Sendable, Equatable {
+    public var task: String
+    public var labeler: String
+    public var labelerVersion: String
+    public var labels: [FindingValue]
+    /// A binary task's follow-up answer after a Yes; empty is Undefined.
+    public var followUp: [String]?
+    public var provenance: LabelProvenance
+    public var createdAt: String
+
+    public init(task: String, labeler: String, labelerVersion: String, labels: [FindingValue], followUp: [String]?,
+                provenance: LabelProvenance, createdAt: String) {
+        self.task = task
+        self.labeler = labeler
+        self.labelerVersion = labelerVersion
+        self.labels = labels
+        self.followUp = followUp
+        self.provenance = provenance
+        self.createdAt = createdAt
+    }
+}
+
+/// A report's final label for a task, chosen by the label policy.
+public struct FinalLabelResult: Codable, Sendable, Equatable {
+    public var task: String
+    /// Which labeler's answer it is (rules, llm) or "ensemble".
+    public var source: String
+    public var labels: [FindingValue]
+    public var followUp: [String]?
+
+    public init(task: String, source: String, labels: [FindingValue], followUp: [String]?) {
+        self.task = task
+        self.source = source
+        self.labels = labels
+        self.followUp = followUp
+    }
+}
+
+/// Labelling work still waiting for a report, or failed.
+public struct PendingLabelJob: Codable, Sendable, Equatable {
+    public var task: String
+    public var labeler: String
+    /// queued or failed.
+    public var state: String
+    public var lastError: String?
+
+    public init(task: String, labeler: String, state: String, lastError: String?) {
+        self.task = task
+        self.labeler = labeler
+        self.state = state
+        self.lastError = lastError
+    }
+}
+
+/// One report's row in `labels`: cells in the task's column order (1.0 / 0.0 / -1.0 / blank,
+/// or Yes / No / Undefined and the follow-up).
+public struct LabelRow: Codable, Sendable, Equatable {
+    public var reportID: Int64
+    public var source: String
+    public var cells: [String]
+
+    public init(reportID: Int64, source: String, cells: [String]) {
+        self.reportID = reportID
+        self.source = source
+        self.cells = cells
+    }
+}
+
+public struct LabelsResult: Codable, Sendable, Equatable {
+    public var task: String
+    public var columns: [String]
+    public var rows: [LabelRow]
+    public var next: Int64?
+
+    public init(task: String, columns: [String], rows: [LabelRow], next: Int64?) {
+        self.task = task
+        self.columns = columns
+        self.rows = rows
+        self.next = next
+    }
+}
+
+/// A report worth a person's look: where its labelers disagree, and which findings are
+/// uncertain or Undefined in its final label.
+public struct ReviewItem: Codable, Sendable, Equatable {
+    public var reportID: Int64
+    public var disagreements: [String]
+    public var undecided: [String]
+    /// Each labeler's value for the findings listed, as "labeler=value" pairs per finding.
+    public var answers: [String: [String: String]]
+
+    public init(reportID: Int64, disagreements: [String], undecided: [String], answers: [String: [String: String]]) {
+        self.reportID = reportID
+        self.disagreements = disagreements
+        self.undecided = undecided
+        self.answers = answers
+    }
+}
+
+public struct ReviewResult: Codable, Sendable, Equatable {
+    public var task: String
+    public var items: [ReviewItem]
+    public var next: Int64?
+
+    public init(task: String, items: [ReviewItem], next: Int64?) {
+        self.task = task
+        self.items = items
+        self.next = next
     }
 }
 
@@ -224,15 +404,26 @@ public struct ReportResult: Codable, Sendable, Equatable {
     public var sections: [String: String]
     /// How many PHI spans of each category de-identification replaced (name, date, ...).
     public var phiReplaced: [String: Int]
+    /// Every stored label row, each labeler's and version's (as in protocol v1's first release).
     public var labels: [LabelResult]
+    /// Each labeler's answer per task, with provenance.
+    public var labelSets: [LabelSetResult]?
+    /// The final label per task, chosen by the daemon's label policy.
+    public var finalLabels: [FinalLabelResult]?
+    /// Labelling still waiting, or failed.
+    public var pendingLabels: [PendingLabelJob]?
 
     public init(report: ReportSummary, text: String, sections: [String: String], phiReplaced: [String: Int],
-                labels: [LabelResult]) {
+                labels: [LabelResult], labelSets: [LabelSetResult]? = nil, finalLabels: [FinalLabelResult]? = nil,
+                pendingLabels: [PendingLabelJob]? = nil) {
         self.report = report
         self.text = text
         self.sections = sections
         self.phiReplaced = phiReplaced
         self.labels = labels
+        self.labelSets = labelSets
+        self.finalLabels = finalLabels
+        self.pendingLabels = pendingLabels
     }
 }
 

@@ -1,6 +1,7 @@
 import Control
 import Foundation
 import Ingest
+import Labeling
 import Logging
 import RaddCore
 import Store
@@ -20,6 +21,8 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
         var deidMethod: String
         var folders: [DropFolderSettings]
         var queueDepth: @Sendable () -> Int
+        var labeling: LabelingService
+        var labelPolicy: LabelPolicy
     }
 
     /// What quarantine.retry and quarantine.purge act on.
@@ -66,9 +69,30 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                         LabelResult(finding: $0.finding, value: $0.value, labeler: $0.labeler, model: $0.model,
                                     labelerVersion: $0.labelerVersion, createdAt: $0.createdAt)
                     }
+                    let sets = try store.labelSets(reportID: id)
+                    let pending = try store.labelJobs(reportID: id).map {
+                        PendingLabelJob(task: $0.task, labeler: $0.labeler, state: $0.state, lastError: $0.lastError)
+                    }
                     return ReportResult(report: Self.summary(report), text: report.text ?? "",
                                         sections: Self.sections(report.sections),
-                                        phiReplaced: try store.phiSpanCounts(reportID: id), labels: labels)
+                                        phiReplaced: try store.phiSpanCounts(reportID: id), labels: labels,
+                                        labelSets: sets.map(Self.labelSet), finalLabels: finalLabels(sets), pendingLabels: pending)
+                }
+            case .labels, .review:
+                let params = request.params ?? .init()
+                guard let taskName = params.task ?? context.labeling.tasks.first?.name else {
+                    throw try refusal(ControlError(.badRequest, "no label task is configured (setting 'tasks')"), from: peer, method: method)
+                }
+                guard let task = context.labeling.task(named: taskName) else {
+                    let known = context.labeling.tasks.map(\.name).joined(separator: ", ")
+                    throw try refusal(ControlError(.badRequest, "task '\(taskName)' is not labelled by this daemon (configured: \(known.isEmpty ? "none" : known))"),
+                                      from: peer, method: method)
+                }
+                let limit = min(max(params.limit ?? 100, 1), Self.maxPageSize)
+                let object = "\(method.rawValue) task=\(task.name) limit=\(limit) after=\(params.after ?? 0)"
+                return try store.audited(event: "query", action: .read, actor: actor, object: object) { () -> any Encodable in
+                    method == .labels ? try labelsPage(task, limit: limit, after: params.after ?? 0)
+                        : try reviewPage(task, limit: limit, after: params.after ?? 0)
                 }
             case .quarantineList:
                 let params = request.params ?? .init()
@@ -176,7 +200,8 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
     }
 
     private func status() throws -> StatusResult {
-        StatusResult(
+        let labeling = context.labeling
+        var result = StatusResult(
             version: RaddVersion.string, protocolVersion: ControlProtocol.version, pid: getpid(),
             startedAt: Timestamp.string(context.startedAt),
             uptimeSeconds: Int(Date().timeIntervalSince(context.startedAt)),
@@ -186,6 +211,89 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
             folders: context.folders.map {
                 FolderStatus(name: $0.name, path: $0.path, format: $0.formatDescription, archive: $0.archiveDirectory)
             })
+        result.labeling = LabelingStatus(
+            tasks: labeling.tasks.map(\.name), policy: context.labelPolicy.rawValue,
+            queues: try store.labelQueueCounts().map {
+                LabelingStatus.Queue(labeler: $0.labeler, queued: $0.queued, failed: $0.failed, lastError: $0.lastError)
+            },
+            endpoints: labeling.endpointStates.map {
+                LabelingStatus.ModelEndpoint(endpoint: $0.endpoint, model: $0.model, circuit: $0.circuit,
+                                             inFlight: $0.inFlight, lastError: $0.lastError)
+            })
+        return result
+    }
+
+    // MARK: - Labels
+
+    static func labelSet(_ set: StoredLabelSet) -> LabelSetResult {
+        LabelSetResult(task: set.task, labeler: set.labeler, labelerVersion: set.labelerVersion,
+                       labels: set.values.map { FindingValue(finding: $0.finding, value: $0.value.rawValue) },
+                       followUp: set.followUp, provenance: set.provenance, createdAt: set.createdAt)
+    }
+
+    /// A stored label set as the task's answer: values in the task's finding order.
+    static func answer(_ set: StoredLabelSet, task: LabelTask) -> TaskAnswer {
+        let byFinding = Dictionary(set.values.map { ($0.finding, $0.value) }, uniquingKeysWith: { $1 })
+        return TaskAnswer(values: task.findings.map { byFinding[$0.name] ?? .undefined }, followUp: set.followUp,
+                          provenance: set.provenance)
+    }
+
+    /// Per task the daemon labels, the final label under the label policy (latest set per labeler).
+    private func finalLabels(_ sets: [StoredLabelSet]) -> [FinalLabelResult] {
+        context.labeling.tasks.compactMap { task in
+            var answers: [String: TaskAnswer] = [:]
+            for set in sets where set.task == task.name { answers[set.labeler] = Self.answer(set, task: task) }
+            guard let (final, source) = context.labelPolicy.finalAnswer(task: task, answers: answers) else { return nil }
+            return FinalLabelResult(task: task.name, source: source,
+                                    labels: zip(task.findings, final.values).map { FindingValue(finding: $0.name, value: $1.rawValue) },
+                                    followUp: final.followUp)
+        }
+    }
+
+    private func labelsPage(_ task: LabelTask, limit: Int, after: Int64) throws -> LabelsResult {
+        let page = try store.labelSets(task: task.name, afterReportID: after, limit: limit + 1)
+        var rows: [LabelRow] = []
+        for (reportID, sets) in page.prefix(limit) {
+            var answers: [String: TaskAnswer] = [:]
+            for set in sets { answers[set.labeler] = Self.answer(set, task: task) }
+            guard let (final, source) = context.labelPolicy.finalAnswer(task: task, answers: answers) else { continue }
+            rows.append(LabelRow(reportID: reportID, source: source, cells: task.cells(for: final)))
+        }
+        return LabelsResult(task: task.name, columns: task.columns, rows: rows,
+                            next: page.count > limit ? page.prefix(limit).last?.reportID : nil)
+    }
+
+    private func reviewPage(_ task: LabelTask, limit: Int, after: Int64) throws -> ReviewResult {
+        var items: [ReviewItem] = []
+        var cursor = after
+        var exhausted = false
+        // Scan pages of labelled reports until a page of items is full.
+        while items.count < limit && !exhausted {
+            let page = try store.labelSets(task: task.name, afterReportID: cursor, limit: Self.maxPageSize)
+            exhausted = page.count < Self.maxPageSize
+            for (reportID, sets) in page {
+                cursor = reportID
+                var answers: [String: TaskAnswer] = [:]
+                for set in sets { answers[set.labeler] = Self.answer(set, task: task) }
+                guard let (final, _) = context.labelPolicy.finalAnswer(task: task, answers: answers) else { continue }
+                var disagreements: [String] = [], undecided: [String] = [], shown: [String: [String: String]] = [:]
+                for (index, finding) in task.findings.enumerated() {
+                    let votes = answers.mapValues { EnsembleLabeler.normalized($0.values[index], kind: task.kind) }
+                    if Set(votes.values).count > 1 { disagreements.append(finding.name) }
+                    if final.values[index] == .uncertain || (task.kind == .binary && final.values[index] == .undefined) {
+                        undecided.append(finding.name)
+                    }
+                    if disagreements.last == finding.name || undecided.last == finding.name {
+                        shown[finding.name] = answers.mapValues { $0.values[index].labelFileCell(for: task.kind) }
+                    }
+                }
+                if !disagreements.isEmpty || !undecided.isEmpty {
+                    items.append(ReviewItem(reportID: reportID, disagreements: disagreements, undecided: undecided, answers: shown))
+                    if items.count == limit { break }
+                }
+            }
+        }
+        return ReviewResult(task: task.name, items: items, next: items.count == limit ? items.last?.reportID : nil)
     }
 
     static func summary(_ report: StoredReport) -> ReportSummary {

@@ -142,17 +142,21 @@ public final class Daemon {
             }
         } catch { throw StartupError("cannot write the start-up audit record: \(error)") }
 
+        let labeling = try LabelingService(configuration: configuration, store: store, actor: actor)
+        store.labelPlan = labeling.plan
         let deidentifier = RuleDeidentifier(policy: deidPolicy, pseudonymizer: store.pseudonymizer)
         let pipeline = IngestPipeline(sources: sources, quarantine: quarantine, deidentifier: deidentifier, store: store,
-                                      actor: actor, settleTime: configuration.settleSeconds)
+                                      actor: actor, settleTime: configuration.settleSeconds, onStored: { labeling.notify() })
         let handler = ControlRequestHandler(
             store: store,
             context: .init(startedAt: startedAt, cipherVersion: cipherVersion, deidMethod: deidentifier.method,
-                           folders: configuration.folders, queueDepth: { pipeline.depth }),
+                           folders: configuration.folders, queueDepth: { pipeline.depth }, labeling: labeling,
+                           labelPolicy: configuration.labelPolicy),
             files: .init(dropFolders: pipeline.folders, quarantine: quarantine))
         let server = ControlServer(path: configuration.socketPath, policy: policy, handler: handler)
         do { try server.listen() } catch { throw StartupError(error) }
 
+        do { try labeling.start() } catch { throw StartupError("cannot queue labelling work: \(error)") }
         pipeline.start()
         logger.notice("raddd started", metadata: [
             "version": "\(RaddVersion.string)", "schema": "\(ReportStore.supportedSchemaVersion)",
@@ -166,6 +170,7 @@ public final class Daemon {
         logger.notice("stopping")
         server.stop()
         pipeline.stop()
+        labeling.stop()
         do {
             try store.database.transaction {
                 try store.audit.append(event: "application_stop", action: .execute, outcome: .success, actor: actor, object: nil)

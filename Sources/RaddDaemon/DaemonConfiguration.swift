@@ -1,4 +1,5 @@
 import Foundation
+import Labeling
 import Logging
 import RaddCore
 #if canImport(Glibc)
@@ -25,6 +26,19 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var maxReportsPerFile = 100_000
     /// nil: the built-in policy (tags).
     public var deidPolicyPath: String?
+    /// Label tasks every stored report is labelled for: names looked up in `taskDirectories`,
+    /// or paths to task files. Empty: nothing is labelled.
+    public var tasks: [String] = []
+    /// Looked up before /etc/radd/tasks and /usr/local/share/radd/tasks.
+    public var taskDirectory: String?
+    /// OpenAI-compatible model servers (http://HOST:PORT or unix:/PATH). Empty: the rule
+    /// labeler only.
+    public var llmEndpoints: [String] = []
+    /// nil: the first model the server lists.
+    public var llmModel: String?
+    public var llmConcurrency = 1
+    public var llmTimeoutSeconds: Double = 120
+    public var labelPolicy: LabelPolicy = .llmElseRules
     /// `[folder NAME]` sections in the order written; `drop` may be among them to set the
     /// format or mapping of the default folder.
     public var folderSections: [DropFolderSettings] = []
@@ -47,8 +61,13 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public static let keys = [
         "state_dir", "drop_dir", "quarantine_dir", "socket", "socket_group", "key_file",
         "log_level", "log_target", "rescan_interval", "settle_time", "max_file_bytes", "max_reports_per_file",
-        "deid_policy",
+        "deid_policy", "tasks", "task_dir", "llm_endpoint", "llm_model", "llm_concurrency", "llm_timeout", "label_policy",
     ]
+
+    /// Where task names are looked up: `task_dir` if set, then the local and the shipped tasks.
+    public var taskDirectories: [String] {
+        (taskDirectory.map { [$0] } ?? []) + ["/etc/radd/tasks", "/usr/local/share/radd/tasks"]
+    }
 
     public struct Problem: Error, CustomStringConvertible, Equatable {
         public var message: String
@@ -98,10 +117,38 @@ public struct DaemonConfiguration: Sendable, Equatable {
             }
             maxReportsPerFile = count
         case "deid_policy": deidPolicyPath = value.isEmpty ? nil : try Self.path(value, key)
+        case "tasks": tasks = Self.list(value)
+        case "task_dir": taskDirectory = value.isEmpty ? nil : try Self.path(value, key)
+        case "llm_endpoint":
+            llmEndpoints = Self.list(value)
+            for endpoint in llmEndpoints where !(endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") || endpoint.hasPrefix("unix:/")) {
+                throw Problem("llm_endpoint '\(endpoint)' must be http://HOST:PORT, https://HOST:PORT or unix:/PATH")
+            }
+        case "llm_model": llmModel = value.isEmpty ? nil : value
+        case "llm_concurrency":
+            guard let count = Int(value), (1...64).contains(count) else {
+                throw Problem("llm_concurrency '\(value)' must be a whole number from 1 to 64 (requests in flight per endpoint)")
+            }
+            llmConcurrency = count
+        case "llm_timeout":
+            guard let seconds = Double(value), (1...3600).contains(seconds) else {
+                throw Problem("llm_timeout '\(value)' must be a number of seconds from 1 to 3600")
+            }
+            llmTimeoutSeconds = seconds
+        case "label_policy":
+            guard let policy = LabelPolicy(rawValue: value) else {
+                throw Problem("label_policy '\(value)' is not one of \(LabelPolicy.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            labelPolicy = policy
         default:
             let known = Self.keys.joined(separator: ", ")
             throw Problem("unknown setting '\(key)' (known settings: \(known))")
         }
+    }
+
+    /// Comma- or space-separated values.
+    static func list(_ value: String) -> [String] {
+        value.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
     }
 
     /// Relative paths are taken from the working directory, so `raddd --drop-dir drop` works by hand.

@@ -51,15 +51,18 @@ final class IngestPipeline: @unchecked Sendable {
     /// close and reopen a file (SMB, NFS, some FTP servers), and a scan cannot tell a finished
     /// file from one still being written.
     private let settleTime: TimeInterval
+    /// Called after a commit stored new reports (their labelling jobs are committed with them).
+    private let onStored: @Sendable () -> Void
 
     init(sources: [Source], quarantine: QuarantineFolder, deidentifier: Deidentifier, store: ReportStore,
-         actor: AuditActor, settleTime: TimeInterval) {
+         actor: AuditActor, settleTime: TimeInterval, onStored: @escaping @Sendable () -> Void = {}) {
         self.sources = sources
         self.quarantine = quarantine
         self.deidentifier = deidentifier
         self.store = store
         self.actor = actor
         self.settleTime = settleTime
+        self.onStored = onStored
     }
 
     var folders: [DropFolder] { sources.map(\.folder) }
@@ -244,6 +247,7 @@ final class IngestPipeline: @unchecked Sendable {
             let spans = clean.map { $0.spans.map { StoredPHISpan(start: $0.start, length: $0.length, category: $0.category.rawValue) } }
             let outcome = try store.commit(file, reports: clean.map(\.report), phiSpans: spans, deidMethod: deidentifier.method,
                                            actor: actor)
+            if !outcome.stored.isEmpty { onStored() }
             try source.folder.finish(claimed)
             var metadata: Logger.Metadata = [
                 "claim": claim, "folder": "\(source.folder.name)",

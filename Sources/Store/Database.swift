@@ -161,6 +161,12 @@ public final class Database: @unchecked Sendable {
         }
     }
 
+    /// Rows the last INSERT, UPDATE or DELETE changed.
+    public var changes: Int {
+        lock.lock(); defer { lock.unlock() }
+        return Int(sqlite3_changes(handle))
+    }
+
     public var lastInsertRowID: Int64 {
         lock.lock(); defer { lock.unlock() }
         return sqlite3_last_insert_rowid(handle)

@@ -111,6 +111,41 @@ enum Migrations {
         );
         CREATE INDEX phi_spans_report ON phi_spans(report_id);
         """,
+        // 4: labelling. Each labeler's answer for a report and task is one label set (its
+        // provenance, a binary task's follow-up, an ensemble's members) with one label row per
+        // finding; work waiting for a labeler is a persistent job, deleted in the transaction
+        // that stores its answer, so that a crash or a dead model server loses nothing and
+        // labels nothing twice.
+        """
+        CREATE TABLE label_sets (
+            id INTEGER PRIMARY KEY,
+            report_id INTEGER NOT NULL REFERENCES reports(id),
+            task TEXT NOT NULL,
+            labeler TEXT NOT NULL,
+            labeler_version TEXT NOT NULL,
+            provenance TEXT NOT NULL,
+            follow_up TEXT,
+            members TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (report_id, task, labeler, labeler_version)
+        );
+        CREATE INDEX label_sets_report ON label_sets(report_id);
+        ALTER TABLE labels ADD COLUMN label_set_id INTEGER REFERENCES label_sets(id);
+        ALTER TABLE labels ADD COLUMN task TEXT;
+        CREATE TABLE label_jobs (
+            id INTEGER PRIMARY KEY,
+            report_id INTEGER NOT NULL REFERENCES reports(id),
+            task TEXT NOT NULL,
+            labeler TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued','failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            not_before TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (report_id, task, labeler)
+        );
+        CREATE INDEX label_jobs_queue ON label_jobs(labeler, state, not_before, id);
+        """,
     ]
 
     static var latestVersion: Int { steps.count }

@@ -113,12 +113,15 @@ extension ReportStore {
                 let id = try insert(report, folder: file.folder, accession: accession, deidMethod: deidMethod,
                                     supersededBy: arrivedLate ? current?.id : nil)
                 outcome.stored.append(id)
+                if !arrivedLate { try enqueueLabelJobs(reportID: id) }
                 if index < phiSpans.count { try insertSpans(phiSpans[index], reportID: id) }
                 try audit.append(event: "ingest", action: .create, outcome: .success, actor: actor,
                                  object: "report=\(id) claim=\(report.source.claimID)")
                 if let current, !arrivedLate {
                     try database.prepare("UPDATE reports SET state = ?, superseded_by = ? WHERE id = ?")
                         .bind([.text(ReportState.superseded.rawValue), .integer(id), .integer(current.id)]).run()
+                    // A superseded version is not worth a model's time; its labels so far stay.
+                    try database.prepare("DELETE FROM label_jobs WHERE report_id = ?").bind([.integer(current.id)]).run()
                     outcome.superseded.append(current.id)
                     try audit.append(event: "ingest", action: .update, outcome: .success, outcomeText: "superseded",
                                      actor: actor, object: "report=\(current.id) superseded_by=\(id)")

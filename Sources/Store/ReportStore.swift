@@ -52,6 +52,9 @@ public final class ReportStore: @unchecked Sendable {
     /// Keyed with the store's own pseudonym key (see `pseudonymKey`); nil only when opened
     /// without migrating, for `--check-config`.
     public private(set) var pseudonymizer: Pseudonymizer?
+    /// The labelling jobs every newly stored report gets, in the transaction that stores it.
+    /// Set once at start-up, before ingest begins.
+    public var labelPlan = LabelPlan()
 
     /// Opens the store and brings its schema up to date. With `migrate: false` (for
     /// `raddd --check-config`) nothing is changed, but a schema newer than this binary still fails.

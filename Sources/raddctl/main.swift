@@ -23,7 +23,8 @@ struct Raddctl: ParsableCommand {
             64 usage error, 69 raddd is not reachable, 77 permission denied.
             """,
         version: RaddVersion.string,
-        subcommands: [Status.self, Reports.self, ReportCommand.self, Quarantine.self, DeidCommand.self, LabelCommand.self,
+        subcommands: [Status.self, Reports.self, ReportCommand.self, LabelsCommand.self, ReviewCommand.self, Quarantine.self,
+                      DeidCommand.self, LabelCommand.self,
                       EvalCommand.self])
 
     // Declared here too so that `raddctl --socket PATH --json status` works as well as
@@ -108,6 +109,18 @@ struct Status: ParsableCommand {
                 let archive = folder.archive.map { ", originals archived to \($0)" } ?? ""
                 print("  folder:    \(folder.name) \(folder.path) (format \(folder.format)\(archive))")
             }
+            guard let labeling = status.labeling else { return }
+            print("  labels:    " + (labeling.tasks.isEmpty ? "no tasks configured (setting 'tasks')"
+                                     : "tasks \(labeling.tasks.joined(separator: ", ")); final label: \(labeling.policy)"))
+            for queue in labeling.queues {
+                print("  labeler:   \(queue.labeler): \(queue.queued) waiting, \(queue.failed) failed"
+                      + (queue.lastError.map { "; waiting because: \(Format.printable($0))" } ?? ""))
+            }
+            for endpoint in labeling.endpoints {
+                let state = endpoint.circuit == "closed" ? "answering" : "not answering (circuit \(endpoint.circuit))"
+                print("  model:     \(endpoint.endpoint) \(endpoint.model.map { Format.printable($0) } ?? "(model not known yet)"): \(state), \(endpoint.inFlight) in flight"
+                      + (endpoint.lastError.map { "; last error: \(Format.printable($0))" } ?? ""))
+            }
         }
     }
 }
@@ -172,10 +185,7 @@ struct ReportCommand: ParsableCommand {
                   + (replaced.isEmpty ? ", no PHI found" : ", replaced " + replaced.joined(separator: ", ")))
             let sections = ["indication", "comparison", "findings", "impression"].filter { result.sections[$0] != nil }
             print("sections: " + (sections.isEmpty ? "none recognised" : sections.joined(separator: ", ")))
-            print("labels: " + (result.labels.isEmpty ? "none yet" : ""))
-            for label in result.labels {
-                print("  \(label.finding): \(label.value)  (\(label.labeler)\(label.model.map { " " + $0 } ?? ""))")
-            }
+            LabelDisplay.printLabels(of: result)
             print("")
             print(Format.printable(result.text, keepingLineBreaks: true))
         }

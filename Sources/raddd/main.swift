@@ -40,6 +40,13 @@ struct Raddd: ParsableCommand {
     @Option(help: "Largest export accepted, in bytes.") var maxFileBytes: String?
     @Option(help: "Most reports one file may hold; a file with more is quarantined whole.") var maxReportsPerFile: String?
     @Option(help: "De-identification policy file (default: built-in, tags).") var deidPolicy: String?
+    @Option(help: "Label tasks to label every report for, comma-separated (names or task files).") var tasks: String?
+    @Option(help: "Directory searched for task files before /etc/radd/tasks and /usr/local/share/radd/tasks.") var taskDir: String?
+    @Option(help: "OpenAI-compatible model servers, comma-separated: http://HOST:PORT or unix:/PATH.") var llmEndpoint: String?
+    @Option(help: "Model name sent to the servers (default: the first one a server lists).") var llmModel: String?
+    @Option(help: "Requests in flight per model server.") var llmConcurrency: String?
+    @Option(help: "Seconds one model request may take.") var llmTimeout: String?
+    @Option(help: "Final label: llm-else-rules, rules, llm or ensemble.") var labelPolicy: String?
     @Flag(help: "Validate the configuration and the key, print a summary, and exit.") var checkConfig = false
 
     func run() throws {
@@ -70,7 +77,9 @@ struct Raddd: ParsableCommand {
             ("state_dir", stateDir), ("drop_dir", dropDir), ("quarantine_dir", quarantineDir), ("socket", socket),
             ("socket_group", socketGroup), ("key_file", keyFile), ("log_level", logLevel), ("log_target", logTarget),
             ("rescan_interval", rescanInterval), ("settle_time", settleTime), ("max_file_bytes", maxFileBytes),
-            ("max_reports_per_file", maxReportsPerFile), ("deid_policy", deidPolicy),
+            ("max_reports_per_file", maxReportsPerFile), ("deid_policy", deidPolicy), ("tasks", tasks),
+            ("task_dir", taskDir), ("llm_endpoint", llmEndpoint), ("llm_model", llmModel),
+            ("llm_concurrency", llmConcurrency), ("llm_timeout", llmTimeout), ("label_policy", labelPolicy),
         ]
         for case let (key, value?) in flags { try settings.set(key, value) }
         return settings

@@ -38,29 +38,26 @@ public struct EnsembleLabeler: Labeler {
                 2 * yes.filter { $0.followUp?.contains(option) == true }.count > yes.count
             }
         }
+        func joined(_ parts: [String]) -> String? { parts.isEmpty ? nil : parts.joined(separator: "+") }
         let provenance = LabelProvenance(
             labeler: "ensemble", version: Self.version,
-            model: answers.compactMap(\.provenance.model).joined(separator: "+").nilIfEmpty,
-            endpoint: answers.compactMap(\.provenance.endpoint).joined(separator: "+").nilIfEmpty,
+            model: joined(answers.compactMap(\.provenance.model)),
+            endpoint: joined(answers.compactMap(\.provenance.endpoint)),
             task: task.name, taskVersion: task.version, labelledAt: Timestamp.string(Date()),
             latencyMilliseconds: answers.compactMap(\.provenance.latencyMilliseconds).max(),
             discardedQuotes: answers.compactMap(\.provenance.discardedQuotes).reduce(0, +))
         return TaskAnswer(values: values, followUp: followUp, provenance: provenance, members: answers)
     }
 
-    static func normalized(_ value: LabelValue, kind: LabelTask.Kind) -> LabelValue {
+    public static func normalized(_ value: LabelValue, kind: LabelTask.Kind) -> LabelValue {
         kind == .binary && value == .undefined ? .uncertain : value
     }
 
-    static func vote(_ votes: [LabelValue]) -> LabelValue {
+    public static func vote(_ votes: [LabelValue]) -> LabelValue {
         var counts: [LabelValue: Int] = [:]
         for vote in votes { counts[vote, default: 0] += 1 }
         guard let most = counts.values.max() else { return .undefined }
         let leaders = LabelValue.allCases.filter { counts[$0] == most }
         return leaders.count == 1 ? leaders[0] : .uncertain
     }
-}
-
-extension String {
-    var nilIfEmpty: String? { isEmpty ? nil : self }
 }

@@ -1,0 +1,228 @@
+import Foundation
+import RaddCore
+
+/// One labeler's answer for one report and task, as stored.
+public struct StoredLabelSet: Sendable, Equatable {
+    public var id: Int64
+    public var reportID: Int64
+    public var task: String
+    public var labeler: String
+    public var labelerVersion: String
+    /// In the task's finding order.
+    public var values: [(finding: String, value: LabelValue)]
+    public var followUp: [String]?
+    public var provenance: LabelProvenance
+    /// An ensemble's members' answers, as JSON.
+    public var members: String?
+    public var createdAt: String
+
+    public static func == (lhs: StoredLabelSet, rhs: StoredLabelSet) -> Bool {
+        lhs.id == rhs.id && lhs.values.map(\.finding) == rhs.values.map(\.finding) && lhs.values.map(\.value) == rhs.values.map(\.value)
+            && lhs.followUp == rhs.followUp && lhs.provenance == rhs.provenance && lhs.members == rhs.members
+    }
+}
+
+/// Work waiting for a labeler.
+public struct LabelJob: Sendable, Equatable {
+    public var id: Int64
+    public var reportID: Int64
+    public var task: String
+    public var labeler: String
+    public var attempts: Int
+}
+
+/// How much labelling work waits, per labeler.
+public struct LabelQueueCounts: Sendable, Equatable, Codable {
+    public var labeler: String
+    public var queued: Int
+    public var failed: Int
+    /// The most recent reason a queued job had to wait, if any (never report text).
+    public var lastError: String?
+}
+
+/// What is labelled with what: every stored report gets a job for each (task, labeler) pair.
+public struct LabelPlan: Sendable, Equatable {
+    public var jobs: [(task: String, labeler: String)]
+
+    public init(jobs: [(task: String, labeler: String)] = []) {
+        self.jobs = jobs
+    }
+
+    public static func == (lhs: LabelPlan, rhs: LabelPlan) -> Bool {
+        lhs.jobs.map(\.task) == rhs.jobs.map(\.task) && lhs.jobs.map(\.labeler) == rhs.jobs.map(\.labeler)
+    }
+}
+
+extension ReportStore {
+    /// Queues the plan's jobs for a newly stored report, inside the caller's transaction.
+    func enqueueLabelJobs(reportID: Int64) throws {
+        guard !labelPlan.jobs.isEmpty else { return }
+        let now = Timestamp.string(Date())
+        let insert = try database.prepare("""
+            INSERT OR IGNORE INTO label_jobs (report_id, task, labeler, not_before, created_at) VALUES (?, ?, ?, ?, ?)
+            """)
+        for job in labelPlan.jobs {
+            try insert.bind([.integer(reportID), .text(job.task), .text(job.labeler), .text(now), .text(now)]).run()
+        }
+    }
+
+    /// Queues every job of the plan that a current report lacks: reports stored before labelling
+    /// was configured, or before a task or labeler was added. Returns how many were queued.
+    @discardableResult
+    public func enqueueMissingLabelJobs(actor: AuditActor) throws -> Int {
+        guard !labelPlan.jobs.isEmpty else { return 0 }
+        return try database.transaction {
+            let now = Timestamp.string(Date())
+            var added = 0
+            for job in labelPlan.jobs {
+                try database.prepare("""
+                    INSERT OR IGNORE INTO label_jobs (report_id, task, labeler, not_before, created_at)
+                    SELECT r.id, ?1, ?2, ?3, ?3 FROM reports r
+                    WHERE r.superseded_by IS NULL AND r.state != 'superseded'
+                      AND NOT EXISTS (SELECT 1 FROM label_sets s WHERE s.report_id = r.id AND s.task = ?1 AND s.labeler = ?2)
+                    """).bind([.text(job.task), .text(job.labeler), .text(now)]).run()
+                added += database.changes
+            }
+            if added > 0 {
+                try database.prepare("UPDATE reports SET state = 'stored' WHERE state = 'labelled' AND id IN (SELECT report_id FROM label_jobs)").run()
+                try audit.append(event: "label", action: .create, outcome: .success, outcomeText: "queued",
+                                 actor: actor, object: "jobs=\(added)")
+            }
+            return added
+        }
+    }
+
+    /// The oldest job for `labeler` that is due and not already being worked on.
+    public func nextLabelJob(labeler: String, excluding busy: Set<Int64>, now: Date = Date()) throws -> LabelJob? {
+        let statement = try database.prepare("""
+            SELECT id, report_id, task, attempts FROM label_jobs
+            WHERE labeler = ? AND state = 'queued' AND not_before <= ? ORDER BY id LIMIT ?
+            """)
+        let candidates = try statement.bind([.text(labeler), .text(Timestamp.string(now)), SQLValue(busy.count + 1)]).all { row in
+            LabelJob(id: row.integer(0), reportID: row.integer(1), task: row.text(2) ?? "", labeler: labeler,
+                     attempts: Int(row.integer(3)))
+        }
+        return candidates.first { !busy.contains($0.id) }
+    }
+
+    /// The de-identified text a labeler reads.
+    public func textForLabeling(reportID: Int64) throws -> String? {
+        try database.prepare("SELECT text FROM reports WHERE id = ?").bind([.integer(reportID)])
+            .withReset { try $0.step() ? $0.text(0) : nil }
+    }
+
+    /// Stores a labeler's answer, removes its job and audits it, in one transaction. The report
+    /// is `labelled` once no job for it is left. Storing the same answer twice changes nothing.
+    public func commitLabels(job: LabelJob, labelerVersion: String, values: [(finding: String, value: LabelValue)],
+                             followUp: [String]?, provenance: LabelProvenance, members: String?, actor: AuditActor) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let provenanceJSON = String(decoding: try encoder.encode(provenance), as: UTF8.self)
+        let followUpJSON = try followUp.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        try database.transaction {
+            let now = Timestamp.string(Date())
+            try database.prepare("""
+                INSERT OR IGNORE INTO label_sets (report_id, task, labeler, labeler_version, provenance, follow_up, members, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """).bind([.integer(job.reportID), .text(job.task), .text(job.labeler), .text(labelerVersion),
+                           .text(provenanceJSON), SQLValue(followUpJSON), SQLValue(members), .text(now)]).run()
+            if database.changes == 1 {
+                let setID = database.lastInsertRowID
+                let insert = try database.prepare("""
+                    INSERT INTO labels (report_id, finding, value, labeler, model, labeler_version, created_at, label_set_id, task)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                for (finding, value) in values {
+                    try insert.bind([.integer(job.reportID), .text(finding), .text(value.rawValue), .text(job.labeler),
+                                     SQLValue(provenance.model), .text(labelerVersion), .text(now), .integer(setID),
+                                     .text(job.task)]).run()
+                }
+                try audit.append(event: "label", action: .create, outcome: .success, actor: actor,
+                                 object: "report=\(job.reportID) task=\(job.task) labeler=\(job.labeler) label_set=\(setID)")
+            }
+            try database.prepare("DELETE FROM label_jobs WHERE id = ?").bind([.integer(job.id)]).run()
+            try database.prepare("""
+                UPDATE reports SET state = 'labelled'
+                WHERE id = ? AND state = 'stored' AND NOT EXISTS (SELECT 1 FROM label_jobs WHERE report_id = ?1)
+                """).bind([.integer(job.reportID)]).run()
+        }
+    }
+
+    /// A job that must wait (no model server answered): tried again at `notBefore`.
+    public func postponeLabelJob(_ job: LabelJob, reason: String, notBefore: Date) throws {
+        try database.prepare("UPDATE label_jobs SET attempts = attempts + 1, last_error = ?, not_before = ? WHERE id = ?")
+            .bind([.text(reason), .text(Timestamp.string(notBefore)), .integer(job.id)]).run()
+    }
+
+    /// A job the labeler cannot do (the model answered twice against the schema): kept as a
+    /// recorded failure for that report and labeler, audited, never guessed.
+    public func failLabelJob(_ job: LabelJob, reason: String, actor: AuditActor) throws {
+        try database.transaction {
+            try database.prepare("UPDATE label_jobs SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?")
+                .bind([.text(reason), .integer(job.id)]).run()
+            try audit.append(event: "label", action: .create, outcome: .minorFailure, outcomeText: reason, actor: actor,
+                             object: "report=\(job.reportID) task=\(job.task) labeler=\(job.labeler)")
+        }
+    }
+
+    public func labelQueueCounts() throws -> [LabelQueueCounts] {
+        var byLabeler: [String: LabelQueueCounts] = [:]
+        for (labeler, state, count) in try database.prepare("SELECT labeler, state, count(*) FROM label_jobs GROUP BY labeler, state")
+            .all({ ($0.text(0) ?? "", $0.text(1) ?? "", Int($0.integer(2))) }) {
+            var counts = byLabeler[labeler] ?? LabelQueueCounts(labeler: labeler, queued: 0, failed: 0)
+            if state == "failed" { counts.failed = count } else { counts.queued = count }
+            byLabeler[labeler] = counts
+        }
+        // SQLite takes a bare column from the row that gives max(): the latest error.
+        for (labeler, error) in try database.prepare("""
+            SELECT labeler, last_error, max(id) FROM label_jobs WHERE state = 'queued' AND last_error IS NOT NULL
+            GROUP BY labeler
+            """).all({ ($0.text(0) ?? "", $0.text(1)) }) {
+            byLabeler[labeler]?.lastError = error
+        }
+        return byLabeler.values.sorted { $0.labeler < $1.labeler }
+    }
+
+    /// Every labeler's answers for a report, oldest first.
+    public func labelSets(reportID: Int64) throws -> [StoredLabelSet] {
+        let sets = try database.prepare("""
+            SELECT id, report_id, task, labeler, labeler_version, provenance, follow_up, members, created_at
+            FROM label_sets WHERE report_id = ? ORDER BY id
+            """).bind([.integer(reportID)]).all { row -> StoredLabelSet in
+                let decoder = JSONDecoder()
+                let provenance = (try? decoder.decode(LabelProvenance.self, from: Data((row.text(5) ?? "").utf8)))
+                    ?? LabelProvenance(labeler: row.text(3) ?? "", version: row.text(4) ?? "")
+                let followUp = row.text(6).flatMap { try? decoder.decode([String].self, from: Data($0.utf8)) }
+                return StoredLabelSet(id: row.integer(0), reportID: row.integer(1), task: row.text(2) ?? "", labeler: row.text(3) ?? "",
+                                      labelerVersion: row.text(4) ?? "", values: [], followUp: followUp, provenance: provenance,
+                                      members: row.text(7), createdAt: row.text(8) ?? "")
+            }
+        let values = try database.prepare("SELECT finding, value FROM labels WHERE label_set_id = ? ORDER BY id")
+        return try sets.map { set in
+            var set = set
+            set.values = try values.bind([.integer(set.id)]).all { ($0.text(0) ?? "", LabelValue(rawValue: $0.text(1) ?? "") ?? .undefined) }
+            return set
+        }
+    }
+
+    /// A report's labelling jobs that are waiting or failed.
+    public func labelJobs(reportID: Int64) throws -> [(task: String, labeler: String, state: String, lastError: String?)] {
+        try database.prepare("SELECT task, labeler, state, last_error FROM label_jobs WHERE report_id = ? ORDER BY id")
+            .bind([.integer(reportID)]).all { ($0.text(0) ?? "", $0.text(1) ?? "", $0.text(2) ?? "", $0.text(3)) }
+    }
+}
+
+extension ReportStore {
+    /// A page of reports that have answers for `task`, each with its label sets for that task
+    /// (the latest per labeler), by report id.
+    public func labelSets(task: String, afterReportID: Int64, limit: Int) throws -> [(reportID: Int64, sets: [StoredLabelSet])] {
+        let ids = try database.prepare("""
+            SELECT DISTINCT report_id FROM label_sets WHERE task = ? AND report_id > ? ORDER BY report_id LIMIT ?
+            """).bind([.text(task), .integer(afterReportID), SQLValue(limit)]).all { $0.integer(0) }
+        return try ids.map { id in
+            var latest: [String: StoredLabelSet] = [:]
+            for set in try labelSets(reportID: id) where set.task == task { latest[set.labeler] = set }
+            return (id, latest.values.sorted { $0.labeler > $1.labeler })
+        }
+    }
+}
