@@ -2,6 +2,7 @@ import Control
 import Deid
 import Foundation
 import Ingest
+import Labeling
 import Logging
 import RaddCore
 import Store
@@ -73,6 +74,21 @@ public final class Daemon {
         }
         let quarantine = configuration.effectiveQuarantineDirectory
         lines.append("quarantine: \(quarantine)" + (try directoryState(quarantine)))
+        for name in configuration.tasks {
+            do {
+                let task = try LabelTask.load(name, directories: configuration.taskDirectories)
+                lines.append("task \(task.name): \(task.kind.rawValue), \(task.findings.count) finding\(task.findings.count == 1 ? "" : "s")"
+                             + (task.version.map { ", version \($0)" } ?? ""))
+            } catch { throw StartupError("task \(name): \(error)") }
+        }
+        if configuration.tasks.isEmpty { lines.append("labelling: off (no tasks)") }
+        for endpoint in configuration.llmEndpoints {
+            lines.append("model server: \(endpoint), model \(configuration.llmModel ?? "(the first it lists)"), "
+                         + "\(configuration.llmConcurrency) request\(configuration.llmConcurrency == 1 ? "" : "s") in flight, timeout \(Int(configuration.llmTimeoutSeconds)) s")
+        }
+        if !configuration.tasks.isEmpty {
+            lines.append("final label: \(configuration.labelPolicy.rawValue)" + (configuration.llmEndpoints.isEmpty ? " (rule labeler only: no llm_endpoint)" : ""))
+        }
         return lines
     }
 

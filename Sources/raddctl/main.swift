@@ -240,6 +240,14 @@ Raddctl.main()
 /// Writes an output file that may hold report text (labels in the CheXpert layout, evidence,
 /// an evaluation page): owner-only from the moment it exists, replacing any earlier file whole.
 func writePrivately(_ data: Data, to path: String) throws {
+    // A device or pipe (/dev/null, /dev/stdout, a FIFO) is written to, never replaced.
+    var info = stat()
+    if stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG && (info.st_mode & S_IFMT) != S_IFDIR {
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw Failure("\(path): cannot write it", code: 1) }
+        handle.write(data)
+        try? handle.close()
+        return
+    }
     let temporary = path + ".radd-\(getpid()).tmp"
     let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
     guard descriptor >= 0 else { throw Failure("\(path): cannot write it (\(String(cString: strerror(errno))))", code: 1) }

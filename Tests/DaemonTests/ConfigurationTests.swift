@@ -64,7 +64,9 @@ final class ConfigurationTests: XCTestCase {
         let samples = ["state_dir": "/s", "drop_dir": "/d", "quarantine_dir": "/q", "socket": "/r.sock",
                        "socket_group": "g", "key_file": "/k", "log_level": "info", "log_target": "stderr",
                        "rescan_interval": "10", "settle_time": "0.5", "max_file_bytes": "1024",
-                       "max_reports_per_file": "500", "deid_policy": "/etc/radd/deid.policy"]
+                       "max_reports_per_file": "500", "deid_policy": "/etc/radd/deid.policy",
+                       "tasks": "chestxray14,ankle-fracture", "task_dir": "/etc/radd/tasks", "llm_endpoint": "http://127.0.0.1:8091",
+                       "llm_model": "qwen", "llm_concurrency": "2", "llm_timeout": "60", "label_policy": "ensemble"]
         XCTAssertEqual(Set(samples.keys), Set(DaemonConfiguration.keys))
         var configuration = DaemonConfiguration()
         for (key, value) in samples { XCTAssertNoThrow(try configuration.set(key, value), key) }
@@ -72,6 +74,23 @@ final class ConfigurationTests: XCTestCase {
         let text = try String(contentsOf: docs, encoding: .utf8)
         for key in DaemonConfiguration.keys {
             XCTAssertTrue(text.contains("| `\(key)` | `--\(key.replacingOccurrences(of: "_", with: "-"))` |"), "\(key) not in the settings table")
+        }
+    }
+
+    func testLabellingSettingsAreValidated() throws {
+        var configuration = DaemonConfiguration()
+        try configuration.set("llm_endpoint", "http://127.0.0.1:8091, unix:/run/radd-model/model.sock")
+        XCTAssertEqual(configuration.llmEndpoints, ["http://127.0.0.1:8091", "unix:/run/radd-model/model.sock"])
+        try configuration.set("tasks", "chestxray14 ankle-fracture")
+        XCTAssertEqual(configuration.tasks, ["chestxray14", "ankle-fracture"])
+        let bad: [(String, String, String)] = [
+            ("llm_endpoint", "127.0.0.1:8091", "llm_endpoint '127.0.0.1:8091' must be http://HOST:PORT, https://HOST:PORT or unix:/PATH"),
+            ("llm_concurrency", "0", "llm_concurrency '0' must be a whole number from 1 to 64 (requests in flight per endpoint)"),
+            ("llm_timeout", "forever", "llm_timeout 'forever' must be a number of seconds from 1 to 3600"),
+            ("label_policy", "majority", "label_policy 'majority' is not one of llm-else-rules, rules, llm, ensemble"),
+        ]
+        for (key, value, message) in bad {
+            XCTAssertThrowsError(try configuration.set(key, value)) { XCTAssertEqual("\($0)", message) }
         }
     }
 
