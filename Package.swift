@@ -55,10 +55,11 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "RaddCore"]),
         .testTarget(name: "ControlTests", dependencies: ["Control", "RaddCore"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "RaddCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "LabelingTests", dependencies: ["Labeling", "RaddCore"], exclude: ["Fixtures"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "LabelingTests", dependencies: ["Labeling", "RaddCore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DeidTests", dependencies: ["DeidCorpus", "Deid", "Labeling", "RaddCore"]),
         .testTarget(name: "LexiconTests", dependencies: ["Deid"]),
-        .testTarget(name: "DaemonTests", dependencies: ["RaddDaemon", "Store", "Control", "RaddCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "DaemonTests", dependencies: ["RaddDaemon", "Store", "Control", "RaddCore", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

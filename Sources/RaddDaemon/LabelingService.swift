@@ -48,7 +48,8 @@ final class LabelingService: @unchecked Sendable {
         endpoints = try configuration.llmEndpoints.map { text in
             do { return try Endpoint(text) } catch { throw StartupError("\(error)") }
         }
-        breakers = endpoints.map { _ in CircuitBreaker(threshold: 3, cooldown: 15) }
+        // A refused connection costs nothing, so a dead server is probed every few seconds.
+        breakers = endpoints.map { _ in CircuitBreaker(threshold: 3, cooldown: 5) }
         models = endpoints.map { _ in configuration.llmModel }
         lastErrors = endpoints.map { _ in nil }
         inFlight = endpoints.map { _ in 0 }
@@ -167,7 +168,12 @@ final class LabelingService: @unchecked Sendable {
                 }
                 try store.commitLabels(job: job, labelerVersion: Self.version(of: answer), values: zip(task.findings, answer.values).map { ($0.name, $1) },
                                        followUp: answer.followUp, provenance: answer.provenance, members: nil, actor: actor)
-                if let index { record(index, error: nil) }
+                if let index, record(index, error: nil) != nil {
+                    // The server is back: jobs that were put off because of it are due now.
+                    let resumed = (try? store.resumeLabelJobs(labeler: kind)) ?? 0
+                    logger.notice("model server answering again", metadata: ["endpoint": "\(endpoints[index])", "resumed": "\(resumed)"])
+                    notify()
+                }
             } catch let failure as LabelingFailure {
                 switch failure.kind {
                 case .unavailable:
@@ -235,16 +241,24 @@ final class LabelingService: @unchecked Sendable {
         lock.unlock()
     }
 
-    private func record(_ index: Int, error: String?) {
+    /// Records the endpoint's latest error (nil: it answered) and returns the one before.
+    @discardableResult
+    private func record(_ index: Int, error: String?) -> String? {
         lock.lock()
+        defer { lock.unlock() }
+        let previous = lastErrors[index]
         lastErrors[index] = error
-        lock.unlock()
+        return previous
     }
 
-    /// The job waits: until the endpoint's circuit may close, or with growing back-off.
+    /// The job waits: until its endpoint's circuit lets a probe through (and sooner if another
+    /// job finds the server back), or with growing back-off for other causes.
     private func postpone(_ job: LabelJob, reason: String, endpoint index: Int?) {
         var wait = min(300, 2 * pow(2, Double(min(job.attempts, 8))))
-        if let index, case .open(let until) = breakers[index].state { wait = max(wait, until.timeIntervalSinceNow) }
+        if let index {
+            wait = 5
+            if case .open(let until) = breakers[index].state { wait = max(1, until.timeIntervalSinceNow) }
+        }
         do { try store.postponeLabelJob(job, reason: reason, notBefore: Date().addingTimeInterval(wait)) } catch {
             logger.error("cannot postpone a labelling job", metadata: ["report": "\(job.reportID)", "error": "\(error)"])
         }

@@ -154,6 +154,14 @@ extension ReportStore {
             .bind([.text(reason), .text(Timestamp.string(notBefore)), .integer(job.id)]).run()
     }
 
+    /// Makes the labeler's put-off jobs due now (its server answers again). Returns how many.
+    @discardableResult
+    public func resumeLabelJobs(labeler: String, now: Date = Date()) throws -> Int {
+        try database.prepare("UPDATE label_jobs SET not_before = ? WHERE labeler = ? AND state = 'queued' AND not_before > ?1")
+            .bind([.text(Timestamp.string(now)), .text(labeler)]).run()
+        return database.changes
+    }
+
     /// A job the labeler cannot do (the model answered twice against the schema): kept as a
     /// recorded failure for that report and labeler, audited, never guessed.
     public func failLabelJob(_ job: LabelJob, reason: String, actor: AuditActor) throws {

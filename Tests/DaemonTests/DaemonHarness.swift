@@ -107,6 +107,18 @@ final class DaemonHarness {
 
     var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
 
+    /// Polls `condition` until it holds; fails the test (and says what it waited for) when it
+    /// does not within `timeout`.
+    static func waitFor(_ what: String, timeout: TimeInterval = 15, file: StaticString = #filePath, line: UInt = #line,
+                        _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try condition() { return }
+            usleep(50_000)
+        }
+        XCTFail("timed out after \(timeout) s waiting for \(what)", file: file, line: line)
+    }
+
     struct Output {
         var status: Int32
         var reason: Process.TerminationReason

@@ -46,13 +46,9 @@ final class DropFolderBehaviourTests: XCTestCase {
         try harness.decode(Shown.self, harness.raddctl(["report", "\(id)", "--json"]))
     }
 
-    func waitFor(_ what: String, timeout: TimeInterval = 15, _ condition: () throws -> Bool) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if try condition() { return }
-            usleep(50_000)
-        }
-        XCTFail("timed out waiting for \(what)")
+    func waitFor(_ what: String, timeout: TimeInterval = 15, file: StaticString = #filePath, line: UInt = #line,
+                 _ condition: () throws -> Bool) throws {
+        try DaemonHarness.waitFor(what, timeout: timeout, file: file, line: line, condition)
     }
 
     /// An ORU^R01 with the accession in OBR-3 and the status in OBR-25 and OBX-11.

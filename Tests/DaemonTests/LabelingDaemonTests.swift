@@ -1,0 +1,130 @@
+import Foundation
+import Store
+import TestSupport
+import XCTest
+
+/// Labelling inside raddd with model servers that fail: the fault-injection half of the LLM
+/// tests (the real-model half is `RealModelTests`). A scripted OpenAI-style server stands in
+/// for the model only to refuse, garble or come back on cue.
+final class LabelingDaemonTests: XCTestCase {
+    static let tasks = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("policies/tasks").path
+    static let effusion = #"{"mentions": [{"text": "Small left pleural effusion", "finding": "Effusion", "status": "present"}]}"#
+
+    func labelling(endpoint: String) -> [String] {
+        ["--tasks", "chestxray14", "--task-dir", Self.tasks, "--llm-endpoint", endpoint, "--settle-time", "0"]
+    }
+
+    func report(_ index: Int) -> String {
+        "FINDINGS: Case \(index). No pneumothorax. Small left pleural effusion.\nIMPRESSION: Small left effusion.\n"
+    }
+
+    /// (labeler, report) pairs with a stored label set, and the jobs left, read from the database.
+    func stored(_ harness: DaemonHarness) throws -> (sets: [String: [Int64: Int]], jobs: [(Int64, String, String)]) {
+        let store = try ReportStore(path: harness.databasePath, key: DatabaseKey(hex: harness.keyHex))
+        defer { store.close() }
+        var sets: [String: [Int64: Int]] = [:]
+        for row in try store.database.prepare("SELECT labeler, report_id, count(*) FROM label_sets GROUP BY labeler, report_id")
+            .all({ ($0.text(0) ?? "", $0.integer(1), Int($0.integer(2))) }) {
+            sets[row.0, default: [:]][row.1] = row.2
+        }
+        let jobs = try store.database.prepare("SELECT report_id, labeler, state FROM label_jobs ORDER BY id")
+            .all { ($0.integer(0), $0.text(1) ?? "", $0.text(2) ?? "") }
+        return (sets, jobs)
+    }
+
+    struct Status: Decodable {
+        struct Labeling: Decodable {
+            struct Queue: Decodable { var labeler: String; var queued: Int; var failed: Int; var lastError: String? }
+            struct Endpoint: Decodable { var endpoint: String; var circuit: String; var lastError: String? }
+            var queues: [Queue]
+            var endpoints: [Endpoint]
+        }
+        var labeling: Labeling
+    }
+
+    func testReportsWaitForADeadModelServerAndAreLabelledOnceWhenItReturns() throws {
+        let placeholder = try FakeModelServer(script: [])
+        let port = placeholder.port
+        placeholder.stop()
+        let harness = try DaemonHarness()
+        try harness.start(extraArguments: labelling(endpoint: "http://127.0.0.1:\(port)"))
+        for index in 1...3 { try harness.drop("r\(index).txt", report(index)) }
+
+        try DaemonHarness.waitFor("the rule labeler to label all three at once") {
+            (try stored(harness).sets["rules"]?.count ?? 0) == 3
+        }
+        var status: Status?
+        try DaemonHarness.waitFor("raddctl status to say why the LLM jobs wait", timeout: 20) {
+            status = try harness.decode(Status.self, harness.raddctl(["status", "--json"]))
+            return status?.labeling.queues.first { $0.labeler == "llm" }?.lastError != nil
+        }
+        let queue = try XCTUnwrap(status?.labeling.queues.first { $0.labeler == "llm" })
+        XCTAssertEqual(queue.queued, 3)
+        XCTAssertTrue(queue.lastError?.contains("127.0.0.1:\(port)") == true, "\(queue)")
+        let text = harness.raddctl(["status"]).stdout
+        XCTAssertTrue(text.contains("llm: 3 waiting, 0 failed; waiting because:"), text)
+        XCTAssertTrue(text.contains("model:     http://127.0.0.1:\(port)"), text)
+        let shown = harness.raddctl(["report", "1"]).stdout
+        XCTAssertTrue(shown.contains("final (rules): Effusion positive, Pneumothorax negative"), shown)
+        XCTAssertTrue(shown.contains("llm: waiting"), shown)
+
+        let server = try FakeModelServer(script: [], then: .answer(Self.effusion), port: port)
+        defer { server.stop() }
+        try DaemonHarness.waitFor("every report labelled by the LLM once the server is back", timeout: 30) {
+            try stored(harness).sets["llm"]?.count == 3
+        }
+        let after = try stored(harness)
+        XCTAssertEqual(Set(after.sets["llm"]!.values), [1], "each report labelled once")
+        XCTAssertTrue(after.jobs.isEmpty, "\(after.jobs)")
+        let final = harness.raddctl(["report", "2"]).stdout
+        XCTAssertTrue(final.contains("final (llm): Effusion positive"), final)
+        XCTAssertTrue(final.contains("llm, fake-model"), final)
+        XCTAssertTrue(harness.raddctl(["reports", "--state", "labelled"]).stdout.contains("r3.txt"))
+    }
+
+    func testAModelThatKeepsBreakingTheSchemaIsARecordedFailure() throws {
+        let server = try FakeModelServer(script: [.answer("I think there is an effusion."), .answer(#"{"labels": {"Effusion": 1}}"#)],
+                                         then: .answer(Self.effusion))
+        defer { server.stop() }
+        let harness = try DaemonHarness()
+        try harness.start(extraArguments: labelling(endpoint: server.url))
+        try harness.drop("bad.txt", report(1))
+        try DaemonHarness.waitFor("the job to be recorded as failed") { try stored(harness).jobs.contains { $0.2 == "failed" } }
+        let status = try harness.decode(Status.self, harness.raddctl(["status", "--json"]))
+        XCTAssertEqual(status.labeling.queues.first { $0.labeler == "llm" }?.failed, 1)
+        let shown = harness.raddctl(["report", "1"]).stdout
+        XCTAssertTrue(shown.contains("llm: failed (\(server.url): the answer does not fit the task's schema (answer: missing \"mentions\"), twice)"), shown)
+        XCTAssertTrue(shown.contains("final (rules)"), "the rule labeler's answer stands: \(shown)")
+        harness.stop()
+        let store = try ReportStore(path: harness.databasePath, key: DatabaseKey(hex: harness.keyHex))
+        defer { store.close() }
+        let audited = try store.audit.records().filter { $0.event == "label" && $0.outcome == "minor_failure" }
+        XCTAssertEqual(audited.count, 1)
+        XCTAssertEqual(audited.first?.object, "report=1 task=chestxray14 labeler=llm")
+        XCTAssertFalse(audited.first?.outcomeText?.contains("effusion") ?? true, "no model words in the audit log")
+    }
+
+    func testKillNineInTheMiddleOfAnLLMBatchLabelsEachReportExactlyOnce() throws {
+        let server = try FakeModelServer(script: [], then: .slowAnswer(Self.effusion, seconds: 0.15))
+        defer { server.stop() }
+        let harness = try DaemonHarness()
+        let arguments = labelling(endpoint: server.url) + ["--llm-concurrency", "2"]
+        try harness.start(extraArguments: arguments)
+        let count = 30
+        for index in 1...count { try harness.drop("k\(index).txt", report(index)) }
+        try DaemonHarness.waitFor("a few LLM answers") { (try stored(harness).sets["llm"]?.count ?? 0) >= 5 }
+        harness.stop(signal: SIGKILL)
+        let midway = try stored(harness).sets["llm"]?.count ?? 0
+        XCTAssertLessThan(midway, count, "killed in the middle")
+        try harness.start(extraArguments: arguments)
+        try DaemonHarness.waitFor("all reports stored and labelled by both labelers", timeout: 40) {
+            let now = try stored(harness)
+            return now.sets["llm"]?.count == count && now.sets["rules"]?.count == count && now.jobs.isEmpty
+        }
+        let final = try stored(harness)
+        XCTAssertEqual(Set(final.sets["llm"]!.values), [1], "no report labelled twice by the LLM")
+        XCTAssertEqual(Set(final.sets["rules"]!.values), [1], "nor by the rules")
+        XCTAssertGreaterThanOrEqual(try server.requests().count, count)
+    }
+}
