@@ -46,6 +46,9 @@ let package = Package(
         // The synthetic report corpus and token-level scorer the de-identifier is measured with.
         .target(name: "DeidCorpus", dependencies: ["Deid", "RaddCore"], path: "Tests/DeidCorpus",
                 exclude: ["SOURCE.txt"]),
+        .executableTarget(name: "radd-compare", dependencies: [
+            "Ingest", "Labeling", "RaddCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .executableTarget(name: "radd-deid-eval", dependencies: ["DeidCorpus", "Deid", "RaddCore"]),
         .executableTarget(name: "raddctl", dependencies: [
             "Control", "RaddCore", "Deid", "Ingest", "Labeling",

@@ -20,6 +20,14 @@ public final class ChatClient: @unchecked Sendable {
         public var maxTokens: Int
         public var temperature: Double
         public var seed: Int?
+
+        public init(messages: [Message], schema: AnswerSchema, maxTokens: Int, temperature: Double, seed: Int?) {
+            self.messages = messages
+            self.schema = schema
+            self.maxTokens = maxTokens
+            self.temperature = temperature
+            self.seed = seed
+        }
     }
 
     public struct Reply: Sendable, Equatable {
@@ -74,19 +82,8 @@ public final class ChatClient: @unchecked Sendable {
     }
 
     public func complete(_ request: Request) throws -> Reply {
-        var body: [(String, JSONValue)] = [
-            ("model", .string(model)),
-            ("messages", .array(request.messages.map { .object([("role", .string($0.role.rawValue)), ("content", .string($0.content))]) })),
-            ("temperature", .number(request.temperature)),
-            ("max_tokens", .number(Double(request.maxTokens))),
-            ("response_format", .object([
-                ("type", .string("json_schema")),
-                ("json_schema", .object([("name", .string("answer")), ("strict", .bool(true)), ("schema", request.schema.json)])),
-            ])),
-        ]
-        if let seed = request.seed { body.append(("seed", .number(Double(seed)))) }
         let started = Date()
-        let response = try send("/v1/chat/completions", body: JSONValue.object(body).data)
+        let response = try send("/v1/chat/completions", body: Self.body(for: request, model: model))
         let seconds = Date().timeIntervalSince(started)
         guard let reply = try? JSONValue.parse(response),
               let content = reply["choices"]?.array?.first?["message"]?["content"]?.string else {
@@ -98,6 +95,23 @@ public final class ChatClient: @unchecked Sendable {
         let evaluated = reply["timings"]?["prompt_n"]?.int ?? promptTokens.map { $0 - (cached ?? 0) }
         return Reply(content: content, model: reply["model"]?.string, promptTokens: promptTokens,
                      evaluatedPromptTokens: evaluated, completionTokens: usage?["completion_tokens"]?.int, seconds: seconds)
+    }
+
+    /// The request as it goes on the wire: OpenAI's chat format with `response_format`
+    /// json_schema (llama.cpp, vLLM and Ollama constrain the answer to it).
+    public static func body(for request: Request, model: String) -> Data {
+        var body: [(String, JSONValue)] = [
+            ("model", .string(model)),
+            ("messages", .array(request.messages.map { .object([("role", .string($0.role.rawValue)), ("content", .string($0.content))]) })),
+            ("temperature", .number(request.temperature)),
+            ("max_tokens", .number(Double(request.maxTokens))),
+            ("response_format", .object([
+                ("type", .string("json_schema")),
+                ("json_schema", .object([("name", .string("answer")), ("strict", .bool(true)), ("schema", request.schema.json)])),
+            ])),
+        ]
+        if let seed = request.seed { body.append(("seed", .number(Double(seed)))) }
+        return JSONValue.object(body).data
     }
 
     /// The ids of the models the server offers.
