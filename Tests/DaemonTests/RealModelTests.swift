@@ -1,0 +1,117 @@
+import Foundation
+import Store
+import XCTest
+
+/// raddd labelling with the real bundled model behind the real llama-server, end to end: what
+/// install.sh sets up, minus the systemd unit. Slow on purpose (a report takes about 15 s on two
+/// cores); kept to a handful of short reports.
+final class RealModelTests: XCTestCase {
+    func labelling(_ model: ModelServerHarness) -> [String] {
+        ["--tasks", "chestxray14", "--task-dir", LabelingDaemonTests.tasks, "--llm-endpoint", model.url, "--settle-time", "0",
+         "--llm-timeout", "600"]
+    }
+
+    struct Shown: Decodable {
+        struct Set: Decodable {
+            struct Value: Decodable { var finding: String; var value: String }
+            var task: String
+            var labeler: String
+            var labels: [Value]
+            var provenance: Provenance
+        }
+        struct Provenance: Decodable {
+            var labeler: String
+            var version: String
+            var model: String?
+            var endpoint: String?
+            var promptHash: String?
+            var task: String?
+            var taskVersion: Int?
+            var temperature: Double?
+            var latencyMilliseconds: Int?
+            var promptTokens: Int?
+            var evaluatedPromptTokens: Int?
+            var completionTokens: Int?
+            var requests: Int?
+        }
+        struct Final: Decodable { var task: String; var source: String }
+        var labelSets: [Set]?
+        var finalLabels: [Final]?
+    }
+
+    func shown(_ harness: DaemonHarness, _ id: Int) throws -> Shown {
+        try harness.decode(Shown.self, harness.raddctl(["report", "\(id)", "--json"]))
+    }
+
+    func llmSets(_ harness: DaemonHarness) throws -> [Int64: Int] {
+        let store = try ReportStore(path: harness.databasePath, key: DatabaseKey(hex: harness.keyHex))
+        defer { store.close() }
+        var counts: [Int64: Int] = [:]
+        for (id, count) in try store.database.prepare("SELECT report_id, count(*) FROM label_sets WHERE labeler = 'llm' GROUP BY report_id")
+            .all({ ($0.integer(0), Int($0.integer(1))) }) { counts[id] = count }
+        return counts
+    }
+
+    func testTheBundledModelLabelsDroppedReportsWithProvenance() throws {
+        let harness = try DaemonHarness()
+        let model = try ModelServerHarness(logFile: harness.root + "/llama-server.log")
+        try model.start()
+        try harness.start(extraArguments: labelling(model))
+        try harness.drop("effusion.txt", "FINDINGS: Large right pleural effusion. No pneumothorax.\nIMPRESSION: Large right pleural effusion.\n")
+        try DaemonHarness.waitFor("the model's labels", timeout: 600) { try llmSets(harness).count == 1 }
+
+        let report = try shown(harness, 1)
+        let llm = try XCTUnwrap(report.labelSets?.first { $0.labeler == "llm" })
+        XCTAssertEqual(llm.task, "chestxray14")
+        XCTAssertEqual(llm.labels.count, 14)
+        XCTAssertEqual(llm.labels.first { $0.finding == "Effusion" }?.value, "positive", "a large effusion stated twice")
+        XCTAssertNotEqual(llm.labels.first { $0.finding == "Pneumothorax" }?.value, "positive")
+        let provenance = llm.provenance
+        XCTAssertEqual(provenance.labeler, "llm")
+        XCTAssertEqual(provenance.model, ModelServerHarness.alias, "the model id the server reports")
+        XCTAssertEqual(provenance.endpoint, model.url)
+        XCTAssertEqual(provenance.promptHash?.count, 64)
+        XCTAssertEqual(provenance.taskVersion, 2)
+        XCTAssertEqual(provenance.temperature, 0)
+        XCTAssertGreaterThan(provenance.latencyMilliseconds ?? 0, 0)
+        XCTAssertGreaterThan(provenance.promptTokens ?? 0, 300)
+        XCTAssertNotNil(provenance.evaluatedPromptTokens)
+        XCTAssertGreaterThan(provenance.completionTokens ?? 0, 0)
+        XCTAssertEqual(report.finalLabels?.first?.source, "llm")
+        print("real model: \(provenance.latencyMilliseconds ?? 0) ms, \(provenance.promptTokens ?? 0) prompt tokens "
+              + "(\(provenance.evaluatedPromptTokens ?? 0) evaluated), \(provenance.completionTokens ?? 0) completion tokens")
+    }
+
+    func testKillingTheModelServerMidBatchLosesNothingAndStatusAnswersThroughout() throws {
+        let harness = try DaemonHarness()
+        let model = try ModelServerHarness(logFile: harness.root + "/llama-server.log")
+        try model.start()
+        try harness.start(extraArguments: labelling(model))
+        let reports = [
+            "Heart size normal. Lungs clear. No pneumothorax.",
+            "Small left pleural effusion.",
+            "Mild cardiomegaly. No effusion.",
+            "Right lower lobe atelectasis.",
+        ]
+        for (index, text) in reports.enumerated() { try harness.drop("b\(index).txt", text + "\n") }
+        try DaemonHarness.waitFor("the first model answer", timeout: 600) { try !llmSets(harness).isEmpty }
+        model.kill()
+        let labelledBefore = try llmSets(harness).count
+        XCTAssertLessThan(labelledBefore, reports.count, "killed in the middle of the batch")
+
+        var sawItWaiting = false
+        try DaemonHarness.waitFor("raddctl status to say the model is not answering", timeout: 60) {
+            let status = harness.raddctl(["status"])
+            XCTAssertEqual(status.status, 0, "status answers while the model server is down")
+            sawItWaiting = status.stdout.contains("waiting because:")
+            return sawItWaiting
+        }
+        try model.start()
+        try DaemonHarness.waitFor("every report labelled once the server is back", timeout: 900) {
+            XCTAssertEqual(harness.raddctl(["status"]).status, 0)
+            return try llmSets(harness).count == reports.count
+        }
+        XCTAssertEqual(Set(try llmSets(harness).values), [1], "each report labelled exactly once")
+        XCTAssertTrue(harness.raddctl(["reports", "--state", "stored"]).stdout.contains("no reports"), "all labelled")
+    }
+}
