@@ -46,10 +46,23 @@ final class ModelServerHarness {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             guard process.isRunning else { throw DaemonHarness.Failure("llama-server exited: \(tail)") }
-            if let data = try? Data(contentsOf: URL(string: url + "/health")!), String(decoding: data, as: UTF8.self).contains("ok") { return }
+            if healthy { return }
             usleep(200_000)
         }
         throw DaemonHarness.Failure("llama-server did not become healthy in \(timeout) s: \(tail)")
+    }
+
+    /// llama-server's /health answers 200 once the model is loaded (curl, because Foundation
+    /// on Linux fetches no http URLs without FoundationNetworking).
+    var healthy: Bool {
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = ["-sf", "-m", "2", url + "/health"]
+        curl.standardOutput = FileHandle.nullDevice
+        curl.standardError = FileHandle.nullDevice
+        guard (try? curl.run()) != nil else { return false }
+        curl.waitUntilExit()
+        return curl.terminationStatus == 0
     }
 
     func kill(signal: Int32 = SIGKILL) {
