@@ -42,8 +42,11 @@ struct Common: ParsableArguments {
             let address = try Endpoint(text)
             let name = try model ?? ChatClient(endpoint: address, model: "", timeoutSeconds: 10).models().first ?? ""
             let breaker = CircuitBreaker()
+            var settings = LLMLabeler.Settings()
+            settings.circuitPatience = 600
             return (0..<concurrency).map { _ in
-                LLMLabeler(task: task, client: ChatClient(endpoint: address, model: name, timeoutSeconds: timeout), breaker: breaker)
+                LLMLabeler(task: task, client: ChatClient(endpoint: address, model: name, timeoutSeconds: timeout),
+                           settings: settings, breaker: breaker)
             }
         }
     }
@@ -106,20 +109,21 @@ struct Labelers: ParsableCommand {
         rows = [("rules", ids, scoredRules), ("model", ids, llm), ("ensemble (rules + model)", ids, voted)]
         let goldTable = try LabelTable.load(path: gold).keeping(task.findings.map(\.name))
         print("chestxray14 on \(ids.count) of \(reports.count) Open-i reports (\((common.reports as NSString).lastPathComponent)); "
-              + "gold: NegBio's Open-i labels; uncertain counted as positive; micro over findings with gold positives")
+              + "gold: NegBio's Open-i labels; uncertain counted as positive (last column: as negative); micro over findings with gold positives")
         func cell(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "n/a" }
         func line(_ cells: [String]) -> String {
             cells[0].padding(toLength: 26, withPad: " ", startingAt: 0)
                 + cells.dropFirst().map { String(repeating: " ", count: max(0, 10 - $0.count)) + $0 }.joined()
         }
-        print(line(["labeler", "precision", "recall", "F1", "macro-F1"]))
+        print(line(["labeler", "precision", "recall", "F1", "macro-F1", "F1 (u=0)"]))
         for (name, ids, values) in rows {
             let csv = "uid," + task.findings.map(\.name).joined(separator: ",") + "\n"
                 + zip(ids, values).map { id, row in ([id] + row.map { $0.labelFileCell(for: .multilabel) }).joined(separator: ",") + "\n" }.joined()
             let aligned = try AlignedLabels(gold: goldTable, predicted: LabelTable.parse(csv, file: name), onlyCommon: true)
             let evaluation = LabelEvaluation(aligned: aligned, policy: .positive)
             let micro = evaluation.micro
-            print(line([name, cell(micro.precision), cell(micro.recall), cell(micro.f1), cell(evaluation.macro.f1)]))
+            let asNegative = LabelEvaluation(aligned: aligned, policy: .negative).micro
+            print(line([name, cell(micro.precision), cell(micro.recall), cell(micro.f1), cell(evaluation.macro.f1), cell(asNegative.f1)]))
         }
         let mean = { (values: [Int]) in values.isEmpty ? 0 : Double(values.reduce(0, +)) / Double(values.count) }
         print(String(format: "model: %.1f s per report (%d request slot%@), %.0f prompt tokens per report of which %.0f evaluated (the rest from the server's cache), %d invented quotes discarded",

@@ -164,8 +164,11 @@ struct LabelCommand: ParsableCommand {
             }
             let breakers = models.map { _ in CircuitBreaker() }
             for _ in 0..<concurrency {
+                var settings = LLMLabeler.Settings()
+                settings.circuitPatience = 600
                 let members = zip(models, breakers).map { name, breaker in
-                    LLMLabeler(task: task, client: ChatClient(endpoint: address, model: name, timeoutSeconds: timeout), breaker: breaker)
+                    LLMLabeler(task: task, client: ChatClient(endpoint: address, model: name, timeoutSeconds: timeout),
+                               settings: settings, breaker: breaker)
                 }
                 labelers.append(labeler == "llm" ? members[0] : EnsembleLabeler(task: task, members: [rules] + members))
             }

@@ -166,6 +166,21 @@ final class LLMLabelerTests: XCTestCase {
         XCTAssertEqual(breaker.state, .closed)
     }
 
+    func testABatchRunWaitsForAnOpenCircuitInsteadOfFailing() throws {
+        let server = try FakeModelServer(script: [.status(503), .answer(#"{"mentions": []}"#)])
+        let breaker = CircuitBreaker(threshold: 1, cooldown: 0.3)
+        var settings = LLMLabeler.Settings()
+        settings.retry = RetryPolicy(attempts: 1)
+        settings.circuitPatience = 5
+        let labeler = LLMLabeler(task: Self.chest, client: ChatClient(endpoint: try Endpoint(server.url), model: "m"),
+                                 settings: settings, breaker: breaker, sleep: { Thread.sleep(forTimeInterval: min($0, 0.1)) })
+        XCTAssertThrowsError(try labeler.answer(Self.report), "the 503 opens the circuit")
+        let started = Date()
+        XCTAssertNoThrow(try labeler.answer(Self.report), "waits for the circuit, then asks")
+        XCTAssertGreaterThan(Date().timeIntervalSince(started), 0.1)
+        XCTAssertEqual(try server.requests().count, 2)
+    }
+
     func testTheFollowUpIsAskedOnlyAfterAYesAndContinuesTheConversation() throws {
         let report = "Splenic laceration with active extravasation in the splenic hilum."
         let server = try FakeModelServer(script: [

@@ -12,6 +12,10 @@ public final class LLMLabeler: Labeler, @unchecked Sendable {
         public var seed: Int? = 20240601
         public var maxTokens: Int = 512
         public var retry = RetryPolicy()
+        /// How long a request waits for an open circuit to let it through before failing: 0 in
+        /// the daemon, whose queue keeps the report; minutes for a batch run such as
+        /// `raddctl label`, which should ride out a server restart.
+        public var circuitPatience: Double = 0
 
         public init() {}
     }
@@ -137,11 +141,17 @@ public final class LLMLabeler: Labeler, @unchecked Sendable {
         let request = ChatClient.Request(messages: messages, schema: schema, maxTokens: settings.maxTokens,
                                          temperature: settings.temperature, seed: settings.seed)
         var attempt = 0
+        var waited = 0.0
         while true {
-            attempt += 1
             guard breaker.permits() else {
-                throw LabelingFailure(.unavailable, "\(client.endpoint): not asked, it failed repeatedly (circuit open)")
+                guard waited < settings.circuitPatience else {
+                    throw LabelingFailure(.unavailable, "\(client.endpoint): not asked, it failed repeatedly (circuit open)")
+                }
+                sleep(1)
+                waited += 1
+                continue
             }
+            attempt += 1
             tally.requests += 1
             do {
                 let reply = try client.complete(request)
