@@ -88,11 +88,11 @@ warm_start() {
         start=$(date +%s%N)
         systemctl start "$UNIT" || return 1
     else
-        # install.sh's own functions, so the arguments are the same as the install's.
-        # shellcheck source=../install.sh
-        (source ./install.sh && stop_model_background) || return 1
+        # install.sh's own functions (in a shell of their own, which sourcing it needs), so
+        # the arguments are the same as the install's.
+        bash -c 'source ./install.sh && stop_model_background' || return 1
         start=$(date +%s%N)
-        (source ./install.sh && start_model_background "$port") >/dev/null || return 1
+        bash -c 'source ./install.sh && start_model_background "$1"' _ "$port" >/dev/null || return 1
     fi
     deadline=$((SECONDS + READY_TIMEOUT_S))
     until healthy; do
@@ -168,7 +168,7 @@ chat() {
         { say "  POST /v1/chat/completions failed"; return 1; }
     seconds="$(tail -n 1 <<<"$reply")"
     content="$(sed '$d' <<<"$reply" | jq -r '.choices[0].message.content // empty')"
-    say "  $form, enum $2: content $content (${seconds} s)"
+    say "  $form, enum $2: content $(jq -c . <<<"$content" 2>/dev/null || printf '%q' "$content") (${seconds} s)"
 }
 
 # matches ENUM_JSON: $content is a JSON object with exactly the key answer, from the enum.
