@@ -697,8 +697,14 @@ build_llama_server() {
     rm -rf "$out" "$out.tmp"
     mkdir -p "$out.tmp/licenses"
     install -m 0755 "$build/bin/llama-server" "$out.tmp/llama-server"
+    # llama.cpp's licence and those of the code it vendors into llama-server (all MIT-style).
     install -m 0644 "$src/LICENSE" "$out.tmp/licenses/LICENSE-llama.cpp"
     install -m 0644 "$src"/licenses/* "$out.tmp/licenses/"
+    install -m 0644 "$src/vendor/cpp-httplib/LICENSE" "$out.tmp/licenses/LICENSE-cpp-httplib"
+    local lic
+    for lic in "$src"/vendor/hash/*/LICENSE*; do
+        install -m 0644 "$lic" "$out.tmp/licenses/LICENSE-hash-$(basename "$(dirname "$lic")")"
+    done
     { printf '%s\n' "$wanted"; printf 'binary_sha256 %s\n' "$(sha256sum "$out.tmp/llama-server" | cut -d' ' -f1)"; } \
         >"$out.tmp/llama-server.stamp"
     mv "$out.tmp" "$out"
