@@ -1133,7 +1133,7 @@ main() {
                 return 0
                 ;;
             --test)
-                mode=test
+                mode="test"
                 ;;
             --without-model)
                 WITH_MODEL=no

@@ -12,7 +12,7 @@
 # The last line is "model-smoke: N passed, M failed"; the exit status is 0 only when every
 # check passed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 [[ "$(id -u)" -eq 0 ]] || { echo "model-smoke: needs root" >&2; exit 1; }
 
 readonly ENV_FILE=/etc/radd/radd-model.env
