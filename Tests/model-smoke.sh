@@ -206,6 +206,10 @@ check "a schema without Yes is obeyed (the schema is enforced)" schema_is_enforc
 check "the top-level json_schema field works too" top_level_json_schema
 check "it listens on loopback only" loopback_only
 check "it runs as $MODEL_USER, not root" runs_as_model_user
+if command -v systemd-analyze >/dev/null; then
+    check "systemd/radd-model.service passes systemd-analyze verify" systemd-analyze verify systemd/radd-model.service
+    say "$(systemd-analyze security --offline=yes systemd/radd-model.service 2>/dev/null | tail -n 1)"
+fi
 pid="$(server_pid)"
 rss_mb="$(awk '/^VmRSS:/ { printf "%d", $2 / 1024 }' "/proc/$pid/status" 2>/dev/null)"
 say "timings: warm start ${warm_start_s:-?} s, one structured request ${request_s:-?} s, RSS ${rss_mb:-?} MB"
