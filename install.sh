@@ -687,7 +687,7 @@ build_llama_server() {
     fi
     mkdir -p "$build"
     printf '%s\n' "$wanted" >"$build/.radd-stamp"
-    say "building llama-server from llama.cpp (only its target; about 11 minutes on 2 cores; log: $log)..."
+    say "building llama-server from llama.cpp (only its target; 8 to 11 minutes on 2 cores; log: $log)..."
     if ! { "$MODEL_VENV/bin/cmake" -S "$src" -B "$build" -G Ninja \
         -DCMAKE_MAKE_PROGRAM="$MODEL_VENV/bin/ninja" "${LLAMA_CMAKE_FLAGS[@]}" &&
         "$MODEL_VENV/bin/cmake" --build "$build" --target llama-server; } >"$log" 2>&1 </dev/null; then
