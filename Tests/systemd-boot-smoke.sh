@@ -3,11 +3,14 @@
 # (systemd-nspawn --boot), runs ./install.sh in it, and checks that raddd runs as the unit
 # raddd.service (Type=notify, watchdog, key as a credential), stores a dropped report without
 # leaking its text to the journal, stops cleanly, survives a second install.sh run, and comes
-# up by itself when the container boots again.
+# up by itself when the container boots again. The bundled model server is checked there too:
+# radd-model.service runs Tests/model-smoke.sh's checks, answers again after the second
+# install.sh run, and comes up after the reboot (install.sh's cache /var/cache/radd is shared
+# with the host, so the host's llama-server build and model are reused).
 #
 # Run as root on a Debian 12 host with the Swift toolchain in /opt/swift:
 #     sudo Tests/systemd-boot-smoke.sh
-# It installs debootstrap, systemd-container, jq and zstd on the host if they are missing.
+# It installs debootstrap, systemd-container, jq, zstd and curl on the host if they are missing.
 # The pristine container root file system is built once with debootstrap and cached as
 # /var/cache/radd-test/rootfs-bookworm-HASH.tar.zst (HASH: mirror + package list); every run
 # unpacks a fresh copy under /var/tmp and removes it afterwards. RADD_SMOKE_REBUILD=1 rebuilds
@@ -33,7 +36,15 @@ readonly MACHINE="radd-smoke-$$"
 readonly BOOT_TIMEOUT_S=120
 readonly INSTALL_TIMEOUT_S=1800
 readonly DROP_DEADLINE_S=2
-readonly HOST_PACKAGES=(debootstrap systemd-container jq zstd)
+# The bundled model server: install.sh's build and download cache, shared with the host so
+# that the container reuses the host's llama-server build and model instead of building and
+# downloading them again (the stamp includes the CPU's flags, which the container shares),
+# and a port of its own (the container shares the host's network, where the host's server
+# may hold the default port 8091).
+readonly MODEL_CACHE_DIR=/var/cache/radd
+readonly MODEL_PORT=8092
+readonly MODEL_READY_TIMEOUT_S=120
+readonly HOST_PACKAGES=(debootstrap systemd-container jq zstd curl)
 # The environment of commands run in the container: a root login's, nothing from the host.
 readonly CONTAINER_ENV=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
     HOME=/root LANG=C.UTF-8 TERM=dumb)
@@ -333,7 +344,7 @@ boot_container() {
     # is systemd-nspawn's pid.)
     setsid systemd-nspawn --boot --directory="$root" --machine="$MACHINE" \
         --register=no --keep-unit --console=read-only --resolv-conf=copy-host \
-        --bind-ro="$SWIFT_DIR" >"$console" 2>&1 </dev/null &
+        --bind-ro="$SWIFT_DIR" --bind="$MODEL_CACHE_DIR" >"$console" 2>&1 </dev/null &
     nspawn_pid=$!
 
     # The container's PID 1 is systemd-nspawn's child.
@@ -379,7 +390,7 @@ boot_container() {
 run_install() {
     local log=$1 start=$SECONDS
     if run_logged "$log" timeout "$INSTALL_TIMEOUT_S" nsenter --target "$leader_pid" --all -- \
-        env -i "${CONTAINER_ENV[@]}" "$REPO_IN_CONTAINER/install.sh"; then
+        env -i "${CONTAINER_ENV[@]}" "$REPO_IN_CONTAINER/install.sh" --model-port "$MODEL_PORT"; then
         say "install.sh finished in $((SECONDS - start)) s"
         # Shown, not counted: compiler and install.sh warnings are worth a look.
         grep -E '^[^[:space:]|].*warning: ' "$log" | sort -u | head -n 20 |
@@ -505,6 +516,30 @@ watchdog_pinged() {
     return 1
 }
 
+model_unit_active() { [[ "$(in_container systemctl is-active radd-model.service)" == active ]]; }
+
+# The model server answers /health from the host (the network is shared), within a while
+# after a boot (it loads the model first).
+model_server_ready() {
+    local deadline=$((SECONDS + MODEL_READY_TIMEOUT_S))
+    until [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$MODEL_PORT/health")" == 200 ]]; do
+        ((SECONDS < deadline)) || { say "  no 200 from /health on port $MODEL_PORT within ${MODEL_READY_TIMEOUT_S}s"; return 1; }
+        sleep 0.5
+    done
+}
+
+# Tests/model-smoke.sh in the container, against radd-model.service; its output in a log.
+model_smoke_passes() {
+    if run_logged "$work_dir/model-smoke.log" timeout 900 nsenter --target "$leader_pid" --all -- \
+        env -i "${CONTAINER_ENV[@]}" "$REPO_IN_CONTAINER/Tests/model-smoke.sh"; then
+        grep -E 'model-smoke: (  (warm start|listens|pid)|timings)' "$work_dir/model-smoke.log" |
+            sed 's/^/systemd-boot-smoke:   /' || true
+        return 0
+    fi
+    sed 's/^/    | /' "$work_dir/model-smoke.log" | tail -n 40 >&2
+    return 1
+}
+
 stop_is_clean() {
     in_container systemctl stop raddd.service || return 1
     prop_is ExecMainStatus 0 && prop_is Result success
@@ -522,6 +557,7 @@ main() {
 
     ensure_host_packages
     cached_rootfs
+    install -d -m 0700 "$MODEL_CACHE_DIR"
 
     work_dir="$(mktemp -d /var/tmp/radd-systemd-smoke.XXXXXX)"
     local root=$work_dir/root
@@ -560,6 +596,12 @@ main() {
         sed 's/^/systemd-boot-smoke:   systemd: /' || true
     say "  $(in_container systemd-analyze security raddd.service --no-pager 2>/dev/null | tail -n 1)"
 
+    check "radd-model.service is active" model_unit_active
+    check "Tests/model-smoke.sh passes against radd-model.service" model_smoke_passes
+    in_container journalctl -b _PID=1 --no-pager -o cat | grep -i 'radd-model.service.*\(ignor\|unknown\|not supported\)' |
+        sed 's/^/systemd-boot-smoke:   systemd: /' || true
+    say "  radd-model.service: $(in_container systemd-analyze security radd-model.service --no-pager 2>/dev/null | tail -n 1)"
+
     check "systemctl stop raddd: ExecMainStatus=0, Result=success" stop_is_clean
     check "journal: 'raddd stopped'" journal_has '.MESSAGE == "raddd stopped"'
 
@@ -569,6 +611,7 @@ main() {
     check "raddd.service is active again" unit_active
     check "key kept by the second run" test "$key_before" = "$(in_container sha256sum /etc/radd/db.key)"
     check "a.txt still listed after the second run" report_listed
+    check "radd-model.service is active again and answers" eval 'model_unit_active && model_server_ready'
 
     # A reboot: the same root file system booted again (systemd-nspawn exits instead of
     # restarting the container on "systemctl reboot" here). raddd must come up by itself
@@ -581,6 +624,8 @@ main() {
     check "after a reboot: raddd.service is active" unit_active
     check "after a reboot: a.txt still listed (same key, same database)" report_listed
     check "watchdog: raddd pings it (WatchdogTimestamp advances), no restarts" watchdog_pinged
+    check "after a reboot: radd-model.service is enabled, active and answers" \
+        eval '[[ "$(in_container systemctl is-enabled radd-model.service)" == enabled ]] && model_unit_active && model_server_ready'
 }
 
 main "$@"
