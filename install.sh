@@ -341,6 +341,7 @@ set_drop_acl() {
 write_config() {
     if [[ -e "$CONF_FILE" ]]; then
         say "keeping existing $CONF_FILE"
+        add_labelling_settings
     else
         local tmp
         tmp="$(mktemp "$CONF_DIR/.raddd.conf.XXXXXX")"
@@ -371,6 +372,8 @@ settle_time = 1
 # How de-identification replaces PHI: tags or surrogates (see the file).
 deid_policy = $DEID_POLICY_FILE
 
+$(labelling_settings)
+
 # More drop folders, each with its own format and CSV mapping, are sections
 # (Docs/configuration.md, "Drop folders"). The folder must be writable by the
 # exporting account and under /var/spool/radd (the unit's sandbox allows that).
@@ -390,6 +393,54 @@ EOF
     fi
     chown "root:$DAEMON_USER" "$CONF_FILE"
     chmod 0640 "$CONF_FILE"
+}
+
+# The labelling settings of a new config: the chestxray14 task, labelled by the rule labeler
+# and (unless --without-model) the bundled model server.
+labelling_settings() {
+    cat <<EOF
+# Label tasks every stored report is labelled for (names of files in
+# /etc/radd/tasks or /usr/local/share/radd/tasks; Docs/label-tasks.md).
+tasks = chestxray14
+EOF
+    if [[ $WITH_MODEL == yes ]]; then
+        cat <<EOF
+# The bundled model server (radd-model.service); Docs/models.md tells how to
+# use another OpenAI-compatible server instead, or none (rules only).
+llm_endpoint = http://127.0.0.1:$(model_port)
+llm_concurrency = 1
+# Seconds one request may take: a report's first request computes the whole
+# prompt, about a minute on one core.
+llm_timeout = 300
+EOF
+    else
+        cat <<EOF
+# An OpenAI-compatible model server to label with (Docs/models.md), e.g.
+# llm_endpoint = http://gpu-server.example:8000
+EOF
+    fi
+    cat <<EOF
+# The final label: llm-else-rules, rules, llm or ensemble.
+label_policy = llm-else-rules
+EOF
+}
+
+# A config written before labelling existed gets the labelling settings once, above its first
+# [folder] section (keys after a section header would belong to that folder). A config that
+# already names tasks is left as it is.
+add_labelling_settings() {
+    grep -qE '^[[:space:]]*tasks[[:space:]]*=' "$CONF_FILE" && return 0
+    local tmp block
+    block="$(printf '# Added by install.sh when labelling arrived.\n%s' "$(labelling_settings)")"
+    tmp="$(mktemp "$CONF_DIR/.raddd.conf.XXXXXX")"
+    BLOCK="$block" awk '
+        !done && /^[[:space:]]*\[/ { print ENVIRON["BLOCK"]; print ""; done = 1 }
+        { print }
+        END { if (!done) { print ""; print ENVIRON["BLOCK"] } }' "$CONF_FILE" >"$tmp"
+    chown "root:$DAEMON_USER" "$tmp"
+    chmod 0640 "$tmp"
+    mv "$tmp" "$CONF_FILE"
+    say "added the labelling settings to $CONF_FILE"
 }
 
 # The shipped policy, installed once; an administrator's edits are kept.
