@@ -177,8 +177,16 @@ final class LabelingService: @unchecked Sendable {
             } catch let failure as LabelingFailure {
                 switch failure.kind {
                 case .unavailable:
-                    if let index { record(index, error: failure.message) }
-                    postpone(job, reason: failure.message, endpoint: index)
+                    var reason = failure.message
+                    if let index {
+                        // "Circuit open" says only that radd stopped asking; keep the cause.
+                        if failure.message.hasSuffix("(circuit open)"), let cause = lastError(index) {
+                            reason = cause
+                        } else {
+                            record(index, error: failure.message)
+                        }
+                    }
+                    postpone(job, reason: reason, endpoint: index)
                 case .invalidAnswer:
                     logger.warning("a model answered against the task's schema twice; recorded as a labelling failure",
                                    metadata: ["report": "\(job.reportID)", "task": "\(job.task)"])
@@ -239,6 +247,12 @@ final class LabelingService: @unchecked Sendable {
         lock.lock()
         inFlight[index] += delta
         lock.unlock()
+    }
+
+    private func lastError(_ index: Int) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return lastErrors[index]
     }
 
     /// Records the endpoint's latest error (nil: it answered) and returns the one before.
