@@ -82,9 +82,11 @@ public final class Daemon {
             } catch { throw StartupError("task \(name): \(error)") }
         }
         if configuration.tasks.isEmpty { lines.append("labelling: off (no tasks)") }
-        for endpoint in configuration.llmEndpoints {
+        do { try configuration.checkLLMConcurrency() } catch { throw StartupError(error) }
+        for (index, endpoint) in configuration.llmEndpoints.enumerated() {
+            let slots = configuration.llmConcurrency(endpoint: index)
             lines.append("model server: \(endpoint), model \(configuration.llmModel ?? "(the first it lists)"), "
-                         + "\(configuration.llmConcurrency) request\(configuration.llmConcurrency == 1 ? "" : "s") in flight, timeout \(Int(configuration.llmTimeoutSeconds)) s")
+                         + "\(slots) request\(slots == 1 ? "" : "s") in flight, timeout \(Int(configuration.llmTimeoutSeconds)) s")
         }
         if !configuration.tasks.isEmpty {
             lines.append("final label: \(configuration.labelPolicy.rawValue)" + (configuration.llmEndpoints.isEmpty ? " (rule labeler only: no llm_endpoint)" : ""))

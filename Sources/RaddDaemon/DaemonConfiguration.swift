@@ -36,7 +36,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var llmEndpoints: [String] = []
     /// nil: the first model the server lists.
     public var llmModel: String?
-    public var llmConcurrency = 1
+    /// Requests in flight per endpoint: one number for all, or one per `llmEndpoints` entry.
+    public var llmConcurrencies: [Int] = [1]
     public var llmTimeoutSeconds: Double = 120
     public var labelPolicy: LabelPolicy = .llmElseRules
     /// `[folder NAME]` sections in the order written; `drop` may be among them to set the
@@ -63,6 +64,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
         "log_level", "log_target", "rescan_interval", "settle_time", "max_file_bytes", "max_reports_per_file",
         "deid_policy", "tasks", "task_dir", "llm_endpoint", "llm_model", "llm_concurrency", "llm_timeout", "label_policy",
     ]
+
+    /// Requests in flight for endpoint `index`.
+    public func llmConcurrency(endpoint index: Int) -> Int {
+        llmConcurrencies.count == 1 ? llmConcurrencies[0] : llmConcurrencies[min(index, llmConcurrencies.count - 1)]
+    }
 
     /// Where task names are looked up: `task_dir` if set, then the local and the shipped tasks.
     public var taskDirectories: [String] {
@@ -126,10 +132,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
             }
         case "llm_model": llmModel = value.isEmpty ? nil : value
         case "llm_concurrency":
-            guard let count = Int(value), (1...64).contains(count) else {
-                throw Problem("llm_concurrency '\(value)' must be a whole number from 1 to 64 (requests in flight per endpoint)")
+            let counts = Self.list(value).map { Int($0) }
+            guard !counts.isEmpty, counts.allSatisfy({ $0.map { (1...64).contains($0) } ?? false }) else {
+                throw Problem("llm_concurrency '\(value)' must be whole numbers from 1 to 64 (requests in flight per endpoint): one for all endpoints, or one per endpoint")
             }
-            llmConcurrency = count
+            llmConcurrencies = counts.compactMap { $0 }
         case "llm_timeout":
             guard let seconds = Double(value), (1...3600).contains(seconds) else {
                 throw Problem("llm_timeout '\(value)' must be a number of seconds from 1 to 3600")
@@ -143,6 +150,13 @@ public struct DaemonConfiguration: Sendable, Equatable {
         default:
             let known = Self.keys.joined(separator: ", ")
             throw Problem("unknown setting '\(key)' (known settings: \(known))")
+        }
+    }
+
+    /// A list of concurrencies must match the list of endpoints.
+    public func checkLLMConcurrency() throws {
+        if llmConcurrencies.count > 1 && llmConcurrencies.count != llmEndpoints.count {
+            throw Problem("llm_concurrency lists \(llmConcurrencies.count) numbers for \(llmEndpoints.count) llm_endpoint entries; give one number, or one per endpoint")
         }
     }
 
@@ -205,6 +219,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 throw Problem("\(path):\(index + 1): \(problem.message)")
             }
         }
+        try checkLLMConcurrency()
         for folder in folderSections where folder.path.isEmpty && folder.name != DropFolderSettings.defaultName {
             throw Problem("\(path): [folder \(folder.name)] has no path")
         }

@@ -45,6 +45,7 @@ final class LabelingService: @unchecked Sendable {
                 throw StartupError("task \(name): \(error)")
             }
         }
+        do { try configuration.checkLLMConcurrency() } catch { throw StartupError(error) }
         endpoints = try configuration.llmEndpoints.map { text in
             do { return try Endpoint(text) } catch { throw StartupError("\(error)") }
         }
@@ -73,7 +74,7 @@ final class LabelingService: @unchecked Sendable {
         guard !tasks.isEmpty else { return }
         spawn("rules") { [self] in work(labeler: "rules", endpoint: nil) }
         for index in endpoints.indices {
-            for slot in 0..<configuration.llmConcurrency {
+            for slot in 0..<configuration.llmConcurrency(endpoint: index) {
                 spawn("llm-\(index)-\(slot)") { [self] in work(labeler: "llm", endpoint: index) }
             }
         }

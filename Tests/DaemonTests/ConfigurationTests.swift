@@ -81,11 +81,19 @@ final class ConfigurationTests: XCTestCase {
         var configuration = DaemonConfiguration()
         try configuration.set("llm_endpoint", "http://127.0.0.1:8091, unix:/run/radd-model/model.sock")
         XCTAssertEqual(configuration.llmEndpoints, ["http://127.0.0.1:8091", "unix:/run/radd-model/model.sock"])
+        try configuration.set("llm_concurrency", "8, 1")
+        XCTAssertEqual([0, 1].map { configuration.llmConcurrency(endpoint: $0) }, [8, 1], "each endpoint its own limit")
+        try configuration.set("llm_endpoint", "http://127.0.0.1:8091")
+        XCTAssertThrowsError(try configuration.checkLLMConcurrency()) {
+            XCTAssertEqual("\($0)", "llm_concurrency lists 2 numbers for 1 llm_endpoint entries; give one number, or one per endpoint")
+        }
+        try configuration.set("llm_concurrency", "4")
+        XCTAssertEqual(configuration.llmConcurrency(endpoint: 0), 4)
         try configuration.set("tasks", "chestxray14 ankle-fracture")
         XCTAssertEqual(configuration.tasks, ["chestxray14", "ankle-fracture"])
         let bad: [(String, String, String)] = [
             ("llm_endpoint", "127.0.0.1:8091", "llm_endpoint '127.0.0.1:8091' must be http://HOST:PORT, https://HOST:PORT or unix:/PATH"),
-            ("llm_concurrency", "0", "llm_concurrency '0' must be a whole number from 1 to 64 (requests in flight per endpoint)"),
+            ("llm_concurrency", "0", "llm_concurrency '0' must be whole numbers from 1 to 64 (requests in flight per endpoint): one for all endpoints, or one per endpoint"),
             ("llm_timeout", "forever", "llm_timeout 'forever' must be a number of seconds from 1 to 3600"),
             ("label_policy", "majority", "label_policy 'majority' is not one of llm-else-rules, rules, llm, ensemble"),
         ]
