@@ -38,14 +38,15 @@ listed_within() {  # listed_within SECONDS FILE_NAME
 check "first install.sh run" ./install.sh
 check "raddd answers raddctl status" raddctl status
 check "dropped report listed within 2 s, original removed" listed_within 2 "$name"
-labelled_by() {  # labelled_by SECONDS PATTERN: the smoke report's `raddctl report` shows PATTERN in time
-    local id deadline=$((SECONDS + $1)) start=$SECONDS
+# (File names are passed as arguments: check's own `local name` would hide the global one.)
+labelled_by() {  # labelled_by SECONDS FILE_NAME PATTERN: the file's `raddctl report` shows PATTERN in time
+    local id deadline=$((SECONDS + $1)) start=$SECONDS pattern=$3
     id=$(raddctl reports --json --limit 1000 | python3 -c '
 import json, sys
-print(next(r["id"] for r in json.load(sys.stdin)["reports"] if r["sourceName"] == sys.argv[1]))' "$name") || return 1
+print(next(r["id"] for r in json.load(sys.stdin)["reports"] if r["sourceName"] == sys.argv[1]))' "$2") || return 1
     while ((SECONDS < deadline)); do
-        if raddctl report "$id" | grep -q -- "$2"; then
-            echo "install-smoke: report $id shows '$2' after $((SECONDS - start)) s"
+        if raddctl report "$id" | grep -q -- "$pattern"; then
+            echo "install-smoke: report $id shows '$pattern' after $((SECONDS - start)) s"
             return 0
         fi
         sleep 1
@@ -54,10 +55,10 @@ print(next(r["id"] for r in json.load(sys.stdin)["reports"] if r["sourceName"] =
     raddctl status >&2
     return 1
 }
-check "the report is labelled by the rule labeler at once" labelled_by 5 "final (rules): nothing mentioned"
+check "the report is labelled by the rule labeler at once" labelled_by 5 "$name" "final (rules): nothing mentioned"
 if systemctl is-active --quiet radd-model.service 2>/dev/null || pgrep -u radd-model -x llama-server >/dev/null; then
     check "and by the bundled model within 5 minutes (its first request computes the whole prompt)" \
-        labelled_by 300 "  llm, qwen2.5-coder-1.5b-instruct"
+        labelled_by 300 "$name" "  llm, qwen2.5-coder-1.5b-instruct"
 fi
 unreadable_is_quarantined() {  # a file radd's user may not read ends in quarantine with the reason
     local file="private-$(date +%s%N).txt" deadline=$((SECONDS + 5))
