@@ -230,12 +230,20 @@ final class LabelingService: @unchecked Sendable {
         return [provenance.version, String((provenance.promptHash ?? "").prefix(12)), provenance.model ?? ""].joined(separator: " ")
     }
 
+    /// The next due job no other worker has. The store is asked without holding `lock`: a
+    /// control request holds the database while it reads `endpointStates`, so taking the two
+    /// in the other order here would deadlock.
     private func claim(_ labeler: String) -> LabelJob? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let job = try? store.nextLabelJob(labeler: labeler, excluding: busy) else { return nil }
-        busy.insert(job.id)
-        return job
+        for _ in 0..<8 {
+            lock.lock()
+            let taken = busy
+            lock.unlock()
+            guard let job = try? store.nextLabelJob(labeler: labeler, excluding: taken) else { return nil }
+            lock.lock()
+            defer { lock.unlock() }
+            if busy.insert(job.id).inserted { return job }
+        }
+        return nil
     }
 
     private func release(_ job: LabelJob) {

@@ -127,4 +127,23 @@ final class LabelingDaemonTests: XCTestCase {
         XCTAssertEqual(Set(final.sets["rules"]!.values), [1], "nor by the rules")
         XCTAssertGreaterThanOrEqual(try server.requests().count, count)
     }
+
+    /// raddctl status reads the labelling workers' state inside its database transaction, while
+    /// the workers take jobs from the database: neither may wait for the other.
+    func testStatusKeepsAnsweringWhileWorkersTakeJobs() throws {
+        let server = try FakeModelServer(script: [], then: .answer(Self.effusion))
+        defer { server.stop() }
+        let harness = try DaemonHarness()
+        try harness.start(extraArguments: labelling(endpoint: server.url) + ["--llm-concurrency", "4"])
+        for index in 1...60 { try harness.drop("s\(index).txt", report(index)) }
+        let deadline = Date().addingTimeInterval(60)
+        var answered = 0
+        while try stored(harness).sets["llm"]?.count ?? 0 < 60 && Date() < deadline {
+            let status = harness.run(DaemonHarness.raddctl, ["status", "--json", "--socket", harness.socketPath])
+            XCTAssertEqual(status.status, 0, status.stderr)
+            answered += 1
+        }
+        XCTAssertEqual(try stored(harness).sets["llm"]?.count, 60)
+        XCTAssertGreaterThan(answered, 5)
+    }
 }
