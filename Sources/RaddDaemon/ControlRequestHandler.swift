@@ -238,11 +238,17 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                           provenance: set.provenance)
     }
 
+    /// Each labeler's answer by its name; a later set of the same labeler wins.
+    static func answers(_ sets: [StoredLabelSet], task: LabelTask) -> [String: TaskAnswer] {
+        var answers: [String: TaskAnswer] = [:]
+        for set in sets { answers[set.labeler] = answer(set, task: task) }
+        return answers
+    }
+
     /// Per task the daemon labels, the final label under the label policy (latest set per labeler).
     private func finalLabels(_ sets: [StoredLabelSet]) -> [FinalLabelResult] {
         context.labeling.tasks.compactMap { task in
-            var answers: [String: TaskAnswer] = [:]
-            for set in sets where set.task == task.name { answers[set.labeler] = Self.answer(set, task: task) }
+            let answers = Self.answers(sets.filter { $0.task == task.name }, task: task)
             guard let (final, source) = context.labelPolicy.finalAnswer(task: task, answers: answers) else { return nil }
             return FinalLabelResult(task: task.name, source: source,
                                     labels: zip(task.findings, final.values).map { FindingValue(finding: $0.name, value: $1.rawValue) },
@@ -254,8 +260,7 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
         let page = try store.labelSets(task: task.name, afterReportID: after, limit: limit + 1)
         var rows: [LabelRow] = []
         for (reportID, sets) in page.prefix(limit) {
-            var answers: [String: TaskAnswer] = [:]
-            for set in sets { answers[set.labeler] = Self.answer(set, task: task) }
+            let answers = Self.answers(sets, task: task)
             guard let (final, source) = context.labelPolicy.finalAnswer(task: task, answers: answers) else { continue }
             rows.append(LabelRow(reportID: reportID, source: source, cells: task.cells(for: final)))
         }
@@ -273,8 +278,7 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
             exhausted = page.count < Self.maxPageSize
             for (reportID, sets) in page {
                 cursor = reportID
-                var answers: [String: TaskAnswer] = [:]
-                for set in sets { answers[set.labeler] = Self.answer(set, task: task) }
+                let answers = Self.answers(sets, task: task)
                 guard let (final, _) = context.labelPolicy.finalAnswer(task: task, answers: answers) else { continue }
                 var disagreements: [String] = [], undecided: [String] = [], shown: [String: [String: String]] = [:]
                 for (index, finding) in task.findings.enumerated() {

@@ -19,22 +19,16 @@ struct LabelsCommand: ParsableCommand {
             """)
 
     @OptionGroup var options: SocketOptions
-    @Option(help: "Task (default: the first one raddd labels).") var task: String?
-    @Option(help: "Most reports to list (1-1000).") var limit = 100
-    @Option(help: "List reports with ids above this one (for paging).") var after: Int64?
-
-    func validate() throws {
-        guard (1...1000).contains(limit) else { throw ValidationError("--limit must be between 1 and 1000") }
-    }
+    @OptionGroup var page: TaskPageOptions
 
     func run() throws {
         try guarded {
-            let result = try options.call(.labels, .init(limit: limit, after: after, task: task), as: LabelsResult.self)
+            let result = try options.call(.labels, page.params, as: LabelsResult.self)
             if options.json { return try options.printJSON(result) }
             guard !result.rows.isEmpty else { return print("no labelled reports for task \(result.task) yet") }
             let rows = result.rows.map { [String($0.reportID), $0.source] + $0.cells.map { $0.isEmpty ? "." : $0 } }
             print(Format.table(header: ["ID", "SOURCE"] + result.columns.map(LabelDisplay.short), rows: rows))
-            if let next = result.next { print("more: raddctl labels --task \(result.task) --limit \(limit) --after \(next)") }
+            if let next = result.next { print("more: raddctl labels --task \(result.task) --limit \(page.limit) --after \(next)") }
         }
     }
 }
@@ -50,17 +44,11 @@ struct ReviewCommand: ParsableCommand {
             """)
 
     @OptionGroup var options: SocketOptions
-    @Option(help: "Task (default: the first one raddd labels).") var task: String?
-    @Option(help: "Most reports to list (1-1000).") var limit = 100
-    @Option(help: "List reports with ids above this one (for paging).") var after: Int64?
-
-    func validate() throws {
-        guard (1...1000).contains(limit) else { throw ValidationError("--limit must be between 1 and 1000") }
-    }
+    @OptionGroup var page: TaskPageOptions
 
     func run() throws {
         try guarded {
-            let result = try options.call(.review, .init(limit: limit, after: after, task: task), as: ReviewResult.self)
+            let result = try options.call(.review, page.params, as: ReviewResult.self)
             if options.json { return try options.printJSON(result) }
             guard !result.items.isEmpty else { return print("nothing to review for task \(result.task)") }
             for item in result.items {
@@ -72,9 +60,22 @@ struct ReviewCommand: ParsableCommand {
                     print("  \(finding): " + answers.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.isEmpty ? "blank" : $0.value)" }.joined(separator: ", "))
                 }
             }
-            if let next = result.next { print("more: raddctl review --task \(result.task) --limit \(limit) --after \(next)") }
+            if let next = result.next { print("more: raddctl review --task \(result.task) --limit \(page.limit) --after \(next)") }
         }
     }
+}
+
+/// The task and page that `labels` and `review` ask for.
+struct TaskPageOptions: ParsableArguments {
+    @Option(help: "Task (default: the first one raddd labels).") var task: String?
+    @Option(help: "Most reports to list (1-1000).") var limit = 100
+    @Option(help: "List reports with ids above this one (for paging).") var after: Int64?
+
+    func validate() throws {
+        guard (1...1000).contains(limit) else { throw ValidationError("--limit must be between 1 and 1000") }
+    }
+
+    var params: ControlRequest.Params { .init(limit: limit, after: after, task: task) }
 }
 
 enum LabelDisplay {

@@ -126,19 +126,20 @@ enum MentionStatus {
 
     /// A negation cue before the mention that is not a pseudo-negation.
     static func negation(_ range: Range<Int>, in words: [String]) -> [String]? {
-        guard !range.isEmpty else { return nil }
-        let window = Array(words[range])
-        let pseudo = pseudoNegation.flatMap { Phrase.matches($0, in: window) }
-        return negation.first { phrase in
-            Phrase.matches(phrase, in: window).contains { match in !pseudo.contains(where: { $0.overlaps(match) }) }
-        }
+        cue(from: negation, in: range, of: words)
     }
 
+    /// A close verb-like negation after the mention ("is not seen"), not a pseudo-negation.
     static func negationAfter(_ range: Range<Int>, in words: [String]) -> [String]? {
+        cue(from: postNegation, in: range, of: words)
+    }
+
+    /// The first of `cues` found in the window that no pseudo-negation ("no change in") covers.
+    private static func cue(from cues: [[String]], in range: Range<Int>, of words: [String]) -> [String]? {
         guard !range.isEmpty else { return nil }
         let window = Array(words[range])
         let pseudo = pseudoNegation.flatMap { Phrase.matches($0, in: window) }
-        return postNegation.first { phrase in
+        return cues.first { phrase in
             Phrase.matches(phrase, in: window).contains { match in !pseudo.contains(where: { $0.overlaps(match) }) }
         }
     }
