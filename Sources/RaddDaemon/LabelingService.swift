@@ -232,7 +232,8 @@ final class LabelingService: @unchecked Sendable {
 
     /// The next due job no other worker has. The store is asked without holding `lock`: a
     /// control request holds the database while it reads `endpointStates`, so taking the two
-    /// in the other order here would deadlock.
+    /// in the other order here would deadlock. Because of that, the job found may have been
+    /// finished by another worker in between; it is checked again once it is ours.
     private func claim(_ labeler: String) -> LabelJob? {
         for _ in 0..<8 {
             lock.lock()
@@ -240,8 +241,11 @@ final class LabelingService: @unchecked Sendable {
             lock.unlock()
             guard let job = try? store.nextLabelJob(labeler: labeler, excluding: taken) else { return nil }
             lock.lock()
-            defer { lock.unlock() }
-            if busy.insert(job.id).inserted { return job }
+            let inserted = busy.insert(job.id).inserted
+            lock.unlock()
+            guard inserted else { continue }
+            if (try? store.isQueued(job)) == true { return job }
+            release(job)
         }
         return nil
     }

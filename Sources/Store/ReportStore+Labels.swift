@@ -105,6 +105,21 @@ extension ReportStore {
         return candidates.first { !busy.contains($0.id) }
     }
 
+    /// Whether the job is still waiting to be done. A worker checks this after claiming a job it
+    /// found before another worker finished that job.
+    public func isQueued(_ job: LabelJob) throws -> Bool {
+        try database.prepare("SELECT 1 FROM label_jobs WHERE \(Self.sameJob) AND state = 'queued'").bind(Self.sameJobValues(job))
+            .withReset { try $0.step() }
+    }
+
+    /// Matches a job by all it is, not by id alone: SQLite hands a deleted row's id to the next
+    /// insert, so a job held by a worker after it was done could otherwise name a newer one.
+    static let sameJob = "id = ? AND report_id = ? AND task = ? AND labeler = ?"
+
+    static func sameJobValues(_ job: LabelJob) -> [SQLValue] {
+        [.integer(job.id), .integer(job.reportID), .text(job.task), .text(job.labeler)]
+    }
+
     /// The de-identified text a labeler reads.
     public func textForLabeling(reportID: Int64) throws -> String? {
         try database.prepare("SELECT text FROM reports WHERE id = ?").bind([.integer(reportID)])
@@ -140,7 +155,7 @@ extension ReportStore {
                 try audit.append(event: "label", action: .create, outcome: .success, actor: actor,
                                  object: "report=\(job.reportID) task=\(job.task) labeler=\(job.labeler) label_set=\(setID)")
             }
-            try database.prepare("DELETE FROM label_jobs WHERE id = ?").bind([.integer(job.id)]).run()
+            try database.prepare("DELETE FROM label_jobs WHERE \(Self.sameJob)").bind(Self.sameJobValues(job)).run()
             try database.prepare("""
                 UPDATE reports SET state = 'labelled'
                 WHERE id = ? AND state = 'stored' AND NOT EXISTS (SELECT 1 FROM label_jobs WHERE report_id = ?1)
@@ -150,8 +165,8 @@ extension ReportStore {
 
     /// A job that must wait (no model server answered): tried again at `notBefore`.
     public func postponeLabelJob(_ job: LabelJob, reason: String, notBefore: Date) throws {
-        try database.prepare("UPDATE label_jobs SET attempts = attempts + 1, last_error = ?, not_before = ? WHERE id = ?")
-            .bind([.text(reason), .text(Timestamp.string(notBefore)), .integer(job.id)]).run()
+        try database.prepare("UPDATE label_jobs SET attempts = attempts + 1, last_error = ?, not_before = ? WHERE \(Self.sameJob)")
+            .bind([.text(reason), .text(Timestamp.string(notBefore))] + Self.sameJobValues(job)).run()
     }
 
     /// Makes the labeler's put-off jobs due now (its server answers again). Returns how many.
@@ -166,8 +181,8 @@ extension ReportStore {
     /// recorded failure for that report and labeler, audited, never guessed.
     public func failLabelJob(_ job: LabelJob, reason: String, actor: AuditActor) throws {
         try database.transaction {
-            try database.prepare("UPDATE label_jobs SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?")
-                .bind([.text(reason), .integer(job.id)]).run()
+            try database.prepare("UPDATE label_jobs SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE \(Self.sameJob)")
+                .bind([.text(reason)] + Self.sameJobValues(job)).run()
             try audit.append(event: "label", action: .create, outcome: .minorFailure, outcomeText: reason, actor: actor,
                              object: "report=\(job.reportID) task=\(job.task) labeler=\(job.labeler)")
         }

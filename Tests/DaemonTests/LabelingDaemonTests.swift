@@ -149,5 +149,13 @@ final class LabelingDaemonTests: XCTestCase {
         let reportCount = try harness.allReports().count
         XCTAssertEqual(final.sets["llm"]?.count, 60, "jobs left: \(final.jobs); rules sets: \(final.sets["rules"]?.count ?? 0); reports: \(reportCount); drop: \(allEntries(harness.dropDir))")
         XCTAssertGreaterThanOrEqual(answered, 20)
+        // Each report is asked about once: a job two workers found is done by one of them.
+        let asked = try server.requests().compactMap { request -> String? in
+            let messages = request["messages"] as? [[String: String]] ?? []
+            guard let content = messages.last?["content"], let found = content.range(of: #"Case \d+\."#, options: .regularExpression) else { return nil }
+            return String(content[found])
+        }
+        XCTAssertEqual(asked.count, 60, "requests: \(asked.sorted())")
+        XCTAssertEqual(Set(asked).count, 60)
     }
 }
