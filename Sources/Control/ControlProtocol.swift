@@ -214,9 +214,13 @@ public struct LabelSetResult: Codable, Sendable, Equatable {
     public var followUp: [String]?
     public var provenance: LabelProvenance
     public var createdAt: String
+    /// The task's kind, `multilabel` or `binary` (Yes/No/Undefined); nil when the task is no
+    /// longer configured.
+    public var kind: String?
 
     public init(task: String, labeler: String, labelerVersion: String, labels: [FindingValue], followUp: [String]?,
-                provenance: LabelProvenance, createdAt: String) {
+                provenance: LabelProvenance, createdAt: String, kind: String? = nil) {
+        self.kind = kind
         self.task = task
         self.labeler = labeler
         self.labelerVersion = labelerVersion
@@ -234,8 +238,11 @@ public struct FinalLabelResult: Codable, Sendable, Equatable {
     public var source: String
     public var labels: [FindingValue]
     public var followUp: [String]?
+    /// The task's kind, `multilabel` or `binary` (Yes/No/Undefined).
+    public var kind: String?
 
-    public init(task: String, source: String, labels: [FindingValue], followUp: [String]?) {
+    public init(task: String, source: String, labels: [FindingValue], followUp: [String]?, kind: String? = nil) {
+        self.kind = kind
         self.task = task
         self.source = source
         self.labels = labels

@@ -76,7 +76,7 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                     return ReportResult(report: Self.summary(report), text: report.text ?? "",
                                         sections: Self.sections(report.sections),
                                         phiReplaced: try store.phiSpanCounts(reportID: id), labels: labels,
-                                        labelSets: sets.map(Self.labelSet), finalLabels: finalLabels(sets), pendingLabels: pending)
+                                        labelSets: sets.map { Self.labelSet($0, kind: context.labeling.task(named: $0.task)?.kind) }, finalLabels: finalLabels(sets), pendingLabels: pending)
                 }
             case .labels, .review:
                 let params = request.params ?? .init()
@@ -225,10 +225,10 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
 
     // MARK: - Labels
 
-    static func labelSet(_ set: StoredLabelSet) -> LabelSetResult {
+    static func labelSet(_ set: StoredLabelSet, kind: LabelTask.Kind?) -> LabelSetResult {
         LabelSetResult(task: set.task, labeler: set.labeler, labelerVersion: set.labelerVersion,
                        labels: set.values.map { FindingValue(finding: $0.finding, value: $0.value.rawValue) },
-                       followUp: set.followUp, provenance: set.provenance, createdAt: set.createdAt)
+                       followUp: set.followUp, provenance: set.provenance, createdAt: set.createdAt, kind: kind?.rawValue)
     }
 
     /// A stored label set as the task's answer: values in the task's finding order.
@@ -249,10 +249,10 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
     private func finalLabels(_ sets: [StoredLabelSet]) -> [FinalLabelResult] {
         context.labeling.tasks.compactMap { task in
             let answers = Self.answers(sets.filter { $0.task == task.name }, task: task)
-            guard let (final, source) = context.labelPolicy.finalAnswer(task: task, answers: answers) else { return nil }
+            guard let (final, source) = context.labelPolicy.finalAnswer(task: task, answers: answers, llmLabelers: context.labeling.llmLabelers) else { return nil }
             return FinalLabelResult(task: task.name, source: source,
                                     labels: zip(task.findings, final.values).map { FindingValue(finding: $0.name, value: $1.rawValue) },
-                                    followUp: final.followUp)
+                                    followUp: final.followUp, kind: task.kind.rawValue)
         }
     }
 
@@ -261,7 +261,7 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
         var rows: [LabelRow] = []
         for (reportID, sets) in page.prefix(limit) {
             let answers = Self.answers(sets, task: task)
-            guard let (final, source) = context.labelPolicy.finalAnswer(task: task, answers: answers) else { continue }
+            guard let (final, source) = context.labelPolicy.finalAnswer(task: task, answers: answers, llmLabelers: context.labeling.llmLabelers) else { continue }
             rows.append(LabelRow(reportID: reportID, source: source, cells: task.cells(for: final)))
         }
         return LabelsResult(task: task.name, columns: task.columns, rows: rows,
@@ -278,8 +278,10 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
             exhausted = page.count < Self.maxPageSize
             for (reportID, sets) in page {
                 cursor = reportID
-                let answers = Self.answers(sets, task: task)
-                guard let (final, _) = context.labelPolicy.finalAnswer(task: task, answers: answers) else { continue }
+                // Only the labelers configured now: an answer from a model since removed is history.
+                let configured = Set(["rules"] + context.labeling.llmLabelers)
+                let answers = Self.answers(sets, task: task).filter { configured.contains($0.key) }
+                guard let (final, _) = context.labelPolicy.finalAnswer(task: task, answers: answers, llmLabelers: context.labeling.llmLabelers) else { continue }
                 var disagreements: [String] = [], undecided: [String] = [], shown: [String: [String: String]] = [:]
                 for (index, finding) in task.findings.enumerated() {
                     let votes = answers.mapValues { EnsembleLabeler.normalized($0.values[index], kind: task.kind) }

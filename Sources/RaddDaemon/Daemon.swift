@@ -82,14 +82,17 @@ public final class Daemon {
             } catch { throw StartupError("task \(name): \(error)") }
         }
         if configuration.tasks.isEmpty { lines.append("labelling: off (no tasks)") }
-        do { try configuration.checkLLMConcurrency() } catch { throw StartupError(error) }
+        do { try configuration.checkLLMLists() } catch { throw StartupError(error) }
         for (index, endpoint) in configuration.llmEndpoints.enumerated() {
             let slots = configuration.llmConcurrency(endpoint: index)
-            lines.append("model server: \(endpoint), model \(configuration.llmModel ?? "(the first it lists)"), "
-                         + "\(slots) request\(slots == 1 ? "" : "s") in flight, timeout \(Int(configuration.llmTimeoutSeconds)) s")
+            lines.append("model server: \(endpoint), model \(configuration.llmModel(endpoint: index) ?? "(the first it lists)"), "
+                         + "\(slots) request\(slots == 1 ? "" : "s") in flight, timeout \(Int(configuration.llmTimeoutSeconds)) s, "
+                         + "labeler \(configuration.llmLabeler(endpoint: index))")
         }
         if !configuration.tasks.isEmpty {
-            lines.append("final label: \(configuration.labelPolicy.rawValue)" + (configuration.llmEndpoints.isEmpty ? " (rule labeler only: no llm_endpoint)" : ""))
+            let labelers = ["rules"] + configuration.llmLabelers
+            lines.append("labelers: \(labelers.joined(separator: ", ")); final label: \(configuration.labelPolicy.rawValue)"
+                         + (configuration.llmEndpoints.isEmpty ? " (rule labeler only: no llm_endpoint)" : ""))
         }
         return lines
     }

@@ -34,8 +34,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// OpenAI-compatible model servers (http://HOST:PORT or unix:/PATH). Empty: the rule
     /// labeler only.
     public var llmEndpoints: [String] = []
-    /// nil: the first model the server lists.
-    public var llmModel: String?
+    /// One model name for every endpoint, or one per `llmEndpoints` entry. Empty: the first
+    /// model each server lists. Endpoints with the same model share its work; each model of
+    /// several labels every report, so that they can vote.
+    public var llmModels: [String] = []
     /// Requests in flight per endpoint: one number for all, or one per `llmEndpoints` entry.
     public var llmConcurrencies: [Int] = [1]
     public var llmTimeoutSeconds: Double = 120
@@ -68,6 +70,24 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// Requests in flight for endpoint `index`.
     public func llmConcurrency(endpoint index: Int) -> Int {
         llmConcurrencies.count == 1 ? llmConcurrencies[0] : llmConcurrencies[min(index, llmConcurrencies.count - 1)]
+    }
+
+    /// The model name sent to endpoint `index`; nil: the first model the server lists.
+    public func llmModel(endpoint index: Int) -> String? {
+        llmModels.count == 1 ? llmModels[0] : (llmModels.indices.contains(index) ? llmModels[index] : nil)
+    }
+
+    /// The labeler whose jobs endpoint `index` does: `llm`, or `llm:MODEL` when several models
+    /// are configured.
+    public func llmLabeler(endpoint index: Int) -> String {
+        LabelPolicy.llmLabelerName(model: llmModel(endpoint: index), modelCount: Set(llmModels).count)
+    }
+
+    /// Every LLM labeler, in the order of the endpoints that first name them.
+    public var llmLabelers: [String] {
+        var seen: [String] = []
+        for index in llmEndpoints.indices where !seen.contains(llmLabeler(endpoint: index)) { seen.append(llmLabeler(endpoint: index)) }
+        return seen
     }
 
     /// Where task names are looked up: `task_dir` if set, then the local and the shipped tasks.
@@ -130,7 +150,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             for endpoint in llmEndpoints where !(endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") || endpoint.hasPrefix("unix:/")) {
                 throw Problem("llm_endpoint '\(endpoint)' must be http://HOST:PORT, https://HOST:PORT or unix:/PATH")
             }
-        case "llm_model": llmModel = value.isEmpty ? nil : value
+        case "llm_model": llmModels = Self.list(value)
         case "llm_concurrency":
             let counts = Self.list(value).map { Int($0) }
             guard !counts.isEmpty, counts.allSatisfy({ $0.map { (1...64).contains($0) } ?? false }) else {
@@ -153,10 +173,13 @@ public struct DaemonConfiguration: Sendable, Equatable {
         }
     }
 
-    /// A list of concurrencies must match the list of endpoints.
-    public func checkLLMConcurrency() throws {
+    /// Lists of concurrencies and models must match the list of endpoints.
+    public func checkLLMLists() throws {
         if llmConcurrencies.count > 1 && llmConcurrencies.count != llmEndpoints.count {
             throw Problem("llm_concurrency lists \(llmConcurrencies.count) numbers for \(llmEndpoints.count) llm_endpoint entries; give one number, or one per endpoint")
+        }
+        if llmModels.count > 1 && llmModels.count != llmEndpoints.count {
+            throw Problem("llm_model lists \(llmModels.count) models for \(llmEndpoints.count) llm_endpoint entries; give one model, or one per endpoint (an endpoint that serves several models is listed once for each)")
         }
     }
 
@@ -219,7 +242,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 throw Problem("\(path):\(index + 1): \(problem.message)")
             }
         }
-        try checkLLMConcurrency()
+        try checkLLMLists()
         for folder in folderSections where folder.path.isEmpty && folder.name != DropFolderSettings.defaultName {
             throw Problem("\(path): [folder \(folder.name)] has no path")
         }

@@ -45,24 +45,27 @@ final class LabelingService: @unchecked Sendable {
                 throw StartupError("task \(name): \(error)")
             }
         }
-        do { try configuration.checkLLMConcurrency() } catch { throw StartupError(error) }
+        do { try configuration.checkLLMLists() } catch { throw StartupError(error) }
         endpoints = try configuration.llmEndpoints.map { text in
             do { return try Endpoint(text) } catch { throw StartupError("\(error)") }
         }
         // A refused connection costs nothing, so a dead server is probed every few seconds.
         breakers = endpoints.map { _ in CircuitBreaker(threshold: 3, cooldown: 5) }
-        models = endpoints.map { _ in configuration.llmModel }
+        models = endpoints.indices.map { configuration.llmModel(endpoint: $0) }
         lastErrors = endpoints.map { _ in nil }
         inFlight = endpoints.map { _ in 0 }
         var jobs: [(task: String, labeler: String)] = []
         for task in tasks {
             jobs.append((task.name, "rules"))
-            if !endpoints.isEmpty { jobs.append((task.name, "llm")) }
+            for labeler in configuration.llmLabelers { jobs.append((task.name, labeler)) }
         }
         plan = LabelPlan(jobs: jobs)
     }
 
     func task(named name: String) -> LabelTask? { tasks.first { $0.name == name } }
+
+    /// The LLM labelers whose answers the label policy weighs: `llm`, or one per model.
+    var llmLabelers: [String] { configuration.llmLabelers }
 
     /// Queues what stored reports still lack, then starts the workers.
     func start() throws {
@@ -75,7 +78,8 @@ final class LabelingService: @unchecked Sendable {
         spawn("rules") { [self] in work(labeler: "rules", endpoint: nil) }
         for index in endpoints.indices {
             for slot in 0..<configuration.llmConcurrency(endpoint: index) {
-                spawn("llm-\(index)-\(slot)") { [self] in work(labeler: "llm", endpoint: index) }
+                let labeler = configuration.llmLabeler(endpoint: index)
+                spawn("llm-\(index)-\(slot)") { [self] in work(labeler: labeler, endpoint: index) }
             }
         }
     }

@@ -37,7 +37,7 @@ struct Common: ParsableArguments {
     }
 
     /// One LLM labeler per request slot of each endpoint.
-    func llmLabelers(_ task: LabelTask) throws -> [LLMLabeler] {
+    func llmLabelers(_ task: LabelTask, onSend: (@Sendable (Data) -> Void)? = nil) throws -> [LLMLabeler] {
         try endpoint.flatMap { text -> [LLMLabeler] in
             let address = try Endpoint(text)
             let name = try model ?? ChatClient(endpoint: address, model: "", timeoutSeconds: 10).models().first ?? ""
@@ -45,7 +45,7 @@ struct Common: ParsableArguments {
             var settings = LLMLabeler.Settings()
             settings.circuitPatience = 600
             return (0..<concurrency).map { _ in
-                LLMLabeler(task: task, client: ChatClient(endpoint: address, model: name, timeoutSeconds: timeout),
+                LLMLabeler(task: task, client: ChatClient(endpoint: address, model: name, timeoutSeconds: timeout, onSend: onSend),
                            settings: settings, breaker: breaker)
             }
         }
@@ -138,39 +138,66 @@ struct Saturation: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Reports/s through radd's labeling pool ÷ reports/s for the same prompts sent straight to the servers.",
         discussion: """
-            Both runs send the same requests (the task's fixed prompt, the report, the schema) at
-            the same concurrency per endpoint; the direct run only posts the bytes and waits.
-            The target is a ratio of at least 0.95.
+            radd labels the reports first, and every request body it sends is recorded (its
+            re-asks after an invalid answer included). The direct run then posts exactly those
+            bodies, at the same number of requests in flight per endpoint, and only waits for
+            the replies. The ratio is what radd's own work costs: building prompts, parsing,
+            checking quotes and the schema, scheduling. The target is at least 0.95.
 
             Examples:
-              swift run -c release radd-compare saturation --limit 8
-              swift run -c release radd-compare saturation --endpoint http://127.0.0.1:8091 --endpoint http://127.0.0.1:8092 --limit 8
+              swift run -c release radd-compare saturation --limit 12
+              swift run -c release radd-compare saturation --endpoint http://127.0.0.1:8091 --endpoint http://127.0.0.1:8092 --limit 12
             """)
 
     @OptionGroup var common: Common
 
+    final class Recorder: @unchecked Sendable {
+        private let lock = NSLock()
+        private var bodies: [Data] = []
+        private var isOn = false
+        func record(_ body: Data) {
+            lock.lock()
+            defer { lock.unlock() }
+            if isOn { bodies.append(body) }
+        }
+        func turn(on: Bool) {
+            lock.lock()
+            isOn = on
+            lock.unlock()
+        }
+        var recorded: [Data] {
+            lock.lock()
+            defer { lock.unlock() }
+            return bodies
+        }
+    }
+
     func run() throws {
         let task = try common.task()
         let texts = try common.texts().map(\.text)
-        let labelers = try common.llmLabelers(task)
+        let recorder = Recorder()
+        let labelers = try common.llmLabelers(task, onSend: { recorder.record($0) })
         // Warm each server's prompt cache with the fixed prefix so neither run pays for it alone.
         for labeler in labelers { _ = try? labeler.answer(texts[0]) }
 
-        let prompt = LLMPrompt(task: task)
-        let bodies = texts.map { text -> Data in
-            let request = ChatClient.Request(messages: prompt.messages(for: text), schema: prompt.schema, maxTokens: 512,
-                                             temperature: 0, seed: 20240601)
-            return ChatClient.body(for: request, model: labelers[0].client.model)
-        }
-        let direct = try measureDirect(bodies, clients: labelers.map(\.client))
+        recorder.turn(on: true)
         let started = Date()
         let results = LabelingPool(labelers: labelers).label(texts, progress: progress("radd", total: texts.count, started: started))
-        let through = Double(texts.count) / Date().timeIntervalSince(started)
+        let throughSeconds = Date().timeIntervalSince(started)
+        recorder.turn(on: false)
+        let bodies = recorder.recorded
+        let directSeconds = try replay(bodies, clients: labelers.map(\.client))
+
+        let through = Double(texts.count) / throughSeconds
+        let direct = Double(texts.count) / directSeconds
         let answers = results.compactMap { try? $0.get() }
         let evaluated = answers.compactMap(\.provenance.evaluatedPromptTokens)
-        print("\(common.endpoint.count) endpoint\(common.endpoint.count == 1 ? "" : "s"), \(common.concurrency) in flight each, \(texts.count) reports")
-        print(String(format: "direct: %.3f reports/s; through radd: %.3f reports/s; saturation ratio %.3f", direct, through, through / direct))
-        print(String(format: "prompt tokens evaluated per report (not from cache): %.0f mean of %.0f sent", evaluated.isEmpty ? 0 : Double(evaluated.reduce(0, +)) / Double(evaluated.count),
+        print("\(common.endpoint.count) endpoint\(common.endpoint.count == 1 ? "" : "s"), \(common.concurrency) in flight each, \(texts.count) reports, "
+              + "\(bodies.count) requests (\(String(format: "%.2f", Double(bodies.count) / Double(texts.count))) per report)")
+        print(String(format: "direct: %.4f reports/s (%.1f s); through radd: %.4f reports/s (%.1f s); saturation ratio %.3f",
+                     direct, directSeconds, through, throughSeconds, through / direct))
+        print(String(format: "prompt tokens evaluated per report (not from cache): %.0f mean of %.0f sent",
+                     evaluated.isEmpty ? 0 : Double(evaluated.reduce(0, +)) / Double(evaluated.count),
                      answers.isEmpty ? 0 : Double(answers.compactMap(\.provenance.promptTokens).reduce(0, +)) / Double(answers.count)))
         if answers.count < texts.count { print("\(texts.count - answers.count) reports not labelled") }
     }
@@ -186,11 +213,13 @@ struct Saturation: ParsableCommand {
         }
     }
 
-    /// Posts the bodies with one thread per client, as fast as the servers answer.
-    func measureDirect(_ bodies: [Data], clients: [ChatClient]) throws -> Double {
+    /// Posts the bodies with one thread per request slot (the labelers are one per slot), as
+    /// fast as the servers answer. Returns the seconds it took.
+    func replay(_ bodies: [Data], clients: [ChatClient]) throws -> Double {
         let counter = Counter()
         let group = DispatchGroup()
         let started = Date()
+        let report = progress("direct", total: bodies.count, started: started)
         for client in clients {
             group.enter()
             Thread {
@@ -200,11 +229,12 @@ struct Saturation: ParsableCommand {
                     let index = counter.next()
                     guard index < bodies.count else { return }
                     _ = try? http.request(client.endpoint.baseURL + "/v1/chat/completions", jsonBody: bodies[index], unixSocket: client.endpoint.unixSocket)
+                    report(index + 1)
                 }
             }.start()
         }
         group.wait()
-        return Double(bodies.count) / Date().timeIntervalSince(started)
+        return Date().timeIntervalSince(started)
     }
 }
 

@@ -95,7 +95,7 @@ enum LabelDisplay {
         for task in tasks {
             print("labels, task \(task):")
             if let final = finals.first(where: { $0.task == task }) {
-                print("  final (\(final.source)): " + describe(final.labels, followUp: final.followUp))
+                print("  final (\(final.source)): " + describe(final.labels, followUp: final.followUp, kind: final.kind))
             }
             for set in sets where set.task == task {
                 let provenance = set.provenance
@@ -103,7 +103,7 @@ enum LabelDisplay {
                 if let model = provenance.model { origin.append(Format.printable(model)) }
                 if let latency = provenance.latencyMilliseconds { origin.append("\(latency) ms") }
                 if let discarded = provenance.discardedQuotes, discarded > 0 { origin.append("\(discarded) invented quote\(discarded == 1 ? "" : "s") discarded") }
-                print("  \(origin.joined(separator: ", ")): " + describe(set.labels, followUp: set.followUp))
+                print("  \(origin.joined(separator: ", ")): " + describe(set.labels, followUp: set.followUp, kind: set.kind))
             }
             for job in pending where job.task == task {
                 print("  \(job.labeler): \(job.state == "failed" ? "failed" : "waiting")" + (job.lastError.map { " (\(Format.printable($0)))" } ?? ""))
@@ -112,7 +112,13 @@ enum LabelDisplay {
     }
 
     /// The mentioned findings only: "Effusion positive, Pneumothorax negative".
-    static func describe(_ labels: [FindingValue], followUp: [String]?) -> String {
+    static func describe(_ labels: [FindingValue], followUp: [String]?, kind: String?) -> String {
+        if kind == "binary", let answer = labels.first {
+            let word = ["positive": "Yes", "negative": "No"][answer.value] ?? "Undefined"
+            var text = "\(answer.finding): \(word)"
+            if let followUp, word == "Yes" { text += "; follow-up: " + (followUp.isEmpty ? "Undefined" : followUp.joined(separator: ", ")) }
+            return text
+        }
         let mentioned = labels.filter { $0.value != "undefined" }.map { "\($0.finding) \($0.value)" }
         var text = mentioned.isEmpty ? "nothing mentioned" : mentioned.joined(separator: ", ")
         if let followUp { text += "; follow-up: " + (followUp.isEmpty ? "Undefined" : followUp.joined(separator: ", ")) }

@@ -43,7 +43,7 @@ struct Raddd: ParsableCommand {
     @Option(help: "Label tasks to label every report for, comma-separated (names or task files).") var tasks: String?
     @Option(help: "Directory searched for task files before /etc/radd/tasks and /usr/local/share/radd/tasks.") var taskDir: String?
     @Option(help: "OpenAI-compatible model servers, comma-separated: http://HOST:PORT or unix:/PATH.") var llmEndpoint: String?
-    @Option(help: "Model name sent to the servers (default: the first one a server lists).") var llmModel: String?
+    @Option(help: "Model names, one for all servers or one per --llm-endpoint; several models each label every report and can vote (default: the first one a server lists).") var llmModel: String?
     @Option(help: "Requests in flight per model server.") var llmConcurrency: String?
     @Option(help: "Seconds one model request may take.") var llmTimeout: String?
     @Option(help: "Final label: llm-else-rules, rules, llm or ensemble.") var labelPolicy: String?

@@ -84,7 +84,7 @@ final class ConfigurationTests: XCTestCase {
         try configuration.set("llm_concurrency", "8, 1")
         XCTAssertEqual([0, 1].map { configuration.llmConcurrency(endpoint: $0) }, [8, 1], "each endpoint its own limit")
         try configuration.set("llm_endpoint", "http://127.0.0.1:8091")
-        XCTAssertThrowsError(try configuration.checkLLMConcurrency()) {
+        XCTAssertThrowsError(try configuration.checkLLMLists()) {
             XCTAssertEqual("\($0)", "llm_concurrency lists 2 numbers for 1 llm_endpoint entries; give one number, or one per endpoint")
         }
         try configuration.set("llm_concurrency", "4")

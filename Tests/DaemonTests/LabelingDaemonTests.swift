@@ -123,10 +123,69 @@ final class LabelingDaemonTests: XCTestCase {
             return now.sets["llm"]?.count == count && now.sets["rules"]?.count == count && now.jobs.isEmpty
         }
         let final = try stored(harness)
-        let reportCount = try harness.allReports().count
         XCTAssertEqual(Set(final.sets["llm"]!.values), [1], "no report labelled twice by the LLM")
         XCTAssertEqual(Set(final.sets["rules"]!.values), [1], "nor by the rules")
         XCTAssertGreaterThanOrEqual(try server.requests().count, count)
+    }
+
+    /// Two models (one server each, as with llama-server) and the rule labeler: every report
+    /// gets each one's answer, and the final label is their majority vote.
+    func testAnEnsembleOfTwoModelsAndTheRulesStoresEveryAnswerAndVotes() throws {
+        // The first model takes "No pneumothorax" for a pneumothorax; the second misses the effusion.
+        let first = try FakeModelServer(script: [], then: .answer(#"""
+            {"mentions": [{"text": "Small left pleural effusion", "finding": "Effusion", "status": "present"},
+                          {"text": "No pneumothorax", "finding": "Pneumothorax", "status": "present"}]}
+            """#))
+        defer { first.stop() }
+        let second = try FakeModelServer(script: [], then: .answer(#"""
+            {"mentions": [{"text": "Small left pleural effusion", "finding": "Effusion", "status": "absent"},
+                          {"text": "No pneumothorax", "finding": "Pneumothorax", "status": "absent"}]}
+            """#))
+        defer { second.stop() }
+        let harness = try DaemonHarness()
+        try harness.start(extraArguments: labelling(endpoint: "\(first.url),\(second.url)")
+                          + ["--llm-model", "model-a,model-b", "--label-policy", "ensemble"])
+        for index in 1...4 { try harness.drop("e\(index).txt", report(index)) }
+        try DaemonHarness.waitFor("every report answered by the rules and both models", timeout: 30) {
+            let now = try stored(harness)
+            return ["rules", "llm:model-a", "llm:model-b"].allSatisfy { now.sets[$0]?.count == 4 } && now.jobs.isEmpty
+        }
+        let final = try stored(harness)
+        XCTAssertEqual(Set(final.sets.keys), ["rules", "llm:model-a", "llm:model-b"])
+        XCTAssertEqual(Set(final.sets.values.flatMap(\.values)), [1], "each labeler answered each report once")
+        XCTAssertEqual(try first.requests().count, 4, "each model is asked about each report once")
+        XCTAssertEqual(try second.requests().count, 4)
+        XCTAssertTrue(try first.requests().allSatisfy { $0["model"] as? String == "model-a" })
+        XCTAssertTrue(try second.requests().allSatisfy { $0["model"] as? String == "model-b" })
+
+        let shown = harness.raddctl(["report", "3"]).stdout
+        XCTAssertTrue(shown.contains("final (ensemble): Effusion positive, Pneumothorax negative"), shown)
+        XCTAssertTrue(shown.contains("llm:model-a, fake-model"), shown)
+        XCTAssertTrue(shown.contains("llm:model-b, fake-model"), shown)
+        let labels = harness.raddctl(["labels", "--json"])
+        XCTAssertEqual(labels.status, 0, labels.stderr)
+        XCTAssertTrue(labels.stdout.contains("\"source\" : \"ensemble\"") || labels.stdout.contains("\"source\":\"ensemble\""), labels.stdout)
+        let review = harness.raddctl(["review"]).stdout
+        XCTAssertTrue(review.contains("Pneumothorax: llm:model-a 1.0, llm:model-b 0.0, rules 0.0"), "each member's answer is shown: \(review)")
+        let check = harness.run(DaemonHarness.raddd, harness.standardArguments + ["--check-config"] + labelling(endpoint: "\(first.url),\(second.url)")
+                                + ["--llm-model", "model-a,model-b,model-c"])
+        XCTAssertNotEqual(check.status, 0)
+        XCTAssertTrue(check.stderr.contains("llm_model lists 3 models for 2 llm_endpoint entries"), check.stderr)
+    }
+
+    /// A binary task reads Yes, No or Undefined in `raddctl report`, with its follow-up.
+    func testBinaryTasksShowYesNoAndTheFollowUp() throws {
+        let harness = try DaemonHarness()
+        try harness.start(extraArguments: ["--tasks", "active-extravasation", "--task-dir", Self.tasks, "--settle-time", "0"])
+        try harness.drop("b1.txt", "IMPRESSION: Grade IV splenic laceration with a focus of active contrast extravasation in the splenic hilum.\n")
+        try harness.drop("b2.txt", "IMPRESSION: Large right rectus sheath hematoma without active extravasation.\n")
+        try DaemonHarness.waitFor("both reports labelled") { (try stored(harness).sets["rules"]?.count ?? 0) == 2 }
+        let ids = try harness.allReports().sorted { $0.sourceName < $1.sourceName }.map(\.id)
+        let yes = harness.raddctl(["report", "\(ids[0])"]).stdout
+        XCTAssertTrue(yes.contains("final (rules): Active extravasation: Yes; follow-up: spleen"), yes)
+        let no = harness.raddctl(["report", "\(ids[1])"]).stdout
+        XCTAssertTrue(no.contains("final (rules): Active extravasation: No"), no)
+        XCTAssertFalse(no.contains("follow-up"), no)
     }
 
     /// raddctl status reads the labelling workers' state inside its database transaction, while

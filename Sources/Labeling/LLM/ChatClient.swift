@@ -74,16 +74,23 @@ public final class ChatClient: @unchecked Sendable {
     /// The model name sent with each request; servers that serve one model ignore it.
     public let model: String
     private let http: HTTPClient
+    /// Sees every completion body before it is sent. The saturation benchmark replays them
+    /// straight to the server, so that its baseline asks exactly what radd asked.
+    private let onSend: (@Sendable (Data) -> Void)?
 
-    public init(endpoint: Endpoint, model: String, timeoutSeconds: Double = 120, connectTimeoutSeconds: Double = 5) {
+    public init(endpoint: Endpoint, model: String, timeoutSeconds: Double = 120, connectTimeoutSeconds: Double = 5,
+                onSend: (@Sendable (Data) -> Void)? = nil) {
         self.endpoint = endpoint
         self.model = model
+        self.onSend = onSend
         http = HTTPClient(timeoutSeconds: timeoutSeconds, connectTimeoutSeconds: connectTimeoutSeconds)
     }
 
     public func complete(_ request: Request) throws -> Reply {
         let started = Date()
-        let response = try send("/v1/chat/completions", body: Self.body(for: request, model: model))
+        let body = Self.body(for: request, model: model)
+        onSend?(body)
+        let response = try send("/v1/chat/completions", body: body)
         let seconds = Date().timeIntervalSince(started)
         guard let reply = try? JSONValue.parse(response),
               let content = reply["choices"]?.array?.first?["message"]?["content"]?.string else {

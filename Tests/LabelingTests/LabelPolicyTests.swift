@@ -1,0 +1,59 @@
+import Foundation
+@testable import Labeling
+import RaddCore
+import XCTest
+
+/// Which stored answer becomes a report's final label, with one model or an ensemble of several.
+final class LabelPolicyTests: XCTestCase {
+    let task = try! LabelTask.load("ankle-fracture", directories: BinaryTaskTests.directories)
+
+    func answer(_ value: LabelValue, by labeler: String) -> TaskAnswer {
+        TaskAnswer(values: [value], provenance: LabelProvenance(labeler: labeler, version: "1"))
+    }
+
+    func final(_ policy: LabelPolicy, _ answers: [String: LabelValue], models: [String]) -> (LabelValue, String)? {
+        policy.finalAnswer(task: task, answers: answers.mapValues { answer($0, by: "x") }, llmLabelers: models)
+            .map { ($0.answer.values[0], $0.source) }
+    }
+
+    func testOneModelIsCalledLLMAndSeveralByTheirNames() {
+        XCTAssertEqual(LabelPolicy.llmLabelerName(model: "qwen", modelCount: 1), "llm")
+        XCTAssertEqual(LabelPolicy.llmLabelerName(model: nil, modelCount: 0), "llm")
+        XCTAssertEqual(LabelPolicy.llmLabelerName(model: "qwen", modelCount: 2), "llm:qwen")
+    }
+
+    func testLLMElseRulesWaitsForEveryModelThenTakesTheirVote() {
+        let models = ["llm:a", "llm:b", "llm:c"]
+        let partial = final(.llmElseRules, ["rules": .negative, "llm:a": .positive], models: models)
+        XCTAssertEqual(partial?.0, .negative)
+        XCTAssertEqual(partial?.1, "rules")
+        let all = final(.llmElseRules, ["rules": .negative, "llm:a": .positive, "llm:b": .positive, "llm:c": .negative], models: models)
+        XCTAssertEqual(all?.0, .positive)
+        XCTAssertEqual(all?.1, "llm vote")
+        XCTAssertNil(final(.llm, ["rules": .negative, "llm:a": .positive], models: models), "llm alone waits for every model")
+    }
+
+    func testOneModelIsTakenAsItAnswered() {
+        let one = final(.llm, ["rules": .negative, "llm": .positive], models: ["llm"])
+        XCTAssertEqual(one?.0, .positive)
+        XCTAssertEqual(one?.1, "llm")
+    }
+
+    func testEnsembleVotesRulesWithEveryModelAndATieIsUndefined() {
+        let models = ["llm:a", "llm:b"]
+        let majority = final(.ensemble, ["rules": .positive, "llm:a": .negative, "llm:b": .positive], models: models)
+        XCTAssertEqual(majority?.0, .positive)
+        XCTAssertEqual(majority?.1, "ensemble")
+        let tie = final(.ensemble, ["rules": .positive, "llm": .negative], models: ["llm"])
+        XCTAssertEqual(tie?.0, .uncertain, "two members that disagree: Undefined, for a reviewer")
+        let waiting = final(.ensemble, ["rules": .positive, "llm:a": .negative], models: models)
+        XCTAssertEqual(waiting?.0, .positive)
+        XCTAssertEqual(waiting?.1, "rules (the models have not all answered yet)")
+    }
+
+    func testAnswersOfAModelNoLongerConfiguredDoNotCount() {
+        let answers: [String: LabelValue] = ["rules": .negative, "llm": .positive]
+        XCTAssertEqual(final(.llmElseRules, answers, models: [])?.1, "rules")
+        XCTAssertEqual(final(.llmElseRules, answers, models: ["llm:new"])?.1, "rules")
+    }
+}
