@@ -29,6 +29,9 @@ readonly TMPFILES_DEST=/usr/lib/tmpfiles.d/radd.conf
 readonly DAEMON_USER=radd
 readonly CTL_GROUP=radd-ctl
 readonly DROP_GROUP=radd-drop
+# The groups that hold the roles of policies/access (viewer, exporter, auditor, admin).
+readonly ROLE_GROUPS=(radd-viewer radd-exporter radd-auditor radd-admin)
+readonly ACCESS_POLICY_FILE=/etc/radd/access
 readonly START_TIMEOUT_S=10
 readonly STOP_TIMEOUT_S=10
 
@@ -268,7 +271,7 @@ create_users_systemd() {
 create_users_plain() {
     say "creating users and groups (groupadd/useradd)..."
     local group
-    for group in "$DAEMON_USER" "$CTL_GROUP" "$DROP_GROUP"; do
+    for group in "$DAEMON_USER" "$CTL_GROUP" "$DROP_GROUP" "${ROLE_GROUPS[@]}"; do
         if ! getent group "$group" >/dev/null; then
             groupadd --system "$group" || die "groupadd $group failed"
             say "created group $group"
@@ -292,6 +295,9 @@ create_users_plain() {
 check_users() {
     getent passwd "$DAEMON_USER" >/dev/null || die "user $DAEMON_USER was not created"
     local group
+    for group in "${ROLE_GROUPS[@]}"; do
+        getent group "$group" >/dev/null || die "group $group was not created"
+    done
     for group in "$CTL_GROUP" "$DROP_GROUP"; do
         getent group "$group" >/dev/null || die "group $group was not created"
         id -nG "$DAEMON_USER" | tr ' ' '\n' | grep -qx -- "$group" ||
@@ -358,8 +364,10 @@ drop_dir = $DROP_DIR
 quarantine_dir = $QUARANTINE_DIR
 # Control socket that raddctl talks to.
 socket = $SOCKET
-# Group of the control socket: its members may use raddctl.
-socket_group = $CTL_GROUP
+# Who may do what through raddctl: the Unix group of each role (viewer,
+# exporter, auditor, admin). Anyone may connect to the socket; every request
+# is checked against this policy and audited, allowed or refused.
+access_policy = $ACCESS_POLICY_FILE
 # Database key (64 hex characters); under systemd it is passed as the
 # credential db-key instead and this path is not read.
 key_file = $KEY_FILE
@@ -450,6 +458,16 @@ write_deid_policy() {
     else
         install -m 0640 -o root -g "$DAEMON_USER" "$SCRIPT_DIR/policies/deid.policy" "$DEID_POLICY_FILE"
         say "wrote $DEID_POLICY_FILE"
+    fi
+}
+
+# The shipped access policy, installed once like the de-identification policy.
+write_access_policy() {
+    if [[ -e "$ACCESS_POLICY_FILE" ]]; then
+        say "keeping existing $ACCESS_POLICY_FILE"
+    else
+        install -m 0644 -o root -g root "$SCRIPT_DIR/policies/access" "$ACCESS_POLICY_FILE"
+        say "wrote $ACCESS_POLICY_FILE (roles: ${ROLE_GROUPS[*]})"
     fi
 }
 
@@ -1117,8 +1135,11 @@ install.sh: done. Next steps:
   query:           raddctl status
                    raddctl reports
                    raddctl report 1
-  raddctl needs membership in group $CTL_GROUP (root always can):
-                   usermod -a -G $CTL_GROUP USER   (then log in again)
+  roles (root holds every one; $ACCESS_POLICY_FILE maps them to groups):
+                   usermod -a -G radd-viewer USER    reports and labels
+                   usermod -a -G radd-exporter USER  export label sets
+                   usermod -a -G radd-auditor USER   raddctl audit list|verify|export
+                   usermod -a -G radd-admin USER     quarantine retry and purge
 EOF
 }
 
@@ -1150,6 +1171,7 @@ install_radd() {
     set_drop_acl
 
     write_deid_policy
+    write_access_policy
     install_tasks
     write_config
     if [[ $with_systemd == yes ]]; then

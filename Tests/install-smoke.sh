@@ -95,7 +95,27 @@ check "key kept" test "$key_before" = "$(sha256sum /etc/radd/db.key | cut -d' ' 
 check "config kept" test "$conf_before" = "$(sha256sum /etc/radd/raddd.conf | cut -d' ' -f1)"
 check "stored report kept across reinstall" bash -c "raddctl reports --json --limit 1000 | grep -q '\"sourceName\" : \"$name\"'"
 check "key file is 0400" test "$(stat -c %a /etc/radd/db.key)" = 400
-check "socket is 0660 group radd-ctl" test "$(stat -c '%a %G' /run/radd/raddd.sock)" = "660 radd-ctl"
+# A config from before the access roles keeps its socket group (a filesystem gate); a new one
+# opens the socket so that every attempt reaches raddd and is audited.
+if grep -q '^socket_group *= *radd-ctl' /etc/radd/raddd.conf; then
+    check "socket is 0660 group radd-ctl (socket_group kept from an older config)" test "$(stat -c '%a %G' /run/radd/raddd.sock)" = "660 radd-ctl"
+else
+    check "socket is 0666 (the roles decide)" test "$(stat -c %a /run/radd/raddd.sock)" = 666
+fi
+check "access policy installed" test -f /etc/radd/access
+check "the role groups exist" getent group radd-viewer radd-exporter radd-auditor radd-admin
+
+# A user in no radd group is refused and audited; an auditor verifies the chain.
+refused_and_audited() {
+    local out status
+    out=$(runuser -u nobody -- raddctl --socket /run/radd/raddd.sock reports 2>&1); status=$?
+    [[ $status -eq 77 ]] || { echo "exit $status: $out"; return 1; }
+    raddctl audit list --outcome denied --user nobody --json | grep -q '"username" : "nobody"'
+}
+if ! grep -q '^socket_group' /etc/radd/raddd.conf; then
+    check "a user in no radd group is refused, and the refusal is audited" refused_and_audited
+fi
+check "raddctl audit verify: the audit chain is intact" raddctl audit verify
 if command -v systemd-analyze >/dev/null; then
     check "systemd/raddd.service passes systemd-analyze verify" systemd-analyze verify systemd/raddd.service
     echo "install-smoke: $(systemd-analyze security --offline=yes systemd/raddd.service 2>/dev/null | tail -1)"

@@ -21,9 +21,17 @@ public enum ControlMethod: String, Codable, Sendable, CaseIterable {
     case labels
     /// Reports whose labelers disagree, or whose final label is uncertain or Undefined.
     case review
+    /// A page of audit records, filtered.
+    case auditList = "audit.list"
+    /// Walks the audit chain and checks it against the checkpoints.
+    case auditVerify = "audit.verify"
+    /// A page of audit records for export (audited as an export of the log).
+    case auditExport = "audit.export"
+    /// Re-reads the access policy (audited as a configuration change).
+    case reload
 
     /// Methods that change files or records; the others only read.
-    public var changesState: Bool { self == .quarantineRetry || self == .quarantinePurge }
+    public var changesState: Bool { self == .quarantineRetry || self == .quarantinePurge || self == .reload }
 }
 
 public struct ControlRequest: Codable, Sendable, Equatable {
@@ -43,9 +51,26 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         public var all: Bool?
         /// A label task's name (labels, review).
         public var task: String?
+        /// Audit filters (audit.list, audit.export): records at or after `since` and before
+        /// `until` (UTC, ISO 8601), by `user` (name or uid), of `types` (event types), with `outcome`.
+        public var since: String?
+        public var until: String?
+        public var user: String?
+        public var types: [String]?
+        public var outcome: String?
+        /// audit.verify: extra checkpoints ("SEQ:HASH", e.g. from the journal or a remote syslog).
+        public var checkpoints: [String]?
 
         public init(id: Int64? = nil, state: String? = nil, limit: Int? = nil, after: Int64? = nil,
-                    claim: String? = nil, all: Bool? = nil, task: String? = nil) {
+                    claim: String? = nil, all: Bool? = nil, task: String? = nil, since: String? = nil,
+                    until: String? = nil, user: String? = nil, types: [String]? = nil, outcome: String? = nil,
+                    checkpoints: [String]? = nil) {
+            self.since = since
+            self.until = until
+            self.user = user
+            self.types = types
+            self.outcome = outcome
+            self.checkpoints = checkpoints
             self.id = id
             self.state = state
             self.limit = limit
@@ -518,5 +543,56 @@ extension JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
+    }
+}
+
+public struct AuditPage: Codable, Sendable, Equatable {
+    public var records: [AuditRecord]
+    /// Pass as `after` for the next page; absent on the last page.
+    public var next: Int64?
+
+    public init(records: [AuditRecord], next: Int64?) {
+        self.records = records
+        self.next = next
+    }
+}
+
+public struct AuditVerifyResult: Codable, Sendable, Equatable {
+    public var intact: Bool
+    public var records: Int
+    public var firstSeq: Int64?
+    public var lastSeq: Int64?
+    public var lastHash: String?
+    /// The first record that is wrong: changed, moved, after a gap, or named by a checkpoint
+    /// and missing.
+    public var firstBadSeq: Int64?
+    public var problems: [String]
+    public var checkpointsChecked: Int
+    /// Where the daemon keeps its own checkpoints.
+    public var checkpointFile: String?
+
+    public init(intact: Bool, records: Int, firstSeq: Int64?, lastSeq: Int64?, lastHash: String?, firstBadSeq: Int64?,
+                problems: [String], checkpointsChecked: Int, checkpointFile: String?) {
+        self.intact = intact
+        self.records = records
+        self.firstSeq = firstSeq
+        self.lastSeq = lastSeq
+        self.lastHash = lastHash
+        self.firstBadSeq = firstBadSeq
+        self.problems = problems
+        self.checkpointsChecked = checkpointsChecked
+        self.checkpointFile = checkpointFile
+    }
+}
+
+public struct ReloadResult: Codable, Sendable, Equatable {
+    /// The policy file read, or "built-in".
+    public var accessPolicy: String
+    /// Each role and its groups, as now in force.
+    public var roles: String
+
+    public init(accessPolicy: String, roles: String) {
+        self.accessPolicy = accessPolicy
+        self.roles = roles
     }
 }

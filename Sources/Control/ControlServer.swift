@@ -7,42 +7,23 @@ import Glibc
 /// What the daemon plugs into the server: the answer to each authorised request, and an audit hook
 /// for every request the server refuses before it reaches `handle`.
 public protocol ControlHandler: AnyObject, Sendable {
-    /// Returns the result to send, or throws a `ControlError` to send as the error.
-    func handle(_ request: ControlRequest, method: ControlMethod, from peer: PeerCredentials) throws -> any Encodable
+    /// Returns the result to send, or throws a `ControlError` to send as the error. Called only
+    /// when the caller holds one of the method's roles.
+    func handle(_ request: ControlRequest, method: ControlMethod, from caller: ControlCaller) throws -> any Encodable
     /// Must write an audit record; if it throws, the refusal still stands.
-    func refused(_ peer: PeerCredentials, error: ControlError, method: String?) throws
+    func refused(_ caller: ControlCaller, error: ControlError, method: String?) throws
 }
 
-/// Who may talk to the daemon at all: root, the daemon's own user, and members of the socket group.
-/// Checked against SO_PEERCRED on every connection, so loosened file modes on the socket do not
-/// widen access.
-public struct ControlAccessPolicy: Sendable {
-    public var groupID: UInt32?
-    public var daemonUID: UInt32
-
-    public init(groupID: UInt32?, daemonUID: UInt32 = getuid()) {
-        self.groupID = groupID
-        self.daemonUID = daemonUID
-    }
-
-    public func permits(_ peer: PeerCredentials) -> Bool {
-        if peer.uid == 0 || peer.uid == daemonUID { return true }
-        guard let groupID else { return false }
-        if peer.gid == groupID { return true }
-        var primary = passwd()
-        var result: UnsafeMutablePointer<passwd>?
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let primaryGID = getpwuid_r(peer.uid, &primary, &buffer, buffer.count, &result) == 0 && result != nil
-            ? primary.pw_gid : peer.gid
-        return UserDatabase.groups(ofUID: peer.uid, primaryGID: primaryGID).contains(groupID)
-    }
-}
-
-/// The control socket: a SOCK_STREAM Unix socket, mode 0660, group-owned by the configured group.
+/// The control socket: a SOCK_STREAM Unix socket that anyone may connect to (mode 0666), so that
+/// every attempt reaches the daemon and is audited; who may do what is decided per connection
+/// from SO_PEERCRED and the group database (`AccessPolicy`), never from the file mode. With a
+/// socket group configured the socket is 0660 and group-owned instead: a filesystem gate in
+/// front of the role check, at the price of not seeing attempts it stops.
 /// One thread accepts; each connection gets a thread of its own and may send several requests.
 public final class ControlServer: @unchecked Sendable {
     public let path: String
-    private let policy: ControlAccessPolicy
+    private let access: CurrentAccessPolicy
+    private let socketGroupID: UInt32?
     private let handler: ControlHandler
     private var listener: Int32 = -1
     private let connections = DispatchGroup()
@@ -52,9 +33,14 @@ public final class ControlServer: @unchecked Sendable {
     private static let maxConnections = 64
     private let connectionSlots = DispatchSemaphore(value: ControlServer.maxConnections)
 
-    public init(path: String, policy: ControlAccessPolicy, handler: ControlHandler) {
+    public convenience init(path: String, access: AccessPolicy, socketGroupID: UInt32? = nil, handler: ControlHandler) {
+        self.init(path: path, access: CurrentAccessPolicy(access), socketGroupID: socketGroupID, handler: handler)
+    }
+
+    public init(path: String, access: CurrentAccessPolicy, socketGroupID: UInt32? = nil, handler: ControlHandler) {
         self.path = path
-        self.policy = policy
+        self.access = access
+        self.socketGroupID = socketGroupID
         self.handler = handler
     }
 
@@ -88,13 +74,13 @@ public final class ControlServer: @unchecked Sendable {
             close(fd)
             throw SystemError("binding control socket \(path)", code: code)
         }
-        if let group = policy.groupID, chown(path, uid_t(bitPattern: -1), group) != 0 {
+        if let group = socketGroupID, chown(path, uid_t(bitPattern: -1), group) != 0 {
             let code = errno
             close(fd)
             unlink(path)
             throw SystemError("giving control socket \(path) to group \(group)", code: code)
         }
-        guard chmod(path, 0o660) == 0, Glibc.listen(fd, 64) == 0 else {
+        guard chmod(path, socketGroupID == nil ? 0o666 : 0o660) == 0, Glibc.listen(fd, 64) == 0 else {
             let code = errno
             close(fd)
             unlink(path)
@@ -156,9 +142,11 @@ public final class ControlServer: @unchecked Sendable {
         var timeout = timeval(tv_sec: Self.idleTimeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         guard let peer = try? PeerCredentials.of(socket: fd) else { return }
-        guard policy.permits(peer) else {
-            let error = ControlError(.permissionDenied, "user \(peer.username) (uid \(peer.uid)) may not use radd's control socket; ask an administrator to add them to its group")
-            try? handler.refused(peer, error: error, method: nil)
+        let access = self.access.value
+        let caller = ControlCaller(peer: peer, roles: access.roles(of: peer))
+        guard !caller.roles.isEmpty else {
+            let error = ControlError(.permissionDenied, "user \(peer.username) (uid \(peer.uid)) holds no radd role; ask an administrator to add them to the group of the role they need (\(access.summary))")
+            try? handler.refused(caller, error: error, method: nil)
             send(ControlResponse<Empty>(id: 0, error: error), to: fd)
             drainBeforeClose(fd)
             return
@@ -171,7 +159,7 @@ public final class ControlServer: @unchecked Sendable {
                 line = next
             } catch LineReader.ReadError.lineTooLong {
                 let refusal = ControlError(.badRequest, "request longer than \(ControlProtocol.maxRequestBytes) bytes")
-                try? handler.refused(peer, error: refusal, method: nil)
+                try? handler.refused(caller, error: refusal, method: nil)
                 send(ControlResponse<Empty>(id: 0, error: refusal), to: fd)
                 drainBeforeClose(fd)
                 return
@@ -180,29 +168,35 @@ public final class ControlServer: @unchecked Sendable {
                 return
             }
             if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }) { continue }
-            respond(to: Data(line), from: peer, on: fd)
+            respond(to: Data(line), from: caller, on: fd)
         }
     }
 
-    private func respond(to line: Data, from peer: PeerCredentials, on fd: Int32) {
+    private func respond(to line: Data, from caller: ControlCaller, on fd: Int32) {
         guard let request = try? JSONDecoder().decode(ControlRequest.self, from: line) else {
             let error = ControlError(.badRequest, "a request is one JSON object per line with v, id and method")
-            try? handler.refused(peer, error: error, method: nil)
+            try? handler.refused(caller, error: error, method: nil)
             return send(ControlResponse<Empty>(id: 0, error: error), to: fd)
         }
         guard request.v == ControlProtocol.version else {
             let error = ControlError(.unsupportedVersion, "protocol version \(request.v) is not supported; this daemon speaks version \(ControlProtocol.version)")
-            try? handler.refused(peer, error: error, method: request.method)
+            try? handler.refused(caller, error: error, method: request.method)
             return send(ControlResponse<Empty>(id: request.id, error: error), to: fd)
         }
         guard let method = ControlMethod(rawValue: request.method) else {
             let known = ControlMethod.allCases.map(\.rawValue).joined(separator: ", ")
             let error = ControlError(.unknownMethod, "unknown method '\(request.method.prefix(64))'; known methods: \(known)")
-            try? handler.refused(peer, error: error, method: request.method)
+            try? handler.refused(caller, error: error, method: request.method)
+            return send(ControlResponse<Empty>(id: request.id, error: error), to: fd)
+        }
+        guard !method.allowedRoles.isDisjoint(with: caller.roles) else {
+            let needed = method.allowedRoles.sorted().map(\.rawValue).joined(separator: " or ")
+            let error = ControlError(.permissionDenied, "\(method.rawValue) needs the role \(needed); user \(caller.peer.username) holds \(caller.roleText) (\(access.value.summary))")
+            try? handler.refused(caller, error: error, method: method.rawValue)
             return send(ControlResponse<Empty>(id: request.id, error: error), to: fd)
         }
         do {
-            let result = try handler.handle(request, method: method, from: peer)
+            let result = try handler.handle(request, method: method, from: caller)
             send(ControlResponse(id: request.id, result: AnyEncodable(result)), to: fd)
         } catch let error as ControlError {
             send(ControlResponse<Empty>(id: request.id, error: error), to: fd)

@@ -14,4 +14,12 @@ public enum Timestamp {
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.date(from: string)
     }
+
+    /// A time bound given by a person, in the stored format so that stored times compare with
+    /// it as strings: a date alone ("2026-11-24") is its midnight UTC; a time needs its zone.
+    public static func normalizedBound(_ text: String) -> String? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.count == 10, let midnight = date(trimmed + "T00:00:00Z") { return string(midnight) }
+        return date(trimmed).map(string)
+    }
 }

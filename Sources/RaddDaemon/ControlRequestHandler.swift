@@ -23,6 +23,8 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
         var queueDepth: @Sendable () -> Int
         var labeling: LabelingService
         var labelPolicy: LabelPolicy
+        var checkpoints: AuditCheckpoints
+        var access: AccessReloader
     }
 
     /// What quarantine.retry and quarantine.purge act on.
@@ -39,12 +41,13 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
         self.files = files
     }
 
-    func handle(_ request: ControlRequest, method: ControlMethod, from peer: PeerCredentials) throws -> any Encodable {
-        let actor = AuditActor(uid: peer.uid, username: peer.username, pid: peer.pid)
+    func handle(_ request: ControlRequest, method: ControlMethod, from caller: ControlCaller) throws -> any Encodable {
+        let peer = caller
+        let actor = Self.actor(caller)
         do {
             switch method {
             case .status:
-                return try store.audited(event: "query", action: .read, actor: actor, object: "status") { try status() }
+                return try store.audited(event: .query, action: .read, actor: actor, object: "status") { try status() }
             case .reports:
                 let params = request.params ?? .init()
                 if let state = params.state, ReportState(rawValue: state) == nil {
@@ -53,7 +56,7 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                 }
                 let limit = min(max(params.limit ?? 100, 1), Self.maxPageSize)
                 let object = "reports state=\(params.state ?? "*") limit=\(limit) after=\(params.after ?? 0)"
-                return try store.audited(event: "query", action: .read, actor: actor, object: object) {
+                return try store.audited(event: .query, action: .read, actor: actor, object: object) {
                     let rows = try store.reports(state: params.state, limit: limit + 1, afterID: params.after ?? 0)
                     let page = rows.prefix(limit).map(Self.summary)
                     return ReportsResult(reports: Array(page), next: rows.count > limit ? page.last?.id : nil)
@@ -63,7 +66,7 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                     throw try refusal(ControlError(.badRequest, "method 'report' needs params.id, the report's number"),
                                       from: peer, method: method)
                 }
-                return try store.audited(event: "query", action: .read, actor: actor, object: "report=\(id)") {
+                return try store.audited(event: .query, action: .read, actor: actor, object: "report=\(id)") {
                     guard let report = try store.report(id: id) else { throw StoreError.notFound }
                     let labels = try store.labels(reportID: id).map {
                         LabelResult(finding: $0.finding, value: $0.value, labeler: $0.labeler, model: $0.model,
@@ -90,7 +93,7 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                 }
                 let limit = min(max(params.limit ?? 100, 1), Self.maxPageSize)
                 let object = "\(method.rawValue) task=\(task.name) limit=\(limit) after=\(params.after ?? 0)"
-                return try store.audited(event: "query", action: .read, actor: actor, object: object) { () -> any Encodable in
+                return try store.audited(event: .query, action: .read, actor: actor, object: object) { () -> any Encodable in
                     method == .labels ? try labelsPage(task, limit: limit, after: params.after ?? 0)
                         : try reviewPage(task, limit: limit, after: params.after ?? 0)
                 }
@@ -109,22 +112,56 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                 }
                 let limit = min(max(params.limit ?? 100, 1), Self.maxPageSize)
                 let object = "quarantine state=\(state?.rawValue ?? "all") limit=\(limit)"
-                return try store.audited(event: "query", action: .read, actor: actor, object: object) {
+                return try store.audited(event: .query, action: .read, actor: actor, object: object) {
                     let rows = try store.quarantined(state: state, limit: limit + 1, afterClaim: params.claim)
                     let page = rows.prefix(limit).map(Self.quarantinedFile)
                     return QuarantineListResult(files: Array(page), next: rows.count > limit ? page.last?.claim : nil)
                 }
             case .quarantineRetry, .quarantinePurge:
-                guard peer.uid == 0 || peer.uid == getuid() else {
-                    throw try refusal(ControlError(.permissionDenied, "only root or raddd's own user may retry or purge quarantined files"),
-                                      from: peer, method: method)
-                }
                 let params = request.params ?? .init()
                 guard (params.claim != nil) != (params.all == true) else {
                     throw try refusal(ControlError(.badRequest, "give either params.claim (one file's claim id) or params.all = true"),
                                       from: peer, method: method)
                 }
                 return try release(params.claim, as: method == .quarantineRetry ? .retried : .purged, actor: actor)
+            case .auditList, .auditExport:
+                let params = request.params ?? .init()
+                let filter = try auditFilter(params, from: peer, method: method)
+                let limit = min(max(params.limit ?? 100, 1), Self.maxPageSize)
+                let object = Self.auditObject(method, params, limit: limit)
+                return try store.audited(event: method == .auditExport ? .export : .auditLogUsed, action: .read, actor: actor,
+                                         object: object) { () -> AuditPage in
+                    let rows = try store.audit.records(after: params.after ?? 0, limit: limit + 1, filter: filter)
+                    let page = Array(rows.prefix(limit))
+                    return AuditPage(records: page, next: rows.count > limit ? page.last?.seq : nil)
+                }
+            case .reload:
+                do {
+                    let policy = try context.access.reload(actor: actor)
+                    return ReloadResult(accessPolicy: context.access.source, roles: policy.summary)
+                } catch let failure as AccessReloader.Failure {
+                    throw ControlError(.badRequest, failure.description)
+                }
+            case .auditVerify:
+                var extra: [AuditCheckpoint] = []
+                for text in request.params?.checkpoints ?? [] {
+                    guard let checkpoint = AuditCheckpoints.parse(argument: text) else {
+                        throw try refusal(ControlError(.badRequest, "a checkpoint is SEQ:HASH (a record number and its 64-digit SHA-256), not '\(text.prefix(80))'"),
+                                          from: peer, method: method)
+                    }
+                    extra.append(checkpoint)
+                }
+                let object = "audit verify checkpoints=\(extra.count)"
+                return try store.audited(event: .auditLogUsed, action: .execute, actor: actor, object: object) {
+                    let own = try context.checkpoints.all()
+                    let found = try store.audit.verify(checkpoints: own + extra)
+                    if !found.intact {
+                        logger.critical("the audit log failed verification", metadata: ["firstBadSeq": "\(found.firstBadSeq ?? 0)"])
+                    }
+                    return AuditVerifyResult(intact: found.intact, records: found.records, firstSeq: found.firstSeq, lastSeq: found.lastSeq,
+                                             lastHash: found.lastHash, firstBadSeq: found.firstBadSeq, problems: found.problems,
+                                             checkpointsChecked: found.checkpointsChecked, checkpointFile: context.checkpoints.path)
+                }
             }
         } catch StoreError.notFound {
             if let claim = request.params?.claim, method.changesState {
@@ -139,10 +176,15 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
         }
     }
 
-    func refused(_ peer: PeerCredentials, error: ControlError, method: String?) throws {
-        let actor = AuditActor(uid: peer.uid, username: peer.username, pid: peer.pid)
+    static func actor(_ caller: ControlCaller) -> AuditActor {
+        AuditActor(uid: caller.peer.uid, username: caller.peer.username, pid: caller.peer.pid, role: caller.roleText)
+    }
+
+    func refused(_ caller: ControlCaller, error: ControlError, method: String?) throws {
+        let peer = caller.peer
+        let actor = Self.actor(caller)
         let outcome: AuditOutcome = error.code == .permissionDenied ? .denied : .minorFailure
-        let event = error.code == .permissionDenied ? "security_alert" : "query"
+        let event: AuditEvent = error.code == .permissionDenied ? .securityAlert : .query
         logger.notice("control request refused", metadata: ["uid": "\(peer.uid)", "pid": "\(peer.pid)", "code": "\(error.code.rawValue)"])
         try store.database.transaction {
             try store.audit.append(event: event, action: .execute, outcome: outcome, outcomeText: error.code.rawValue,
@@ -151,9 +193,53 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
     }
 
     /// Audits a request refused for its parameters and returns the error to send.
-    private func refusal(_ error: ControlError, from peer: PeerCredentials, method: ControlMethod) throws -> ControlError {
+    private func refusal(_ error: ControlError, from peer: ControlCaller, method: ControlMethod) throws -> ControlError {
         try refused(peer, error: error, method: method.rawValue)
         return error
+    }
+
+    // MARK: - Audit log
+
+    /// The filters, checked: times are ISO 8601 (a date alone means its midnight UTC), a user is
+    /// a name or a uid, types and outcome must be known.
+    private func auditFilter(_ params: ControlRequest.Params, from caller: ControlCaller, method: ControlMethod) throws -> AuditLog.Filter {
+        var filter = AuditLog.Filter()
+        for (name, value) in [("since", params.since), ("until", params.until)] {
+            guard let value else { continue }
+            guard let normalized = Timestamp.normalizedBound(value) else {
+                throw try refusal(ControlError(.badRequest, "\(name) '\(value.prefix(40))' is not a UTC time like 2026-11-24 or 2026-11-24T08:30:00Z"),
+                                  from: caller, method: method)
+            }
+            if name == "since" { filter.since = normalized } else { filter.until = normalized }
+        }
+        if let user = params.user {
+            if let uid = UInt32(user) { filter.uid = uid } else { filter.username = user }
+        }
+        let known = AuditEvent.allCases.map(\.rawValue)
+        for type in params.types ?? [] where !known.contains(type) {
+            throw try refusal(ControlError(.badRequest, "unknown audit event type '\(type.prefix(40))'; known: \(known.joined(separator: ", "))"),
+                              from: caller, method: method)
+        }
+        filter.events = params.types ?? []
+        if let outcome = params.outcome {
+            guard AuditOutcome(rawValue: outcome) != nil else {
+                throw try refusal(ControlError(.badRequest, "unknown outcome '\(outcome.prefix(40))'; known: \(AuditOutcome.allCases.map(\.rawValue).joined(separator: ", "))"),
+                                  from: caller, method: method)
+            }
+            filter.outcome = outcome
+        }
+        return filter
+    }
+
+    /// The query as the audit record keeps it: parameters only, cut short.
+    static func auditObject(_ method: ControlMethod, _ params: ControlRequest.Params, limit: Int) -> String {
+        var parts = [method == .auditExport ? "audit export" : "audit list", "limit=\(limit)", "after=\(params.after ?? 0)"]
+        if let since = params.since { parts.append("since=\(since.prefix(40))") }
+        if let until = params.until { parts.append("until=\(until.prefix(40))") }
+        if let user = params.user { parts.append("user=\(user.prefix(40))") }
+        if let types = params.types, !types.isEmpty { parts.append("types=\(types.joined(separator: ",").prefix(200))") }
+        if let outcome = params.outcome { parts.append("outcome=\(outcome.prefix(20))") }
+        return parts.joined(separator: " ")
     }
 
     /// Each file is released in a transaction of its own with its audit record, so one file that
@@ -188,7 +274,7 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                 let message = (error as? ControlError)?.message ?? "\(error)"
                 result.failed.append(.init(claim: claim, message: message))
                 try store.database.transaction {
-                    try store.audit.append(event: "quarantine", action: state == .purged ? .delete : .update,
+                    try store.audit.append(event: .quarantine, action: state == .purged ? .delete : .update,
                                            outcome: .minorFailure, outcomeText: message, actor: actor, object: "claim=\(claim)")
                 }
             }

@@ -52,8 +52,13 @@ public final class Daemon {
         if let group = configuration.socketGroup, let gid = try socketGroupID(configuration) {
             lines.append("socket: \(configuration.socketPath), mode 0660, group \(group) (gid \(gid))")
         } else {
-            lines.append("socket: \(configuration.socketPath), mode 0660, no group (root and uid \(getuid()) only)")
+            lines.append("socket: \(configuration.socketPath), mode 0666 (every attempt reaches raddd and is audited)")
         }
+        let access = try accessPolicy(configuration)
+        lines.append("access (\(configuration.accessPolicyPath ?? (FileManager.default.fileExists(atPath: AccessPolicy.defaultPath) ? AccessPolicy.defaultPath : "built-in"))): "
+                     + access.summary + "; root and uid \(getuid()) hold every role")
+        for group in access.missingGroups { lines.append("warning: group \(group) does not exist; nobody holds its role until it is created") }
+        lines.append("audit: source \(configuration.effectiveApplianceID), checkpoint every \(configuration.auditCheckpointSeconds) s to the log and \(configuration.auditCheckpointPath)")
         if FileManager.default.fileExists(atPath: configuration.databasePath) {
             do {
                 let store = try ReportStore(path: configuration.databasePath, key: key, migrate: false)
@@ -133,12 +138,16 @@ public final class Daemon {
         do { key = try DatabaseKey.load(keyFile: configuration.keyFile) } catch { throw StartupError(error) }
 
         let deidPolicy = try Self.deidPolicy(configuration)
-        let policy = try accessPolicy()
+        let access = try Self.accessPolicy(configuration)
         do { try configuration.checkFolders() } catch { throw StartupError(error) }
         try makeDirectory(configuration.stateDirectory, mode: 0o700)
         for folder in configuration.folders { try makeDirectory(folder.path, mode: 0o770) }
         let store: ReportStore
         do { store = try ReportStore(path: configuration.databasePath, key: key) } catch { throw StartupError(error) }
+        store.applianceID = configuration.effectiveApplianceID
+        let checkpoints = AuditCheckpoints(path: configuration.auditCheckpointPath)
+        let currentAccess = CurrentAccessPolicy(access)
+        let reloader = AccessReloader(current: currentAccess, configuration: configuration, store: store)
         defer { store.close() }
 
         let sources: [IngestPipeline.Source]
@@ -158,7 +167,7 @@ public final class Daemon {
         let actor = AuditActor(uid: getuid(), username: UserDatabase.username(uid: getuid()) ?? "uid:\(getuid())", pid: getpid())
         do {
             try store.database.transaction {
-                try store.audit.append(event: "application_start", action: .execute, outcome: .success, actor: actor,
+                try store.audit.append(event: .applicationStart, action: .execute, outcome: .success, actor: actor,
                                        object: "version=\(RaddVersion.string)")
             }
         } catch { throw StartupError("cannot write the start-up audit record: \(error)") }
@@ -172,9 +181,10 @@ public final class Daemon {
             store: store,
             context: .init(startedAt: startedAt, cipherVersion: cipherVersion, deidMethod: deidentifier.method,
                            folders: configuration.folders, queueDepth: { pipeline.depth }, labeling: labeling,
-                           labelPolicy: configuration.labelPolicy),
+                           labelPolicy: configuration.labelPolicy, checkpoints: checkpoints, access: reloader),
             files: .init(dropFolders: pipeline.folders, quarantine: quarantine))
-        let server = ControlServer(path: configuration.socketPath, policy: policy, handler: handler)
+        let server = ControlServer(path: configuration.socketPath, access: currentAccess,
+                                   socketGroupID: try Self.socketGroupID(configuration), handler: handler)
         do { try server.listen() } catch { throw StartupError(error) }
 
         do { try labeling.start() } catch { throw StartupError("cannot queue labelling work: \(error)") }
@@ -183,9 +193,14 @@ public final class Daemon {
             "version": "\(RaddVersion.string)", "schema": "\(ReportStore.supportedSchemaVersion)",
             "cipher": "\(cipherVersion)", "socket": "\(configuration.socketPath)",
         ])
+        for group in access.missingGroups {
+            logger.warning("a group of the access policy does not exist; nobody holds its role until it is created", metadata: ["group": "\(group)"])
+        }
         notifier.ready(status: statusLine(store: store, pipeline: pipeline))
 
-        mainLoop(signals: signals, watcher: watcher, pipeline: pipeline, store: store)
+        checkpoints.write(from: store)
+        mainLoop(signals: signals, watcher: watcher, pipeline: pipeline, store: store, checkpoints: checkpoints,
+                 reload: { _ = try? reloader.reload(actor: actor) })
 
         notifier.stopping(status: "Stopping: finishing the file in flight")
         logger.notice("stopping")
@@ -194,19 +209,22 @@ public final class Daemon {
         labeling.stop()
         do {
             try store.database.transaction {
-                try store.audit.append(event: "application_stop", action: .execute, outcome: .success, actor: actor, object: nil)
+                try store.audit.append(event: .applicationStop, action: .execute, outcome: .success, actor: actor, object: nil)
             }
         } catch {
             logger.error("cannot write the shutdown audit record", metadata: ["error": "\(error)"])
         }
+        checkpoints.write(from: store)
         logger.notice("raddd stopped")
     }
 
-    private func mainLoop(signals: SignalEvents, watcher: InotifyWatcher, pipeline: IngestPipeline, store: ReportStore) {
+    private func mainLoop(signals: SignalEvents, watcher: InotifyWatcher, pipeline: IngestPipeline, store: ReportStore,
+                          checkpoints: AuditCheckpoints, reload: () -> Void) {
         let watchdogInterval = notifier.watchdogInterval
         var nextWatchdog = Date()
         var nextRescan = Date().addingTimeInterval(TimeInterval(configuration.rescanIntervalSeconds))
         var nextStatus = Date().addingTimeInterval(1)
+        var nextCheckpoint = Date().addingTimeInterval(TimeInterval(configuration.auditCheckpointSeconds))
         var descriptors = [
             pollfd(fd: signals.fileDescriptor, events: Int16(POLLIN), revents: 0),
             pollfd(fd: watcher.fileDescriptor, events: Int16(POLLIN), revents: 0),
@@ -225,7 +243,11 @@ public final class Daemon {
                 notifier.status(statusLine(store: store, pipeline: pipeline))
                 nextStatus = now.addingTimeInterval(5)
             }
-            var deadline = min(nextRescan, nextStatus)
+            if now >= nextCheckpoint {
+                checkpoints.write(from: store)
+                nextCheckpoint = now.addingTimeInterval(TimeInterval(configuration.auditCheckpointSeconds))
+            }
+            var deadline = min(nextRescan, nextStatus, nextCheckpoint)
             if watchdogInterval != nil { deadline = min(deadline, nextWatchdog) }
             let timeout = Int32(max(0, min(deadline.timeIntervalSinceNow * 1000, 60_000)).rounded(.up))
             let ready = poll(&descriptors, nfds_t(descriptors.count), timeout)
@@ -235,7 +257,8 @@ public final class Daemon {
                 let received = signals.read()
                 if received.contains(SIGTERM) || received.contains(SIGINT) { return }
                 if received.contains(SIGHUP) {
-                    logger.notice("SIGHUP: rescanning the drop folders (configuration reload is not supported yet; restart to apply changes)")
+                    logger.notice("SIGHUP: reloading the access policy and rescanning the drop folders (other settings need a restart)")
+                    reload()
                     pipeline.enqueue(.rescan)
                 }
             }
@@ -265,8 +288,12 @@ public final class Daemon {
         return "Ready: \(stored) reports stored, \(counts["quarantined"] ?? 0) quarantined, \(pipeline.depth) queued"
     }
 
-    private func accessPolicy() throws -> ControlAccessPolicy {
-        ControlAccessPolicy(groupID: try Self.socketGroupID(configuration))
+    /// The configured access policy, /etc/radd/access, or the built-in roles; a bad file stops start-up.
+    static func accessPolicy(_ configuration: DaemonConfiguration) throws -> AccessPolicy {
+        let path = configuration.accessPolicyPath
+            ?? (FileManager.default.fileExists(atPath: AccessPolicy.defaultPath) ? AccessPolicy.defaultPath : nil)
+        guard let path else { return AccessPolicy() }
+        do { return try AccessPolicy(contentsOf: path) } catch { throw StartupError("\(error)") }
     }
 
     /// The socket group's id, nil when none is configured; a group that does not exist is an error.

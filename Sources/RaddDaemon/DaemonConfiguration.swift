@@ -16,6 +16,13 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var quarantineDirectory: String?
     public var socketPath = "/run/radd/raddd.sock"
     public var socketGroup: String?
+    /// nil: /etc/radd/access if it exists, else the built-in roles (radd-viewer, radd-exporter,
+    /// radd-auditor, radd-admin).
+    public var accessPolicyPath: String?
+    /// Written as the source of every audit record; nil: the host name.
+    public var applianceID: String?
+    /// Seconds between checkpoints of the audit chain (to the log and the checkpoint file).
+    public var auditCheckpointSeconds = 60
     public var keyFile = "/etc/radd/db.key"
     public var logLevel: Logger.Level = .info
     public var logTarget: LogTarget = .auto
@@ -57,12 +64,21 @@ public struct DaemonConfiguration: Sendable, Equatable {
     }
 
     public var databasePath: String { stateDirectory + "/radd.db" }
+    public var auditCheckpointPath: String { stateDirectory + "/audit-checkpoints" }
+
+    /// The appliance id audit records carry: `appliance_id`, or the host name.
+    public var effectiveApplianceID: String {
+        if let applianceID { return applianceID }
+        var buffer = [CChar](repeating: 0, count: 256)
+        return gethostname(&buffer, buffer.count) == 0 ? String(cString: buffer) : "radd"
+    }
     public var effectiveQuarantineDirectory: String { quarantineDirectory ?? stateDirectory + "/quarantine" }
 
     /// Every key `set(_:_:)` accepts, in the order the docs list them; each is also a flag
     /// (`state_dir` is `--state-dir`). Docs/configuration.md says what each one means.
     public static let keys = [
-        "state_dir", "drop_dir", "quarantine_dir", "socket", "socket_group", "key_file",
+        "state_dir", "drop_dir", "quarantine_dir", "socket", "socket_group", "access_policy", "appliance_id",
+        "audit_checkpoint_interval", "key_file",
         "log_level", "log_target", "rescan_interval", "settle_time", "max_file_bytes", "max_reports_per_file",
         "deid_policy", "tasks", "task_dir", "llm_endpoint", "llm_model", "llm_concurrency", "llm_timeout", "label_policy",
     ]
@@ -109,6 +125,17 @@ public struct DaemonConfiguration: Sendable, Equatable {
         case "quarantine_dir": quarantineDirectory = try Self.path(value, key)
         case "socket": socketPath = try Self.path(value, key)
         case "socket_group": socketGroup = value.isEmpty ? nil : value
+        case "access_policy": accessPolicyPath = value.isEmpty ? nil : try Self.path(value, key)
+        case "appliance_id":
+            guard !value.isEmpty, value.count <= 64, value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
+                throw Problem("appliance_id '\(value.prefix(70))' must be 1 to 64 letters, digits, '-', '_' or '.'")
+            }
+            applianceID = value
+        case "audit_checkpoint_interval":
+            guard let seconds = Int(value), (1...86_400).contains(seconds) else {
+                throw Problem("audit_checkpoint_interval '\(value)' must be a whole number of seconds from 1 to 86400")
+            }
+            auditCheckpointSeconds = seconds
         case "key_file": keyFile = try Self.path(value, key)
         case "log_level":
             let levels: [String: Logger.Level] = ["debug": .debug, "info": .info, "notice": .notice,

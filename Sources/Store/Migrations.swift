@@ -1,4 +1,5 @@
 import Foundation
+import RaddCore
 
 /// Versioned schema steps, applied in order at start-up, each in its own transaction together with
 /// the `user_version` bump. A database newer than the last step here is refused, not downgraded.
@@ -146,18 +147,51 @@ enum Migrations {
         );
         CREATE INDEX label_jobs_queue ON label_jobs(labeler, state, not_before, id);
         """,
+        // 5: the audit log becomes tamper-evident: each record carries the actor's role, the
+        // appliance that wrote it and a SHA-256 chained to the record before (earlier records
+        // are chained here, in order); triggers refuse any change or deletion. Label values are
+        // found by their set without reading every label (a report's labels took a full scan).
+        """
+        ALTER TABLE audit ADD COLUMN role TEXT;
+        ALTER TABLE audit ADD COLUMN source TEXT;
+        ALTER TABLE audit ADD COLUMN hash TEXT;
+        CREATE INDEX audit_at ON audit(at);
+        CREATE INDEX labels_label_set ON labels(label_set_id);
+        """,
+    ]
+
+    /// Work a step needs beyond SQL, run after it in the same transaction.
+    static let code: [Int: (Database) throws -> Void] = [
+        5: { database in
+            var previous = AuditRecord.genesis
+            let records = try database.prepare("SELECT \(AuditLog.columns) FROM audit ORDER BY seq").all(AuditLog.record)
+            let update = try database.prepare("UPDATE audit SET hash = ? WHERE seq = ?")
+            for record in records {
+                let hash = record.chainedHash(after: previous)
+                try update.bind([.text(hash), .integer(record.seq)]).run()
+                previous = hash
+            }
+            try database.execute("""
+                CREATE TRIGGER audit_never_changed BEFORE UPDATE ON audit
+                BEGIN SELECT RAISE(ABORT, 'audit records are never changed'); END;
+                CREATE TRIGGER audit_never_deleted BEFORE DELETE ON audit
+                BEGIN SELECT RAISE(ABORT, 'audit records are never deleted'); END;
+                """)
+        },
     ]
 
     static var latestVersion: Int { steps.count }
 
-    static func run(on database: Database) throws {
+    /// Brings the schema up to `target` (tests stop short of the latest to check an upgrade).
+    static func run(on database: Database, upTo target: Int = latestVersion) throws {
         let current = try schemaVersion(of: database)
         if current > latestVersion {
             throw StoreError.schemaTooNew(path: database.path, found: current, supported: latestVersion)
         }
-        for version in (current + 1)...max(current + 1, latestVersion) where version <= latestVersion {
+        for version in (current + 1)...max(current + 1, target) where version <= target {
             try database.transaction {
                 try database.execute(steps[version - 1])
+                try code[version]?(database)
                 try database.execute("PRAGMA user_version = \(version)")
             }
         }

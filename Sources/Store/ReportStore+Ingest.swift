@@ -82,7 +82,7 @@ extension ReportStore {
         try database.transaction {
             guard try settlement(claimID: file.claimID) == nil else { return }
             try insertFileRow(file, outcome: "duplicate", new: 0, unchanged: 0, duplicateOf: original)
-            try audit.append(event: "ingest", action: .create, outcome: .success, outcomeText: "duplicate file, nothing stored",
+            try audit.append(event: .ingest, action: .create, outcome: .success, outcomeText: "duplicate file, nothing stored",
                              actor: actor, object: "claim=\(file.claimID) duplicate_of=\(original)")
         }
     }
@@ -115,7 +115,7 @@ extension ReportStore {
                 outcome.stored.append(id)
                 if !arrivedLate { try enqueueLabelJobs(reportID: id) }
                 if index < phiSpans.count { try insertSpans(phiSpans[index], reportID: id) }
-                try audit.append(event: "ingest", action: .create, outcome: .success, actor: actor,
+                try audit.append(event: .ingest, action: .create, outcome: .success, actor: actor,
                                  object: "report=\(id) claim=\(report.source.claimID)")
                 if let current, !arrivedLate {
                     try database.prepare("UPDATE reports SET state = ?, superseded_by = ? WHERE id = ?")
@@ -123,7 +123,7 @@ extension ReportStore {
                     // A superseded version is not worth a model's time; its labels so far stay.
                     try database.prepare("DELETE FROM label_jobs WHERE report_id = ?").bind([.integer(current.id)]).run()
                     outcome.superseded.append(current.id)
-                    try audit.append(event: "ingest", action: .update, outcome: .success, outcomeText: "superseded",
+                    try audit.append(event: .ingest, action: .update, outcome: .success, outcomeText: "superseded",
                                      actor: actor, object: "report=\(current.id) superseded_by=\(id)")
                 }
             }
@@ -131,7 +131,7 @@ extension ReportStore {
                               duplicateOf: nil)
             if !outcome.unchanged.isEmpty || !file.notes.isEmpty {
                 let notes = (outcome.unchanged.isEmpty ? [] : ["\(outcome.unchanged.count) report(s) unchanged"]) + file.notes
-                try audit.append(event: "ingest", action: .create, outcome: file.notes.isEmpty ? .success : .minorFailure,
+                try audit.append(event: .ingest, action: .create, outcome: file.notes.isEmpty ? .success : .minorFailure,
                                  outcomeText: notes.joined(separator: "; "), actor: actor, object: "claim=\(file.claimID)")
             }
             return outcome

@@ -85,7 +85,7 @@ extension ReportStore {
             }
             if added > 0 {
                 try database.prepare("UPDATE reports SET state = 'stored' WHERE state = 'labelled' AND id IN (SELECT report_id FROM label_jobs)").run()
-                try audit.append(event: "label", action: .create, outcome: .success, outcomeText: "queued",
+                try audit.append(event: .label, action: .create, outcome: .success, outcomeText: "queued",
                                  actor: actor, object: "jobs=\(added)")
             }
             return added
@@ -152,7 +152,7 @@ extension ReportStore {
                                      SQLValue(provenance.model), .text(labelerVersion), .text(now), .integer(setID),
                                      .text(job.task)]).run()
                 }
-                try audit.append(event: "label", action: .create, outcome: .success, actor: actor,
+                try audit.append(event: .label, action: .create, outcome: .success, actor: actor,
                                  object: "report=\(job.reportID) task=\(job.task) labeler=\(job.labeler) label_set=\(setID)")
             }
             try database.prepare("DELETE FROM label_jobs WHERE \(Self.sameJob)").bind(Self.sameJobValues(job)).run()
@@ -183,7 +183,7 @@ extension ReportStore {
         try database.transaction {
             try database.prepare("UPDATE label_jobs SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE \(Self.sameJob)")
                 .bind([.text(reason)] + Self.sameJobValues(job)).run()
-            try audit.append(event: "label", action: .create, outcome: .minorFailure, outcomeText: reason, actor: actor,
+            try audit.append(event: .label, action: .create, outcome: .minorFailure, outcomeText: reason, actor: actor,
                              object: "report=\(job.reportID) task=\(job.task) labeler=\(job.labeler)")
         }
     }
@@ -208,11 +208,17 @@ extension ReportStore {
 
     /// Every labeler's answers for a report, oldest first.
     public func labelSets(reportID: Int64) throws -> [StoredLabelSet] {
-        let sets = try database.prepare("""
-            SELECT id, report_id, task, labeler, labeler_version, provenance, follow_up, members, created_at
-            FROM label_sets WHERE report_id = ? ORDER BY id
-            """).bind([.integer(reportID)]).all { row -> StoredLabelSet in
-                let decoder = JSONDecoder()
+        try labelSets(where: "s.report_id = ?", [.integer(reportID)])
+    }
+
+    static let labelSetColumns = "s.id, s.report_id, s.task, s.labeler, s.labeler_version, s.provenance, s.follow_up, s.members, s.created_at"
+
+    /// The label sets `condition` selects (on `label_sets s`), by id, with their values: two
+    /// queries however many sets, so that a page of reports costs no more than one report.
+    func labelSets(where condition: String, _ values: [SQLValue]) throws -> [StoredLabelSet] {
+        let decoder = JSONDecoder()
+        var sets = try database.prepare("SELECT \(Self.labelSetColumns) FROM label_sets s WHERE \(condition) ORDER BY s.id")
+            .bind(values).all { row -> StoredLabelSet in
                 let provenance = (try? decoder.decode(LabelProvenance.self, from: Data((row.text(5) ?? "").utf8)))
                     ?? LabelProvenance(labeler: row.text(3) ?? "", version: row.text(4) ?? "")
                 let followUp = row.text(6).flatMap { try? decoder.decode([String].self, from: Data($0.utf8)) }
@@ -220,12 +226,16 @@ extension ReportStore {
                                       labelerVersion: row.text(4) ?? "", values: [], followUp: followUp, provenance: provenance,
                                       members: row.text(7), createdAt: row.text(8) ?? "")
             }
-        let values = try database.prepare("SELECT finding, value FROM labels WHERE label_set_id = ? ORDER BY id")
-        return try sets.map { set in
-            var set = set
-            set.values = try values.bind([.integer(set.id)]).all { ($0.text(0) ?? "", LabelValue(rawValue: $0.text(1) ?? "") ?? .undefined) }
-            return set
+        guard !sets.isEmpty else { return [] }
+        var index: [Int64: Int] = [:]
+        for (position, set) in sets.enumerated() { index[set.id] = position }
+        for (setID, finding, value) in try database.prepare("""
+            SELECT l.label_set_id, l.finding, l.value FROM labels l
+            WHERE l.label_set_id IN (SELECT s.id FROM label_sets s WHERE \(condition)) ORDER BY l.id
+            """).bind(values).all({ ($0.integer(0), $0.text(1) ?? "", LabelValue(rawValue: $0.text(2) ?? "") ?? .undefined) }) {
+            if let position = index[setID] { sets[position].values.append((finding, value)) }
         }
+        return sets
     }
 
     /// A report's labelling jobs that are waiting or failed.
@@ -242,10 +252,11 @@ extension ReportStore {
         let ids = try database.prepare("""
             SELECT DISTINCT report_id FROM label_sets WHERE task = ? AND report_id > ? ORDER BY report_id LIMIT ?
             """).bind([.text(task), .integer(afterReportID), SQLValue(limit)]).all { $0.integer(0) }
-        return try ids.map { id in
-            var latest: [String: StoredLabelSet] = [:]
-            for set in try labelSets(reportID: id) where set.task == task { latest[set.labeler] = set }
-            return (id, latest.values.sorted { $0.labeler > $1.labeler })
+        guard let first = ids.first, let last = ids.last else { return [] }
+        var latest: [Int64: [String: StoredLabelSet]] = [:]
+        for set in try labelSets(where: "s.task = ? AND s.report_id BETWEEN ? AND ?", [.text(task), .integer(first), .integer(last)]) {
+            latest[set.reportID, default: [:]][set.labeler] = set
         }
+        return ids.map { id in (id, (latest[id] ?? [:]).values.sorted { $0.labeler > $1.labeler }) }
     }
 }

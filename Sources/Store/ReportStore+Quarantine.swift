@@ -33,7 +33,7 @@ extension ReportStore {
                 INSERT INTO quarantine (claim_id, folder, source_name, file_name, reason, quarantined_at) VALUES (?, ?, ?, ?, ?, ?)
                 """).bind([.text(claimID), .text(folder), .text(sourceName), .text(fileName), .text(reason),
                            .text(Timestamp.string(Date()))]).run()
-            try audit.append(event: "ingest", action: .create, outcome: .minorFailure, outcomeText: "quarantined",
+            try audit.append(event: .ingest, action: .create, outcome: .minorFailure, outcomeText: "quarantined",
                              actor: actor, object: "claim=\(claimID)")
         }
     }
@@ -70,7 +70,7 @@ extension ReportStore {
             guard entry.state == .held else { throw StoreError.alreadyReleased(state: entry.state.rawValue) }
             try database.prepare("UPDATE quarantine SET state = ?, released_at = ? WHERE claim_id = ?")
                 .bind([.text(state.rawValue), .text(Timestamp.string(Date())), .text(claimID)]).run()
-            try audit.append(event: "quarantine", action: state == .purged ? .delete : .update, outcome: .success,
+            try audit.append(event: .quarantine, action: state == .purged ? .delete : .update, outcome: .success,
                              outcomeText: state.rawValue, actor: actor, object: "claim=\(claimID)")
             try move(entry)
         }

@@ -48,7 +48,9 @@ public enum ReportState: String, Sendable, CaseIterable {
 /// The encrypted store: reports, labels, quarantine records and the audit trail in one SQLCipher file.
 public final class ReportStore: @unchecked Sendable {
     public let database: Database
-    public var audit: AuditLog { AuditLog(database: database) }
+    public var audit: AuditLog { AuditLog(database: database, source: applianceID) }
+    /// Written as the source of every audit record (`appliance_id`).
+    public var applianceID: String?
     /// Keyed with the store's own pseudonym key (see `pseudonymKey`); nil only when opened
     /// without migrating, for `--check-config`.
     public private(set) var pseudonymizer: Pseudonymizer?
@@ -127,7 +129,7 @@ public final class ReportStore: @unchecked Sendable {
     /// Runs a request's read or write and its audit record in one transaction. If the body fails,
     /// the failure is audited in a transaction of its own and the error rethrown; if no audit record
     /// can be written at all, the request fails.
-    public func audited<T>(event: String, action: AuditAction, actor: AuditActor, object: String?,
+    public func audited<T>(event: AuditEvent, action: AuditAction, actor: AuditActor, object: String?,
                            _ body: () throws -> T) throws -> T {
         do {
             return try database.transaction {

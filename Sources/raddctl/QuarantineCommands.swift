@@ -9,7 +9,7 @@ struct Quarantine: ParsableCommand {
             Each quarantined file sits in the quarantine folder beside NAME.reason, which says
             what was wrong with it. Fix the export, then retry (the file goes back into its
             drop folder and is read again as a new file) or purge (the file is deleted).
-            Retry and purge are for root and raddd's own user, and are audited.
+            Quarantine commands need the admin role (root holds every role); each is audited.
 
             Examples:
               raddctl quarantine list
@@ -96,5 +96,30 @@ struct QuarantineTarget: ParsableArguments {
         }
         if result.done.isEmpty && result.failed.isEmpty { print("no quarantined files") }
         if !result.failed.isEmpty { throw Failure("\(result.failed.count) file(s) could not be \(method == .quarantineRetry ? "retried" : "purged")", code: 1) }
+    }
+}
+
+struct Reload: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Re-read the access policy (admin role); the same as SIGHUP or systemctl reload raddd.",
+        discussion: """
+            raddd reads the access policy file again (setting access_policy, default
+            /etc/radd/access). A file that does not parse is refused with its line and problem,
+            and the policy in force stays. Either way the attempt is an audit record
+            (config_change). Group memberships need no reload: they are read for every
+            connection. Other settings need a restart.
+
+            Example:
+              sudo raddctl reload
+            """)
+
+    @OptionGroup var options: SocketOptions
+
+    func run() throws {
+        try guarded {
+            let result = try options.call(.reload, as: ReloadResult.self)
+            if options.json { return try options.printJSON(result) }
+            print("access policy reloaded from \(result.accessPolicy): \(result.roles)")
+        }
     }
 }

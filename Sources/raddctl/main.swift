@@ -19,11 +19,11 @@ struct Raddctl: ParsableCommand {
               raddctl report 12
               raddctl quarantine list
 
-            Exit status: 0 success, 1 the daemon refused or failed the request, 4 no such object,
+            Exit status: 0 success, 1 the daemon refused or failed the request, 2 the audit log failed verification, 4 no such object,
             64 usage error, 69 raddd is not reachable, 77 permission denied.
             """,
         version: RaddVersion.string,
-        subcommands: [Status.self, Reports.self, ReportCommand.self, LabelsCommand.self, ReviewCommand.self, Quarantine.self,
+        subcommands: [Status.self, Reports.self, ReportCommand.self, LabelsCommand.self, ReviewCommand.self, Quarantine.self, Audit.self, Reload.self,
                       DeidCommand.self, LabelCommand.self,
                       EvalCommand.self])
 

@@ -31,7 +31,10 @@ struct Raddd: ParsableCommand {
     @Option(help: "Folder to watch for dropped reports.") var dropDir: String?
     @Option(help: "Folder for unreadable files and their NAME.reason (default: STATE_DIR/quarantine).") var quarantineDir: String?
     @Option(help: "Path of the control socket.") var socket: String?
-    @Option(help: "Group whose members may use raddctl (default: root and raddd's user only).") var socketGroup: String?
+    @Option(help: "Group that owns the control socket, which is then mode 0660 instead of 0666 (who may do what comes from the access policy either way).") var socketGroup: String?
+    @Option(help: "Access policy: which Unix group holds each role (default: /etc/radd/access, else radd-viewer, radd-exporter, radd-auditor, radd-admin).") var accessPolicy: String?
+    @Option(help: "Appliance id written as the source of every audit record (default: the host name).") var applianceId: String?
+    @Option(help: "Seconds between audit chain checkpoints.") var auditCheckpointInterval: String?
     @Option(help: "Database key file: 64 hex characters, mode 0400 or 0600; $CREDENTIALS_DIRECTORY/db-key wins.") var keyFile: String?
     @Option(help: "debug, info, notice, warning or error.") var logLevel: String?
     @Option(help: "auto (journal if journald runs, else stderr), journal or stderr.") var logTarget: String?
@@ -75,7 +78,8 @@ struct Raddd: ParsableCommand {
         }
         let flags: [(String, String?)] = [
             ("state_dir", stateDir), ("drop_dir", dropDir), ("quarantine_dir", quarantineDir), ("socket", socket),
-            ("socket_group", socketGroup), ("key_file", keyFile), ("log_level", logLevel), ("log_target", logTarget),
+            ("socket_group", socketGroup), ("access_policy", accessPolicy), ("appliance_id", applianceId),
+            ("audit_checkpoint_interval", auditCheckpointInterval), ("key_file", keyFile), ("log_level", logLevel), ("log_target", logTarget),
             ("rescan_interval", rescanInterval), ("settle_time", settleTime), ("max_file_bytes", maxFileBytes),
             ("max_reports_per_file", maxReportsPerFile), ("deid_policy", deidPolicy), ("tasks", tasks),
             ("task_dir", taskDir), ("llm_endpoint", llmEndpoint), ("llm_model", llmModel),

@@ -10,14 +10,15 @@ private final class RecordingHandler: ControlHandler, @unchecked Sendable {
     private var _refusals: [ControlErrorCode] = []
     var refusals: [ControlErrorCode] { lock.lock(); defer { lock.unlock() }; return _refusals }
 
-    func handle(_ request: ControlRequest, method: ControlMethod, from peer: PeerCredentials) throws -> any Encodable {
+    func handle(_ request: ControlRequest, method: ControlMethod, from caller: ControlCaller) throws -> any Encodable {
+        let peer = caller.peer
         guard method == .status else { throw ControlError(.notFound, "nothing here") }
         return StatusResult(version: "t", protocolVersion: 1, pid: peer.pid, startedAt: "", uptimeSeconds: 0,
                             schemaVersion: 1, cipherVersion: "", queueDepth: 0, reportsByState: [:],
                             deidMethod: "none", dropDirectory: "", folders: [])
     }
 
-    func refused(_ peer: PeerCredentials, error: ControlError, method: String?) throws {
+    func refused(_ caller: ControlCaller, error: ControlError, method: String?) throws {
         lock.lock(); defer { lock.unlock() }
         _refusals.append(error.code)
     }
@@ -33,7 +34,7 @@ final class ControlServerTests: XCTestCase {
         directory = NSTemporaryDirectory() + "radd-control-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         handler = RecordingHandler()
-        server = ControlServer(path: socketPath, policy: ControlAccessPolicy(groupID: getgid()), handler: handler)
+        server = ControlServer(path: socketPath, access: AccessPolicy(), socketGroupID: getgid(), handler: handler)
         try server.listen()
     }
 
@@ -53,7 +54,16 @@ final class ControlServerTests: XCTestCase {
         }
     }
 
-    func testSocketIsGroupReadWriteOnly() throws {
+    func testWithoutASocketGroupAnyoneMayConnectSoEveryAttemptIsSeen() throws {
+        let open = ControlServer(path: directory + "/open.sock", access: AccessPolicy(), handler: handler)
+        try open.listen()
+        defer { open.stop() }
+        var info = stat()
+        XCTAssertEqual(stat(directory + "/open.sock", &info), 0)
+        XCTAssertEqual(info.st_mode & 0o777, 0o666)
+    }
+
+    func testWithASocketGroupTheSocketIsGroupReadWriteOnly() throws {
         var info = stat()
         XCTAssertEqual(stat(socketPath, &info), 0)
         XCTAssertEqual(info.st_mode & 0o777, 0o660)
@@ -85,17 +95,51 @@ final class ControlServerTests: XCTestCase {
     }
 
     func testASecondServerOnALiveSocketIsRefused() throws {
-        let second = ControlServer(path: socketPath, policy: ControlAccessPolicy(groupID: nil), handler: handler)
+        let second = ControlServer(path: socketPath, access: AccessPolicy(), handler: handler)
         XCTAssertThrowsError(try second.listen())
     }
+}
 
-    func testPolicyAdmitsRootDaemonUserAndGroupMembersOnly() {
-        let policy = ControlAccessPolicy(groupID: 4242, daemonUID: 999)
-        XCTAssertTrue(policy.permits(PeerCredentials(uid: 0, gid: 0, pid: 1)))
-        XCTAssertTrue(policy.permits(PeerCredentials(uid: 999, gid: 999, pid: 1)))
-        XCTAssertTrue(policy.permits(PeerCredentials(uid: 12345, gid: 4242, pid: 1)))
-        XCTAssertFalse(policy.permits(PeerCredentials(uid: 12345, gid: 12345, pid: 1)))
-        XCTAssertFalse(ControlAccessPolicy(groupID: nil, daemonUID: 999).permits(PeerCredentials(uid: 12345, gid: 4242, pid: 1)))
+/// Roles from the access policy file and the group database, never from the client.
+final class AccessPolicyTests: XCTestCase {
+    /// A uid with no passwd entry has only the group the kernel reports, so these need no users.
+    let stranger = UInt32(3_999_999)
+
+    func testRootAndTheDaemonUserHoldEveryRoleAndOthersTheirGroups() throws {
+        // gid 0 is "root" on every Linux system.
+        let policy = try AccessPolicy(parsing: "viewer = root\nauditor = nogroup-radd-test\n", file: "access", daemonUID: 999)
+        XCTAssertEqual(policy.roles(of: PeerCredentials(uid: 0, gid: 0, pid: 1)), Set(Role.allCases))
+        XCTAssertEqual(policy.roles(of: PeerCredentials(uid: 999, gid: 999, pid: 1)), Set(Role.allCases))
+        XCTAssertEqual(policy.roles(of: PeerCredentials(uid: stranger, gid: 0, pid: 1)), [.viewer])
+        XCTAssertEqual(policy.roles(of: PeerCredentials(uid: stranger, gid: 4242, pid: 1)), [])
+        XCTAssertEqual(policy.missingGroups, ["nogroup-radd-test"])
+    }
+
+    func testEveryMethodNeedsARoleAndAuditorsCannotReadReports() {
+        for method in ControlMethod.allCases { XCTAssertFalse(method.allowedRoles.isEmpty, method.rawValue) }
+        XCTAssertFalse(ControlMethod.report.allowedRoles.contains(.auditor))
+        XCTAssertFalse(ControlMethod.auditList.allowedRoles.contains(.viewer))
+        XCTAssertEqual(ControlMethod.quarantinePurge.allowedRoles, [.admin])
+        XCTAssertEqual(ControlMethod.status.allowedRoles, Set(Role.allCases))
+    }
+
+    func testTheShippedPolicyParsesAndBadFilesAreRefusedWithTheirLine() throws {
+        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("policies/access").path
+        XCTAssertEqual(try AccessPolicy(contentsOf: shipped).groups, AccessPolicy.defaultGroups)
+        let cases = [
+            ("viewer = radd-viewer\nsuperuser = wheel\n", "access:2: unknown role 'superuser'"),
+            ("viewer = a\nviewer = b\n", "access:2: role viewer is given twice"),
+            ("# comment\nauditor radd-auditor\n", "access:2: expected 'ROLE = GROUP'"),
+            ("admin = bad;group\n", "access:1: 'bad;group' is not a valid group name"),
+        ]
+        for (text, expected) in cases {
+            XCTAssertThrowsError(try AccessPolicy(parsing: text, file: "access")) { error in
+                XCTAssertTrue("\(error)".hasPrefix(expected), "\(error)")
+            }
+        }
+        let partial = try AccessPolicy(parsing: "auditor = compliance, radd-auditor # two groups\n", file: "access")
+        XCTAssertEqual(partial.groups, [.auditor: ["compliance", "radd-auditor"]], "roles not named are held by nobody")
     }
 }
 

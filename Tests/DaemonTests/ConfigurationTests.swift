@@ -62,7 +62,8 @@ final class ConfigurationTests: XCTestCase {
 
     func testEveryKeyIsAcceptedAndDocumented() throws {
         let samples = ["state_dir": "/s", "drop_dir": "/d", "quarantine_dir": "/q", "socket": "/r.sock",
-                       "socket_group": "g", "key_file": "/k", "log_level": "info", "log_target": "stderr",
+                       "socket_group": "g", "access_policy": "/etc/radd/access", "appliance_id": "ward-7.radd",
+                       "audit_checkpoint_interval": "30", "key_file": "/k", "log_level": "info", "log_target": "stderr",
                        "rescan_interval": "10", "settle_time": "0.5", "max_file_bytes": "1024",
                        "max_reports_per_file": "500", "deid_policy": "/etc/radd/deid.policy",
                        "tasks": "chestxray14,ankle-fracture", "task_dir": "/etc/radd/tasks", "llm_endpoint": "http://127.0.0.1:8091",
@@ -75,6 +76,22 @@ final class ConfigurationTests: XCTestCase {
         for key in DaemonConfiguration.keys {
             XCTAssertTrue(text.contains("| `\(key)` | `--\(key.replacingOccurrences(of: "_", with: "-"))` |"), "\(key) not in the settings table")
         }
+    }
+
+    func testAuditSettingsAreValidated() throws {
+        var configuration = DaemonConfiguration()
+        for (key, value, problem) in [
+            ("appliance_id", "ward 7", "appliance_id 'ward 7' must be 1 to 64 letters"),
+            ("appliance_id", "", "appliance_id '' must be 1 to 64 letters"),
+            ("audit_checkpoint_interval", "0", "audit_checkpoint_interval '0' must be a whole number of seconds"),
+        ] {
+            XCTAssertThrowsError(try configuration.set(key, value), key) { error in
+                XCTAssertTrue("\(error)".hasPrefix(problem), "\(error)")
+            }
+        }
+        try configuration.set("appliance_id", "ward-7.radd")
+        XCTAssertEqual(configuration.effectiveApplianceID, "ward-7.radd")
+        XCTAssertFalse(DaemonConfiguration().effectiveApplianceID.isEmpty, "the host name by default")
     }
 
     func testLabellingSettingsAreValidated() throws {

@@ -1,21 +1,29 @@
 import Foundation
+import RaddCore
 import Store
 import XCTest
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Real Unix users and groups, created here and removed afterwards. Needs root (CI runs as root).
+/// Roles through real Unix users and groups, created here and removed afterwards, with raddctl
+/// run as each user. Needs root (CI runs as root).
 final class SocketAccessTests: XCTestCase {
-    let group = "radd-t-ctl"
-    let member = "radd-t-member"
+    let socketGroup = "radd-t-ctl"
+    let viewerGroup = "radd-t-viewer"
+    let auditorGroup = "radd-t-auditor"
+    let adminGroup = "radd-t-admin"
+    /// In the viewer group (and the socket group).
+    let viewer = "radd-t-viewer1"
+    let auditor = "radd-t-auditor1"
     let outsider = "radd-t-outsider"
 
     override func setUpWithError() throws {
         guard getuid() == 0 else { throw XCTSkip("creating test users needs root") }
         tearDownUsers()
-        try sh("groupadd", ["--system", group])
-        try sh("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "--groups", group, member])
+        for group in [socketGroup, viewerGroup, auditorGroup, adminGroup] { try sh("groupadd", ["--system", group]) }
+        try sh("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "--groups", "\(viewerGroup),\(socketGroup)", viewer])
+        try sh("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "--groups", auditorGroup, auditor])
         try sh("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", outsider])
     }
 
@@ -24,8 +32,21 @@ final class SocketAccessTests: XCTestCase {
     }
 
     func tearDownUsers() {
-        for user in [member, outsider] { _ = try? sh("userdel", [user], allowFailure: true) }
-        _ = try? sh("groupdel", [group], allowFailure: true)
+        for user in [viewer, auditor, outsider] { _ = try? sh("userdel", [user], allowFailure: true) }
+        for group in [socketGroup, viewerGroup, auditorGroup, adminGroup] { _ = try? sh("groupdel", [group], allowFailure: true) }
+    }
+
+    /// raddd with an access policy naming the test's groups.
+    func startDaemon(_ harness: DaemonHarness, extra: [String] = []) throws {
+        let policy = harness.root + "/access"
+        try harness.write("viewer = \(viewerGroup)\nauditor = \(auditorGroup)\nadmin = \(adminGroup)\n", to: policy, mode: 0o644)
+        try harness.start(extraArguments: ["--access-policy", policy, "--appliance-id", "radd-test"] + extra)
+    }
+
+    func records(_ harness: DaemonHarness) throws -> [AuditRecord] {
+        let store = try ReportStore(path: harness.databasePath, key: DatabaseKey(hex: harness.keyHex))
+        defer { store.close() }
+        return try store.audit.records(limit: 100_000)
     }
 
     @discardableResult
@@ -64,62 +85,122 @@ final class SocketAccessTests: XCTestCase {
         ] + arguments, environment: ["PATH": "/usr/bin:/bin"])
     }
 
-    func testOnlyGroupMembersGetInEvenWhenTheSocketModeIsLoosened() throws {
+    func testEachRoleDoesOnlyItsOwnWorkAndEveryAttemptIsAudited() throws {
         let harness = try DaemonHarness()
-        try harness.start(extraArguments: ["--socket-group", group])
+        try startDaemon(harness, extra: ["--tasks", "chestxray14", "--task-dir", LabelingDaemonTests.tasks, "--settle-time", "0"])
+        var info = stat()
+        XCTAssertEqual(stat(harness.socketPath, &info), 0)
+        XCTAssertEqual(info.st_mode & 0o777, 0o666, "anyone may connect, so that every attempt is seen")
+        try harness.drop("r1.txt", "FINDINGS: Small left pleural effusion.\n")
+        try DaemonHarness.waitFor("the report labelled") { try harness.allReports().first?.state == "labelled" }
 
+        // A viewer queries reports and labels, and may not read the audit log.
+        for arguments in [["reports"], ["report", "1"], ["labels"], ["review"], ["status"]] {
+            let result = try raddctl(as: viewer, harness, arguments)
+            XCTAssertEqual(result.status, 0, "\(arguments): \(result.stderr)")
+        }
+        let viewerAudit = try raddctl(as: viewer, harness, ["audit", "list"])
+        XCTAssertEqual(viewerAudit.status, 77, viewerAudit.stderr)
+        XCTAssertTrue(viewerAudit.stderr.contains("audit.list needs the role auditor; user \(viewer) holds viewer"), viewerAudit.stderr)
+        XCTAssertEqual(try raddctl(as: viewer, harness, ["quarantine", "list"]).status, 77)
+
+        // An auditor lists, verifies and exports the log, and may not read report text.
+        let listed = try raddctl(as: auditor, harness, ["audit", "list", "--json"])
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        let verified = try raddctl(as: auditor, harness, ["audit", "verify"])
+        XCTAssertEqual(verified.status, 0, verified.stderr)
+        XCTAssertTrue(verified.stdout.contains("audit log intact"), verified.stdout)
+        let exported = try raddctl(as: auditor, harness, ["audit", "export", "--format", "fhir"])
+        XCTAssertEqual(exported.status, 0, exported.stderr)
+        XCTAssertTrue(exported.stdout.contains("\"resourceType\":\"AuditEvent\""), exported.stdout)
+        XCTAssertFalse(exported.stdout.contains("effusion"), "no report text in the audit log")
+        for arguments in [["report", "1"], ["reports"], ["labels"]] {
+            let refused = try raddctl(as: auditor, harness, arguments)
+            XCTAssertEqual(refused.status, 77, "\(arguments): \(refused.stderr)")
+            XCTAssertFalse(refused.stdout.contains("effusion"))
+        }
+
+        // A user in no group is refused outright.
+        let stranger = try raddctl(as: outsider, harness, ["status"])
+        XCTAssertEqual(stranger.status, 77, stranger.stderr)
+        XCTAssertTrue(stranger.stderr.contains("holds no radd role"), stranger.stderr)
+
+        XCTAssertEqual(harness.stop().status, 0)
+        let log = try records(harness)
+        func attempts(_ user: String) throws -> [(String, String, String?)] {
+            let id = try uid(user)
+            return log.filter { $0.uid == id }.map { ($0.event, $0.outcome, $0.object) }
+        }
+        let viewerAttempts = try attempts(viewer)
+        XCTAssertEqual(viewerAttempts.map(\.1), ["success", "success", "success", "success", "success", "denied", "denied"],
+                       "\(viewerAttempts)")
+        XCTAssertEqual(viewerAttempts.suffix(2).map(\.2), ["method=audit.list", "method=quarantine.list"])
+        let auditorAttempts = try attempts(auditor)
+        XCTAssertEqual(auditorAttempts.map(\.0), ["audit_log_used", "audit_log_used", "export", "security_alert", "security_alert", "security_alert"],
+                       "\(auditorAttempts)")
+        XCTAssertEqual(auditorAttempts.map(\.1), ["success", "success", "success", "denied", "denied", "denied"])
+        XCTAssertEqual(try attempts(outsider).map(\.1), ["denied"])
+        let viewerID = try uid(viewer)
+        XCTAssertTrue(log.filter { $0.uid == viewerID }.allSatisfy { $0.username == viewer && $0.pid > 0 && $0.source == "radd-test" })
+        XCTAssertEqual(log.first { $0.uid == viewerID && $0.outcome == "success" }?.role, "viewer")
+        XCTAssertEqual(log.first { $0.uid == (try? uid(outsider)) }?.role, "none")
+        XCTAssertEqual(log.first?.event, "application_start")
+        XCTAssertEqual(log.last?.event, "application_stop")
+    }
+
+    func testASocketGroupIsAFilesystemGateInFrontOfTheRoles() throws {
+        let harness = try DaemonHarness()
+        try startDaemon(harness, extra: ["--socket-group", socketGroup])
         var info = stat()
         XCTAssertEqual(stat(harness.socketPath, &info), 0)
         XCTAssertEqual(info.st_mode & 0o777, 0o660)
-        XCTAssertEqual(getgrgid(info.st_gid).map { String(cString: $0.pointee.gr_name) }, group)
+        XCTAssertEqual(getgrgid(info.st_gid).map { String(cString: $0.pointee.gr_name) }, socketGroup)
+        XCTAssertEqual(try raddctl(as: viewer, harness, ["reports"]).status, 0)
 
-        let allowed = try raddctl(as: member, harness, ["status", "--json"])
-        XCTAssertEqual(allowed.status, 0, allowed.stderr)
-
-        // The file mode stops the outsider at connect(2); the daemon never sees it.
-        let blocked = try raddctl(as: outsider, harness, ["status"])
+        // The file mode stops the auditor (not in the socket group) at connect(2); raddd never sees it.
+        let blocked = try raddctl(as: auditor, harness, ["audit", "list"])
         XCTAssertEqual(blocked.status, 77, blocked.stderr)
         XCTAssertTrue(blocked.stderr.contains("permission denied"), blocked.stderr)
 
-        // With the mode loosened, SO_PEERCRED still identifies and refuses the outsider.
+        // With the mode loosened, SO_PEERCRED and the roles still decide.
         XCTAssertEqual(chmod(harness.socketPath, 0o666), 0)
-        let refused = try raddctl(as: outsider, harness, ["reports"])
-        XCTAssertEqual(refused.status, 77, refused.stderr)
-        XCTAssertTrue(refused.stderr.contains("may not use radd's control socket"), refused.stderr)
-        XCTAssertEqual(try raddctl(as: member, harness, ["reports"]).status, 0)
-
+        XCTAssertEqual(try raddctl(as: auditor, harness, ["audit", "list"]).status, 0)
+        XCTAssertEqual(try raddctl(as: outsider, harness, ["reports"]).status, 77)
         XCTAssertEqual(harness.stop().status, 0)
-        let store = try ReportStore(path: harness.databasePath, key: DatabaseKey(hex: harness.keyHex))
-        defer { store.close() }
-        let records = try store.audit.records()
-        let outsiderRecords = records.filter { $0.uid == (try? uid(outsider)) }
-        XCTAssertEqual(outsiderRecords.count, 1, "exactly the one refusal the daemon saw: \(records)")
-        XCTAssertEqual(outsiderRecords.first?.outcome, "denied")
-        XCTAssertEqual(outsiderRecords.first?.event, "security_alert")
-        XCTAssertEqual(outsiderRecords.first?.username, outsider)
-        let memberRecords = records.filter { $0.uid == (try? uid(member)) }
-        XCTAssertEqual(memberRecords.map(\.object), ["status", "reports state=* limit=100 after=0"])
-        XCTAssertTrue(memberRecords.allSatisfy { $0.outcome == "success" && $0.username == member && $0.pid > 0 })
-        XCTAssertEqual(records.first?.event, "application_start")
-        XCTAssertEqual(records.last?.event, "application_stop")
+        let log = try records(harness)
+        XCTAssertEqual(log.filter { $0.uid == (try? uid(auditor)) }.count, 1, "only the attempt that reached raddd")
+        XCTAssertEqual(log.filter { $0.uid == (try? uid(outsider)) }.map(\.outcome), ["denied"])
     }
 
-    func testOnlyRootOrRaddsUserMayRetryOrPurgeTheQuarantine() throws {
+    func testAReloadedPolicyGivesItsRolesFromTheNextRequest() throws {
         let harness = try DaemonHarness()
-        try harness.start(extraArguments: ["--socket-group", group])
+        try startDaemon(harness)
+        XCTAssertEqual(try raddctl(as: viewer, harness, ["audit", "list"]).status, 77)
+        XCTAssertEqual(try raddctl(as: viewer, harness, ["reload"]).status, 77, "reloading needs the admin role")
+        try harness.write("viewer = \(viewerGroup)\nauditor = \(auditorGroup), \(viewerGroup)\n", to: harness.root + "/access", mode: 0o644)
+        XCTAssertEqual(harness.raddctl(["reload"]).status, 0)
+        let listed = try raddctl(as: viewer, harness, ["audit", "list"])
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+    }
+
+    func testOnlyAdminsMayTouchTheQuarantine() throws {
+        let harness = try DaemonHarness()
+        try startDaemon(harness)
         try harness.drop("bad.txt", bytes: Data([0xFF]))
         let deadline = Date().addingTimeInterval(10)
         while visibleFiles(harness.quarantineDir).count < 2 && Date() < deadline { usleep(50_000) }
-        XCTAssertEqual(try raddctl(as: member, harness, ["quarantine", "list"]).status, 0)
-        let refused = try raddctl(as: member, harness, ["quarantine", "purge", "--all"])
+        let refused = try raddctl(as: viewer, harness, ["quarantine", "purge", "--all"])
         XCTAssertEqual(refused.status, 77, refused.stderr)
-        XCTAssertTrue(refused.stderr.contains("only root or raddd's own user may retry or purge"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("quarantine.purge needs the role admin"), refused.stderr)
         XCTAssertEqual(visibleFiles(harness.quarantineDir), ["bad.txt", "bad.txt.reason"])
+        try sh("usermod", ["-a", "-G", adminGroup, viewer])
+        let allowed = try raddctl(as: viewer, harness, ["quarantine", "purge", "--all"])
+        XCTAssertEqual(allowed.status, 0, "a membership added is effective on the next request: \(allowed.stderr)")
+        XCTAssertEqual(visibleFiles(harness.quarantineDir), [])
         XCTAssertEqual(harness.stop().status, 0)
-        let store = try ReportStore(path: harness.databasePath, key: DatabaseKey(hex: harness.keyHex))
-        defer { store.close() }
-        let denial = try XCTUnwrap(try store.audit.records().last { $0.uid == (try? uid(member)) })
-        XCTAssertEqual(denial.outcome, "denied")
-        XCTAssertEqual(denial.object, "method=quarantine.purge")
+        let mine = try records(harness).filter { $0.uid == (try? uid(viewer)) }
+        XCTAssertEqual(mine.map(\.outcome), ["denied", "success"])
+        XCTAssertEqual(mine.first?.object, "method=quarantine.purge")
+        XCTAssertEqual(mine.last?.role, "viewer,admin")
     }
 }

@@ -148,8 +148,8 @@ final class StoreTests: XCTestCase {
 
     func testAuditedReadCommitsItsRecordAndAFailedReadIsAuditedToo() throws {
         let store = try ReportStore(path: databasePath, key: key)
-        _ = try store.audited(event: "query", action: .read, actor: actor, object: "status") { try store.countsByState() }
-        XCTAssertThrowsError(try store.audited(event: "query", action: .read, actor: actor, object: "report=7") {
+        _ = try store.audited(event: .query, action: .read, actor: actor, object: "status") { try store.countsByState() }
+        XCTAssertThrowsError(try store.audited(event: .query, action: .read, actor: actor, object: "report=7") {
             throw StoreError.notFound
         })
         let records = try store.audit.records()
@@ -166,6 +166,6 @@ final class StoreTests: XCTestCase {
             """)
         XCTAssertThrowsError(try put(report("Clear lungs.", claim: "c2"), into: store))
         XCTAssertEqual(try store.reports().count, 0, "the report must not be committed without its audit record")
-        XCTAssertThrowsError(try store.audited(event: "query", action: .read, actor: actor, object: "status") { 1 })
+        XCTAssertThrowsError(try store.audited(event: .query, action: .read, actor: actor, object: "status") { 1 })
     }
 }

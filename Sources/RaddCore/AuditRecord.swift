@@ -1,0 +1,70 @@
+import Foundation
+
+/// One audit record, as stored and as the control protocol carries it. Its fields and their
+/// canonical encoding are what the audit chain hashes ([access-and-audit.md]).
+public struct AuditRecord: Sendable, Equatable, Codable {
+    /// 1, 2, 3, …; never reused.
+    public var seq: Int64
+    /// UTC, ISO 8601.
+    public var at: String
+    /// application_start, application_stop, ingest, label, quarantine, query, export,
+    /// audit_log_used, security_alert, config_change, key_rotation.
+    public var event: String
+    /// C, R, U, D or E.
+    public var action: String
+    /// success, denied, minor_failure or serious_failure.
+    public var outcome: String
+    public var outcomeText: String?
+    public var uid: UInt32
+    public var username: String
+    public var pid: Int32
+    public var role: String?
+    /// The appliance that wrote it (`appliance_id`).
+    public var source: String?
+    public var object: String?
+    /// SHA-256 (hex) of the previous record's hash and this record's canonical encoding.
+    public var hash: String?
+
+    public init(seq: Int64, at: String, event: String, action: String, outcome: String, outcomeText: String?, uid: UInt32,
+                username: String, pid: Int32, role: String?, source: String?, object: String?, hash: String?) {
+        self.seq = seq
+        self.at = at
+        self.event = event
+        self.action = action
+        self.outcome = outcome
+        self.outcomeText = outcomeText
+        self.uid = uid
+        self.username = username
+        self.pid = pid
+        self.role = role
+        self.source = source
+        self.object = object
+        self.hash = hash
+    }
+
+    /// The bytes the chain hashes: every field in a fixed order, each as its UTF-8 length, a
+    /// colon, the bytes and a comma (a netstring), and a missing field as "-,". Unambiguous
+    /// whatever the fields contain, and simple to reimplement for an independent check.
+    public var canonicalEncoding: [UInt8] {
+        let fields: [String?] = [String(seq), at, event, action, outcome, outcomeText, String(uid), username, String(pid),
+                                 role, source, object]
+        var bytes: [UInt8] = []
+        for field in fields {
+            guard let field else {
+                bytes += Array("-,".utf8)
+                continue
+            }
+            let utf8 = Array(field.utf8)
+            bytes += Array("\(utf8.count):".utf8) + utf8 + [UInt8(ascii: ",")]
+        }
+        return bytes
+    }
+
+    /// The hash this record must carry after `previous` (the hash of the record before it).
+    public func chainedHash(after previous: String) -> String {
+        Digest.hex(Digest.sha256(Array(previous.utf8) + canonicalEncoding))
+    }
+
+    /// The "previous hash" of the first record.
+    public static let genesis = String(repeating: "0", count: 64)
+}
