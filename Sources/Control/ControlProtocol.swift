@@ -557,34 +557,6 @@ public struct AuditPage: Codable, Sendable, Equatable {
     }
 }
 
-public struct AuditVerifyResult: Codable, Sendable, Equatable {
-    public var intact: Bool
-    public var records: Int
-    public var firstSeq: Int64?
-    public var lastSeq: Int64?
-    public var lastHash: String?
-    /// The first record that is wrong: changed, moved, after a gap, or named by a checkpoint
-    /// and missing.
-    public var firstBadSeq: Int64?
-    public var problems: [String]
-    public var checkpointsChecked: Int
-    /// Where the daemon keeps its own checkpoints.
-    public var checkpointFile: String?
-
-    public init(intact: Bool, records: Int, firstSeq: Int64?, lastSeq: Int64?, lastHash: String?, firstBadSeq: Int64?,
-                problems: [String], checkpointsChecked: Int, checkpointFile: String?) {
-        self.intact = intact
-        self.records = records
-        self.firstSeq = firstSeq
-        self.lastSeq = lastSeq
-        self.lastHash = lastHash
-        self.firstBadSeq = firstBadSeq
-        self.problems = problems
-        self.checkpointsChecked = checkpointsChecked
-        self.checkpointFile = checkpointFile
-    }
-}
-
 public struct ReloadResult: Codable, Sendable, Equatable {
     /// The policy file read, or "built-in".
     public var accessPolicy: String

@@ -68,3 +68,22 @@ public struct AuditRecord: Sendable, Equatable, Codable {
     /// The "previous hash" of the first record.
     public static let genesis = String(repeating: "0", count: 64)
 }
+
+/// What walking the audit chain found (`raddctl audit verify`).
+public struct AuditVerification: Sendable, Equatable, Codable {
+    public var intact = true
+    public var records = 0
+    public var firstSeq: Int64?
+    public var lastSeq: Int64?
+    public var lastHash: String?
+    /// The first record that is wrong: changed, moved, after a gap, or named by a checkpoint
+    /// and missing.
+    public var firstBadSeq: Int64?
+    /// Up to 20 problems, in chain order (the first is the one to look at).
+    public var problems: [String] = []
+    public var checkpointsChecked = 0
+    /// Where the daemon keeps its own checkpoints.
+    public var checkpointFile: String?
+
+    public init() {}
+}

@@ -154,13 +154,12 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                 let object = "audit verify checkpoints=\(extra.count)"
                 return try store.audited(event: .auditLogUsed, action: .execute, actor: actor, object: object) {
                     let own = try context.checkpoints.all()
-                    let found = try store.audit.verify(checkpoints: own + extra)
+                    var found = try store.audit.verify(checkpoints: own + extra)
                     if !found.intact {
                         logger.critical("the audit log failed verification", metadata: ["firstBadSeq": "\(found.firstBadSeq ?? 0)"])
                     }
-                    return AuditVerifyResult(intact: found.intact, records: found.records, firstSeq: found.firstSeq, lastSeq: found.lastSeq,
-                                             lastHash: found.lastHash, firstBadSeq: found.firstBadSeq, problems: found.problems,
-                                             checkpointsChecked: found.checkpointsChecked, checkpointFile: context.checkpoints.path)
+                    found.checkpointFile = context.checkpoints.path
+                    return found
                 }
             }
         } catch StoreError.notFound {

@@ -47,21 +47,6 @@ public enum AuditEvent: String, Sendable, CaseIterable {
     case keyRotation = "key_rotation"
 }
 
-/// What `verify` found.
-public struct AuditVerification: Sendable, Equatable, Codable {
-    public var records: Int
-    public var firstSeq: Int64?
-    public var lastSeq: Int64?
-    public var lastHash: String?
-    /// The first record that is wrong (changed, reordered, or after a gap), if any.
-    public var firstBadSeq: Int64?
-    /// Every problem, in chain order (the first is the one to look at).
-    public var problems: [String]
-    public var checkpointsChecked: Int
-
-    public var intact: Bool { problems.isEmpty }
-}
-
 /// A (seq, hash) pair the daemon wrote outside the database, so that a replaced or truncated
 /// database can be told from the real one.
 public struct AuditCheckpoint: Sendable, Equatable, Codable {
@@ -165,7 +150,7 @@ public struct AuditLog {
     /// recomputed, and every checkpoint must name a record that exists with that hash. A
     /// record changed, deleted, inserted or moved, or a tail cut off behind a checkpoint, fails.
     public func verify(checkpoints: [AuditCheckpoint] = []) throws -> AuditVerification {
-        var result = AuditVerification(records: 0, problems: [], checkpointsChecked: 0)
+        var result = AuditVerification()
         var previousHash = AuditRecord.genesis
         var previousSeq: Int64 = 0
         var hashes: [Int64: String] = [:]
@@ -214,6 +199,7 @@ public struct AuditLog {
                 problem(checkpoint.seq, "record \(checkpoint.seq) differs from the checkpoint of \(checkpoint.at): the log was rewritten")
             }
         }
+        result.intact = result.problems.isEmpty
         return result
     }
 }

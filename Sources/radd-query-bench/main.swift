@@ -143,7 +143,7 @@ let pages = time("labels page") {
     let result = try ControlClient(socketPath: socket).call(.labels, .init(limit: 100, after: after, task: task.name), as: LabelsResult.self)
     guard result.rows.count == min(100, reportCount - Int(after)) else { fail("a labels page came back short") }
 }
-let audit = try ControlClient(socketPath: socket).call(.auditVerify, as: AuditVerifyResult.self)
+let audit = try ControlClient(socketPath: socket).call(.auditVerify, as: AuditVerification.self)
 print("radd-query-bench: audited label queries over the control socket, one connection each, \(reportCount) reports stored")
 report("report ID (text, label sets, final labels)", reports)
 report("labels page of 100 (final labels)", pages)

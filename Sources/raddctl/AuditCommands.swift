@@ -102,7 +102,7 @@ struct Audit: ParsableCommand {
         func run() throws {
             try guarded {
                 let result = try options.call(.auditVerify, .init(checkpoints: checkpoint.isEmpty ? nil : checkpoint),
-                                              as: AuditVerifyResult.self)
+                                              as: AuditVerification.self)
                 if options.json {
                     try options.printJSON(result)
                 } else if result.intact {
