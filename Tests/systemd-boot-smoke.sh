@@ -444,6 +444,32 @@ key_came_as_credential() {
         ! in_container setpriv --reuid=radd --regid=radd --init-groups test -r /etc/radd/db.key
 }
 
+# Anyone may connect to the socket, so that a refusal is seen and audited.
+socket_is_open_to_all() {
+    [[ "$(in_container stat -c %a /run/radd/raddd.sock)" == 666 ]]
+}
+
+# A user in no radd group is refused by raddd (exit 77), and the refusal is an audit record.
+stranger_refused_and_audited() {
+    local status=0
+    in_container runuser -u nobody -- raddctl reports >/dev/null 2>&1 || status=$?
+    [[ $status -eq 77 ]] || { say "  raddctl as nobody exited $status"; return 1; }
+    in_container raddctl audit list --outcome denied --json |
+        jq -e '.records | any(.username == "nobody" and .event == "security_alert")' >/dev/null
+}
+
+# systemctl reload raddd (ExecReload=, SIGHUP) reads the access policy again, audited.
+reload_is_audited() {
+    in_container systemctl reload raddd || return 1
+    local deadline=$((SECONDS + 10))
+    while ((SECONDS < deadline)); do
+        in_container raddctl audit list --type config_change --json |
+            jq -e '.records | any(.outcome == "success" and .role == "daemon")' >/dev/null && return 0
+        sleep 0.5
+    done
+    return 1
+}
+
 report_listed() {
     in_container raddctl reports --json | jq -e '.reports | any(.sourceName == "a.txt")' >/dev/null
 }
@@ -591,6 +617,11 @@ main() {
         journal_has '.MESSAGE == "stored reports" and has("RADD_CLAIM")'
     check "journal files on disk are searchable (control)" journal_grep_control
     check "report text is in neither the journal nor /var/lib/radd" report_text_not_on_disk
+    check "control socket is 0666 (the roles decide, every attempt is audited)" socket_is_open_to_all
+    check "a user in no radd group is refused and the refusal is audited" stranger_refused_and_audited
+    check "systemctl reload raddd reloads the access policy (audited as config_change)" reload_is_audited
+    check "journal: 'audit checkpoint' with the chain's head" journal_has '.MESSAGE == "audit checkpoint" and has("RADD_SHA256")'
+    check "raddctl audit verify: the chain is intact" in_container raddctl audit verify
     # What systemd said about the unit, for the reader (e.g. settings it ignored).
     in_container journalctl -b _PID=1 --no-pager -o cat | grep -i 'raddd.service.*\(ignor\|unknown\|not supported\)' |
         sed 's/^/systemd-boot-smoke:   systemd: /' || true
@@ -612,6 +643,11 @@ main() {
     check "key kept by the second run" test "$key_before" = "$(in_container sha256sum /etc/radd/db.key)"
     check "a.txt still listed after the second run" report_listed
     check "radd-model.service is active again and answers" eval 'model_unit_active && model_server_ready'
+    local key_unrotated
+    key_unrotated="$(in_container sha256sum /etc/radd/db.key)"
+    check "raddctl key rotate re-encrypts the running database and replaces the key file" \
+        eval 'in_container raddctl key rotate >/dev/null && [[ "$(in_container sha256sum /etc/radd/db.key)" != "$key_unrotated" ]] && key_is_root_only'
+    check "after the rotation: a.txt still listed" report_listed
 
     # A reboot: the same root file system booted again (systemd-nspawn exits instead of
     # restarting the container on "systemctl reboot" here). raddd must come up by itself
@@ -622,7 +658,7 @@ main() {
     check "after a reboot: raddd.service is enabled" \
         test "$(in_container systemctl is-enabled raddd.service)" = enabled
     check "after a reboot: raddd.service is active" unit_active
-    check "after a reboot: a.txt still listed (same key, same database)" report_listed
+    check "after a reboot: a.txt still listed (the rotated key came as the credential)" report_listed
     check "watchdog: raddd pings it (WatchdogTimestamp advances), no restarts" watchdog_pinged
     check "after a reboot: radd-model.service is enabled, active and answers" \
         eval '[[ "$(in_container systemctl is-enabled radd-model.service)" == enabled ]] && model_unit_active && model_server_ready'

@@ -28,7 +28,7 @@ extension ControlMethod {
         case .status: return Set(Role.allCases)
         case .reports, .report, .review: return [.viewer]
         case .labels: return [.viewer, .exporter]
-        case .quarantineList, .quarantineRetry, .quarantinePurge, .reload: return [.admin]
+        case .quarantineList, .quarantineRetry, .quarantinePurge, .reload, .keyRotate: return [.admin]
         case .auditList, .auditVerify, .auditExport: return [.auditor]
         }
     }

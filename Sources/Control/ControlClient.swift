@@ -29,7 +29,8 @@ public final class ControlClient {
         }
     }
 
-    public init(socketPath: String) throws {
+    /// `answerTimeout`: seconds to wait for an answer (re-keying a large database takes longer).
+    public init(socketPath: String, answerTimeout: Int = 60) throws {
         self.socketPath = socketPath
         do {
             fd = try UnixSocket.connect(socketPath)
@@ -40,7 +41,7 @@ public final class ControlClient {
             default: throw ConnectError.other(path: socketPath, error)
             }
         }
-        var timeout = timeval(tv_sec: 60, tv_usec: 0)
+        var timeout = timeval(tv_sec: answerTimeout, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         reader = LineReader(fd: fd, limit: 256 << 20)
     }

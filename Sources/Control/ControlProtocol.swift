@@ -29,6 +29,8 @@ public enum ControlMethod: String, Codable, Sendable, CaseIterable {
     case auditExport = "audit.export"
     /// Re-reads the access policy (audited as a configuration change).
     case reload
+    /// Re-encrypts the database under a new key (audited as a key rotation).
+    case keyRotate = "key.rotate"
 
     /// Methods that change files or records; the others only read.
     public var changesState: Bool { self == .quarantineRetry || self == .quarantinePurge || self == .reload }
@@ -60,11 +62,14 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         public var outcome: String?
         /// audit.verify: extra checkpoints ("SEQ:HASH", e.g. from the journal or a remote syslog).
         public var checkpoints: [String]?
+        /// key.rotate: the new database key, 64 hex digits. Never logged or audited.
+        public var key: String?
 
         public init(id: Int64? = nil, state: String? = nil, limit: Int? = nil, after: Int64? = nil,
                     claim: String? = nil, all: Bool? = nil, task: String? = nil, since: String? = nil,
                     until: String? = nil, user: String? = nil, types: [String]? = nil, outcome: String? = nil,
-                    checkpoints: [String]? = nil) {
+                    checkpoints: [String]? = nil, key: String? = nil) {
+            self.key = key
             self.since = since
             self.until = until
             self.user = user
@@ -558,13 +563,31 @@ public struct AuditPage: Codable, Sendable, Equatable {
 }
 
 public struct ReloadResult: Codable, Sendable, Equatable {
-    /// The policy file read, or "built-in".
+    /// The access policy file read, or "built-in".
     public var accessPolicy: String
     /// Each role and its groups, as now in force.
     public var roles: String
+    /// The settings now in force from the reread configuration (`access_policy`, `label_policy`).
+    public var applied: [String]
+    /// Settings that differ from the running ones but are read only at start.
+    public var needRestart: [String]
 
-    public init(accessPolicy: String, roles: String) {
+    public init(accessPolicy: String, roles: String, applied: [String], needRestart: [String]) {
         self.accessPolicy = accessPolicy
         self.roles = roles
+        self.applied = applied
+        self.needRestart = needRestart
+    }
+}
+
+public struct KeyRotateResult: Codable, Sendable, Equatable {
+    /// When the database was re-encrypted.
+    public var rotatedAt: String
+    /// Seconds the re-encryption took.
+    public var seconds: Double
+
+    public init(rotatedAt: String, seconds: Double) {
+        self.rotatedAt = rotatedAt
+        self.seconds = seconds
     }
 }

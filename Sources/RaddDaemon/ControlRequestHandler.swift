@@ -22,9 +22,9 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
         var folders: [DropFolderSettings]
         var queueDepth: @Sendable () -> Int
         var labeling: LabelingService
-        var labelPolicy: LabelPolicy
+        var live: LiveSettings
         var checkpoints: AuditCheckpoints
-        var access: AccessReloader
+        var reloader: ConfigurationReloader
     }
 
     /// What quarantine.retry and quarantine.purge act on.
@@ -137,11 +137,17 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                 }
             case .reload:
                 do {
-                    let policy = try context.access.reload(actor: actor)
-                    return ReloadResult(accessPolicy: context.access.source, roles: policy.summary)
-                } catch let failure as AccessReloader.Failure {
+                    let outcome = try context.reloader.reload(actor: actor)
+                    return ReloadResult(accessPolicy: outcome.source, roles: outcome.policy.summary, applied: outcome.applied,
+                                        needRestart: outcome.needRestart)
+                } catch let failure as ConfigurationReloader.Failure {
                     throw ControlError(.badRequest, failure.description)
                 }
+            case .keyRotate:
+                guard let hex = request.params?.key, let key = try? DatabaseKey(hex: hex) else {
+                    throw try refusal(ControlError(.badRequest, "key.rotate needs params.key, the new key as 64 hex digits"), from: peer, method: method)
+                }
+                return try rotateKey(to: key, actor: actor)
             case .auditVerify:
                 var extra: [AuditCheckpoint] = []
                 for text in request.params?.checkpoints ?? [] {
@@ -195,6 +201,40 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
     private func refusal(_ error: ControlError, from peer: ControlCaller, method: ControlMethod) throws -> ControlError {
         try refused(peer, error: error, method: method.rawValue)
         return error
+    }
+
+    // MARK: - Key rotation
+
+    /// Re-encrypts the database under `key`. The intent is audited first (nothing happens if it
+    /// cannot be), then the outcome. SQLCipher re-keys every page in one transaction, so a
+    /// failure or a crash leaves the old key valid.
+    private func rotateKey(to key: DatabaseKey, actor: AuditActor) throws -> KeyRotateResult {
+        let object = "database=\((store.database.path as NSString).lastPathComponent)"
+        try store.database.transaction {
+            try store.audit.append(event: .keyRotation, action: .update, outcome: .success, outcomeText: "started", actor: actor, object: object)
+        }
+        let started = Date()
+        do {
+            try store.database.rekey(to: key)
+        } catch {
+            logger.error("re-keying the database failed; the old key still opens it", metadata: ["error": "\(error)"])
+            try? store.database.transaction {
+                try store.audit.append(event: .keyRotation, action: .update, outcome: .seriousFailure,
+                                       outcomeText: "failed; the old key still opens the database", actor: actor, object: object)
+            }
+            throw ControlError(.unavailable, "re-keying the database failed, and the old key still opens it: \(error)")
+        }
+        let seconds = Date().timeIntervalSince(started)
+        logger.notice("database re-keyed", metadata: ["seconds": "\(String(format: "%.1f", seconds))"])
+        do {
+            try store.database.transaction {
+                try store.audit.append(event: .keyRotation, action: .update, outcome: .success, outcomeText: "done", actor: actor, object: object)
+            }
+        } catch {
+            // The key has changed: the caller must still learn it, or the database is lost to them.
+            logger.error("the database was re-keyed but its completion audit record could not be written", metadata: ["error": "\(error)"])
+        }
+        return KeyRotateResult(rotatedAt: Timestamp.string(Date()), seconds: seconds)
     }
 
     // MARK: - Audit log
@@ -297,7 +337,7 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                 FolderStatus(name: $0.name, path: $0.path, format: $0.formatDescription, archive: $0.archiveDirectory)
             })
         result.labeling = LabelingStatus(
-            tasks: labeling.tasks.map(\.name), policy: context.labelPolicy.rawValue,
+            tasks: labeling.tasks.map(\.name), policy: context.live.labelPolicy.rawValue,
             queues: try store.labelQueueCounts().map {
                 LabelingStatus.Queue(labeler: $0.labeler, queued: $0.queued, failed: $0.failed, lastError: $0.lastError)
             },
@@ -334,7 +374,7 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
     private func finalLabels(_ sets: [StoredLabelSet]) -> [FinalLabelResult] {
         context.labeling.tasks.compactMap { task in
             let answers = Self.answers(sets.filter { $0.task == task.name }, task: task)
-            guard let (final, source) = context.labelPolicy.finalAnswer(task: task, answers: answers, llmLabelers: context.labeling.llmLabelers) else { return nil }
+            guard let (final, source) = context.live.labelPolicy.finalAnswer(task: task, answers: answers, llmLabelers: context.labeling.llmLabelers) else { return nil }
             return FinalLabelResult(task: task.name, source: source,
                                     labels: zip(task.findings, final.values).map { FindingValue(finding: $0.name, value: $1.rawValue) },
                                     followUp: final.followUp, kind: task.kind.rawValue)
@@ -346,7 +386,7 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
         var rows: [LabelRow] = []
         for (reportID, sets) in page.prefix(limit) {
             let answers = Self.answers(sets, task: task)
-            guard let (final, source) = context.labelPolicy.finalAnswer(task: task, answers: answers, llmLabelers: context.labeling.llmLabelers) else { continue }
+            guard let (final, source) = context.live.labelPolicy.finalAnswer(task: task, answers: answers, llmLabelers: context.labeling.llmLabelers) else { continue }
             rows.append(LabelRow(reportID: reportID, source: source, cells: task.cells(for: final)))
         }
         return LabelsResult(task: task.name, columns: task.columns, rows: rows,
@@ -366,7 +406,7 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                 // Only the labelers configured now: an answer from a model since removed is history.
                 let configured = Set(["rules"] + context.labeling.llmLabelers)
                 let answers = Self.answers(sets, task: task).filter { configured.contains($0.key) }
-                guard let (final, _) = context.labelPolicy.finalAnswer(task: task, answers: answers, llmLabelers: context.labeling.llmLabelers) else { continue }
+                guard let (final, _) = context.live.labelPolicy.finalAnswer(task: task, answers: answers, llmLabelers: context.labeling.llmLabelers) else { continue }
                 var disagreements: [String] = [], undecided: [String] = [], shown: [String: [String: String]] = [:]
                 for (index, finding) in task.findings.enumerated() {
                     let votes = answers.mapValues { EnsembleLabeler.normalized($0.values[index], kind: task.kind) }

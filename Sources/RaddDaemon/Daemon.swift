@@ -21,11 +21,14 @@ public struct StartupError: Error, CustomStringConvertible {
 /// raddd's lifecycle: fail closed at start, serve until SIGTERM, stop without losing a file.
 public final class Daemon {
     private let configuration: DaemonConfiguration
+    private let reread: @Sendable () throws -> DaemonConfiguration
     private let notifier = ServiceNotifier()
     private let logger = Logger(label: "daemon")
 
-    public init(configuration: DaemonConfiguration) {
+    /// `reread` gives the configuration again, from the file and the same flags, for a reload.
+    public init(configuration: DaemonConfiguration, reread: (@Sendable () throws -> DaemonConfiguration)? = nil) {
         self.configuration = configuration
+        self.reread = reread ?? { configuration }
     }
 
     /// Process-wide settings that must precede every thread and every file radd creates.
@@ -143,11 +146,17 @@ public final class Daemon {
         try makeDirectory(configuration.stateDirectory, mode: 0o700)
         for folder in configuration.folders { try makeDirectory(folder.path, mode: 0o770) }
         let store: ReportStore
-        do { store = try ReportStore(path: configuration.databasePath, key: key) } catch { throw StartupError(error) }
+        do { store = try ReportStore(path: configuration.databasePath, key: key) } catch StoreError.wrongKey(let path) {
+            let pending = configuration.keyFile + ".new"
+            guard FileManager.default.fileExists(atPath: pending) else { throw StartupError(StoreError.wrongKey(path: path)) }
+            throw StartupError("\(StoreError.wrongKey(path: path)); \(pending) exists: a key rotation did not finish, so the database is probably under that key (move it over \(configuration.keyFile))")
+        } catch { throw StartupError(error) }
         store.applianceID = configuration.effectiveApplianceID
         let checkpoints = AuditCheckpoints(path: configuration.auditCheckpointPath)
         let currentAccess = CurrentAccessPolicy(access)
-        let reloader = AccessReloader(current: currentAccess, configuration: configuration, store: store)
+        let live = LiveSettings(labelPolicy: configuration.labelPolicy)
+        let reloader = ConfigurationReloader(configuration: configuration, access: currentAccess, live: live, store: store,
+                                             reread: reread)
         defer { store.close() }
 
         let sources: [IngestPipeline.Source]
@@ -181,7 +190,7 @@ public final class Daemon {
             store: store,
             context: .init(startedAt: startedAt, cipherVersion: cipherVersion, deidMethod: deidentifier.method,
                            folders: configuration.folders, queueDepth: { pipeline.depth }, labeling: labeling,
-                           labelPolicy: configuration.labelPolicy, checkpoints: checkpoints, access: reloader),
+                           live: live, checkpoints: checkpoints, reloader: reloader),
             files: .init(dropFolders: pipeline.folders, quarantine: quarantine))
         let server = ControlServer(path: configuration.socketPath, access: currentAccess,
                                    socketGroupID: try Self.socketGroupID(configuration), handler: handler)
@@ -257,7 +266,7 @@ public final class Daemon {
                 let received = signals.read()
                 if received.contains(SIGTERM) || received.contains(SIGINT) { return }
                 if received.contains(SIGHUP) {
-                    logger.notice("SIGHUP: reloading the access policy and rescanning the drop folders (other settings need a restart)")
+                    logger.notice("SIGHUP: reloading the configuration and rescanning the drop folders")
                     reload()
                     pipeline.enqueue(.rescan)
                 }

@@ -200,6 +200,43 @@ public struct DaemonConfiguration: Sendable, Equatable {
         }
     }
 
+    /// The settings (keys, or `[folder]` for the folder sections) whose values differ in `other`.
+    public func changedKeys(to other: DaemonConfiguration) -> [String] {
+        var changed = Self.keys.filter { value(of: $0) != other.value(of: $0) }
+        if folderSections != other.folderSections { changed.append("[folder]") }
+        return changed
+    }
+
+    /// One setting's value, as text, for comparing configurations.
+    func value(of key: String) -> String {
+        switch key {
+        case "state_dir": return stateDirectory
+        case "drop_dir": return dropDirectory
+        case "quarantine_dir": return quarantineDirectory ?? ""
+        case "socket": return socketPath
+        case "socket_group": return socketGroup ?? ""
+        case "access_policy": return accessPolicyPath ?? ""
+        case "appliance_id": return applianceID ?? ""
+        case "audit_checkpoint_interval": return String(auditCheckpointSeconds)
+        case "key_file": return keyFile
+        case "log_level": return "\(logLevel)"
+        case "log_target": return "\(logTarget)"
+        case "rescan_interval": return String(rescanIntervalSeconds)
+        case "settle_time": return String(settleSeconds)
+        case "max_file_bytes": return String(maxFileBytes)
+        case "max_reports_per_file": return String(maxReportsPerFile)
+        case "deid_policy": return deidPolicyPath ?? ""
+        case "tasks": return tasks.joined(separator: ",")
+        case "task_dir": return taskDirectory ?? ""
+        case "llm_endpoint": return llmEndpoints.joined(separator: ",")
+        case "llm_model": return llmModels.joined(separator: ",")
+        case "llm_concurrency": return llmConcurrencies.map(String.init).joined(separator: ",")
+        case "llm_timeout": return String(llmTimeoutSeconds)
+        case "label_policy": return labelPolicy.rawValue
+        default: return ""
+        }
+    }
+
     /// Lists of concurrencies and models must match the list of endpoints.
     public func checkLLMLists() throws {
         if llmConcurrencies.count > 1 && llmConcurrencies.count != llmEndpoints.count {

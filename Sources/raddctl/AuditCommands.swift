@@ -93,7 +93,7 @@ struct Audit: ParsableCommand {
                 Examples:
                   raddctl audit verify
                   raddctl audit verify --checkpoint 48211:4f2c…e9
-                  journalctl -t raddd -g 'audit checkpoint' -o json | …   # where checkpoints are logged
+                  journalctl -u raddd MESSAGE='audit checkpoint' -n 1 -o json   # RADD_SEQ, RADD_SHA256
                 """)
 
         @OptionGroup var options: SocketOptions

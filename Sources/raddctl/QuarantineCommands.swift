@@ -101,13 +101,14 @@ struct QuarantineTarget: ParsableArguments {
 
 struct Reload: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Re-read the access policy (admin role); the same as SIGHUP or systemctl reload raddd.",
+        abstract: "Re-read the configuration and the access policy (admin role); the same as systemctl reload raddd.",
         discussion: """
-            raddd reads the access policy file again (setting access_policy, default
-            /etc/radd/access). A file that does not parse is refused with its line and problem,
-            and the policy in force stays. Either way the attempt is an audit record
-            (config_change). Group memberships need no reload: they are read for every
-            connection. Other settings need a restart.
+            raddd reads its configuration file (with the flags it was started with) and the
+            access policy file again. The access policy and label_policy take effect at once;
+            other changed settings are named, and need a restart. A file that does not parse
+            is refused with its line and problem, and nothing changes. Either way the attempt
+            is an audit record (config_change). Group memberships need no reload: they are read
+            for every connection.
 
             Example:
               sudo raddctl reload
@@ -120,6 +121,10 @@ struct Reload: ParsableCommand {
             let result = try options.call(.reload, as: ReloadResult.self)
             if options.json { return try options.printJSON(result) }
             print("access policy reloaded from \(result.accessPolicy): \(result.roles)")
+            if result.applied.contains("label_policy") { print("label_policy changed: final labels follow it from now on") }
+            if !result.needRestart.isEmpty {
+                print("changed, but read only at start (restart raddd to apply): " + result.needRestart.joined(separator: ", "))
+            }
         }
     }
 }

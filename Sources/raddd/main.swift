@@ -66,7 +66,8 @@ struct Raddd: ParsableCommand {
                 return
             } catch { fail("\(error)") }
         }
-        do { try Daemon(configuration: settings).run() } catch { fail("\(error)") }
+        let command = self
+        do { try Daemon(configuration: settings, reread: { try command.resolvedConfiguration() }).run() } catch { fail("\(error)") }
     }
 
     private func resolvedConfiguration() throws -> DaemonConfiguration {

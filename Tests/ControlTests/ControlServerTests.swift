@@ -120,6 +120,8 @@ final class AccessPolicyTests: XCTestCase {
         XCTAssertFalse(ControlMethod.report.allowedRoles.contains(.auditor))
         XCTAssertFalse(ControlMethod.auditList.allowedRoles.contains(.viewer))
         XCTAssertEqual(ControlMethod.quarantinePurge.allowedRoles, [.admin])
+        XCTAssertEqual(ControlMethod.keyRotate.allowedRoles, [.admin])
+        XCTAssertEqual(ControlMethod.reload.allowedRoles, [.admin])
         XCTAssertEqual(ControlMethod.status.allowedRoles, Set(Role.allCases))
     }
 

@@ -81,7 +81,7 @@ final class AuditCommandTests: XCTestCase {
         XCTAssertTrue(verify.stdout.contains("checkpoints matched") || verify.stdout.contains("checkpoint matched"), verify.stdout)
     }
 
-    func testReloadReadsTheAccessPolicyAgainAndABadFileKeepsTheOneInForce() throws {
+    func testReloadReadsTheConfigurationAndAccessPolicyAgainAndABadFileChangesNothing() throws {
         let harness = try DaemonHarness()
         let policy = harness.root + "/access"
         try harness.write("viewer = radd-t-nobody-has-this\n", to: policy, mode: 0o644)
@@ -91,21 +91,30 @@ final class AuditCommandTests: XCTestCase {
         XCTAssertEqual(reloaded.status, 0, reloaded.stderr)
         XCTAssertTrue(reloaded.stdout.contains("access policy reloaded from \(policy): viewer: radd-t-readers; exporter: (no group); auditor: radd-t-compliance"),
                       reloaded.stdout)
+        // The configuration file is read again too: label_policy applies at once, the rest on restart.
+        try harness.write("label_policy = rules\nsettle_time = 3\n", to: harness.configFile, mode: 0o644)
+        let changed = harness.raddctl(["reload"])
+        XCTAssertEqual(changed.status, 0, changed.stderr)
+        XCTAssertTrue(changed.stdout.contains("label_policy changed"), changed.stdout)
+        XCTAssertTrue(changed.stdout.contains("read only at start (restart raddd to apply): settle_time"), changed.stdout)
+        XCTAssertTrue(harness.raddctl(["status", "--json"]).stdout.contains("\"policy\" : \"rules\""), "status shows the label policy in force")
         try harness.write("viewer = radd-t-readers\nsuperuser = wheel\n", to: policy, mode: 0o644)
         let refused = harness.raddctl(["reload"])
         XCTAssertEqual(refused.status, 1, refused.stderr)
         XCTAssertTrue(refused.stderr.contains("\(policy):2: unknown role 'superuser'"), refused.stderr)
         XCTAssertTrue(refused.stderr.contains("the one in force stays"), refused.stderr)
+        XCTAssertTrue(harness.raddctl(["status", "--json"]).stdout.contains("\"policy\" : \"rules\""), "a failed reload changes nothing")
         try harness.write("admin = radd-t-ops\n", to: policy, mode: 0o644)
         let process = try XCTUnwrap(harness.process)
         kill(process.processIdentifier, SIGHUP)
         try DaemonHarness.waitFor("the SIGHUP reload in the audit log") {
-            try harness.decode(AuditPageJSON.self, harness.raddctl(["audit", "list", "--type", "config_change", "--json"])).records.count == 3
+            try harness.decode(AuditPageJSON.self, harness.raddctl(["audit", "list", "--type", "config_change", "--json"])).records.count == 4
         }
         let changes = try harness.decode(AuditPageJSON.self, harness.raddctl(["audit", "list", "--type", "config_change", "--json"])).records
-        XCTAssertEqual(changes.map(\.outcome), ["success", "minor_failure", "success"])
-        XCTAssertEqual(changes.map(\.role), ["all", "all", "daemon"])
-        XCTAssertTrue(changes[2].object?.contains("admin: radd-t-ops") == true, "\(changes[2])")
+        XCTAssertEqual(changes.map(\.outcome), ["success", "success", "minor_failure", "success"])
+        XCTAssertEqual(changes.map(\.role), ["all", "all", "all", "daemon"])
+        XCTAssertTrue(changes[1].object?.contains("label_policy=rules restart_needed=settle_time") == true, "\(changes[1])")
+        XCTAssertTrue(changes[3].object?.contains("admin: radd-t-ops") == true, "\(changes[3])")
     }
 
     func testListFiltersAndExportFormatsMeetTheirStandards() throws {

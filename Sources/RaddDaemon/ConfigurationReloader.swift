@@ -1,0 +1,104 @@
+import Control
+import Foundation
+import Labeling
+import Logging
+import RaddCore
+import Store
+
+/// Settings that change while raddd runs: read by each request, replaced whole by a reload.
+final class LiveSettings: @unchecked Sendable {
+    private let lock = NSLock()
+    private var policy: LabelPolicy
+
+    init(labelPolicy: LabelPolicy) {
+        policy = labelPolicy
+    }
+
+    var labelPolicy: LabelPolicy {
+        get { lock.lock(); defer { lock.unlock() }; return policy }
+        set { lock.lock(); policy = newValue; lock.unlock() }
+    }
+}
+
+/// Reads the configuration again, on `raddctl reload` or SIGHUP. The access policy (the file
+/// and its contents) and `label_policy` take effect at once; any other changed setting is named
+/// as needing a restart. Nothing changes unless the new configuration and policy parse and their
+/// `config_change` audit record is committed; a failed reload is audited too.
+final class ConfigurationReloader: @unchecked Sendable {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    struct Outcome {
+        var policy: AccessPolicy
+        var source: String
+        var applied: [String]
+        var needRestart: [String]
+    }
+
+    /// The settings a reload applies; the others are read once, at start.
+    static let liveKeys: Set<String> = ["access_policy", "label_policy"]
+
+    let access: CurrentAccessPolicy
+    let live: LiveSettings
+    private let started: DaemonConfiguration
+    private var current: DaemonConfiguration
+    private let reread: @Sendable () throws -> DaemonConfiguration
+    private let store: ReportStore
+    private let logger = Logger(label: "config")
+    private let lock = NSLock()
+
+    init(configuration: DaemonConfiguration, access: CurrentAccessPolicy, live: LiveSettings, store: ReportStore,
+         reread: @escaping @Sendable () throws -> DaemonConfiguration) {
+        started = configuration
+        current = configuration
+        self.access = access
+        self.live = live
+        self.store = store
+        self.reread = reread
+    }
+
+    /// The access policy file in force, or "built-in".
+    static func source(_ configuration: DaemonConfiguration) -> String {
+        configuration.accessPolicyPath
+            ?? (FileManager.default.fileExists(atPath: AccessPolicy.defaultPath) ? AccessPolicy.defaultPath : "built-in")
+    }
+
+    @discardableResult
+    func reload(actor: AuditActor) throws -> Outcome {
+        lock.lock()
+        defer { lock.unlock() }
+        let next: DaemonConfiguration
+        let policy: AccessPolicy
+        do {
+            next = try reread()
+            policy = try Daemon.accessPolicy(next)
+        } catch {
+            let message = "\(error)"
+            logger.error("the configuration was not reloaded; the one in force stays", metadata: ["error": "\(message)"])
+            try store.database.transaction {
+                try store.audit.append(event: .configChange, action: .update, outcome: .minorFailure,
+                                       outcomeText: String(message.prefix(300)), actor: actor, object: "reload")
+            }
+            throw Failure(description: "the configuration was not reloaded (\(message)); the one in force stays")
+        }
+        let changed = started.changedKeys(to: next)
+        let needRestart = changed.filter { !Self.liveKeys.contains($0) }
+        let applied = ["access_policy"] + (next.labelPolicy != current.labelPolicy ? ["label_policy"] : [])
+        var object = "reload access_policy=\(Self.source(next)) label_policy=\(next.labelPolicy.rawValue)"
+        if !needRestart.isEmpty { object += " restart_needed=" + needRestart.joined(separator: ",") }
+        try store.database.transaction {
+            try store.audit.append(event: .configChange, action: .update, outcome: .success, outcomeText: nil, actor: actor,
+                                   object: String((object + " " + policy.summary).prefix(600)))
+        }
+        access.replace(with: policy)
+        live.labelPolicy = next.labelPolicy
+        current = next
+        logger.notice("configuration reloaded", metadata: ["applied": "\(applied.joined(separator: ","))",
+                                                          "restartNeeded": "\(needRestart.joined(separator: ","))"])
+        for group in policy.missingGroups {
+            logger.warning("a group of the access policy does not exist; nobody holds its role until it is created", metadata: ["group": "\(group)"])
+        }
+        return Outcome(policy: policy, source: Self.source(next), applied: applied, needRestart: needRestart)
+    }
+}
