@@ -458,16 +458,17 @@ stranger_refused_and_audited() {
         jq -e '.records | any(.username == "nobody" and .event == "security_alert")' >/dev/null
 }
 
-# systemctl reload raddd (ExecReload=, SIGHUP) reads the access policy again, audited.
+# systemctl reload raddd (ExecReload=raddctl reload, as raddd's user) reads the configuration
+# and the access policy again; the change is audited. systemctl waits for it.
 reload_is_audited() {
-    in_container systemctl reload raddd || return 1
-    local deadline=$((SECONDS + 10))
-    while ((SECONDS < deadline)); do
-        in_container raddctl audit list --type config_change --json |
-            jq -e '.records | any(.outcome == "success" and .role == "daemon")' >/dev/null && return 0
-        sleep 0.5
-    done
-    return 1
+    local output
+    output=$(in_container systemctl reload raddd 2>&1) || {
+        say "  systemctl reload raddd failed: $output"
+        say "  raddd's log: $(in_container journalctl -u raddd.service --no-pager -o cat -n 8 | tr '\n' '|')"
+        return 1
+    }
+    in_container raddctl audit list --type config_change --json |
+        jq -e --arg uid "$(in_container id -u radd)" '.records | any(.outcome == "success" and (.uid | tostring) == $uid)' >/dev/null
 }
 
 report_listed() {

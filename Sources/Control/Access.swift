@@ -28,6 +28,7 @@ extension ControlMethod {
         case .status: return Set(Role.allCases)
         case .reports, .report, .review: return [.viewer]
         case .labels: return [.viewer, .exporter]
+        case .exportLabels: return [.exporter]
         case .quarantineList, .quarantineRetry, .quarantinePurge, .reload, .keyRotate: return [.admin]
         case .auditList, .auditVerify, .auditExport: return [.auditor]
         }

@@ -34,11 +34,7 @@ public enum AuditFormats {
     static func csv(_ entry: AuditRecord) -> String {
         let fields: [String?] = [String(entry.seq), entry.at, entry.event, entry.action, entry.outcome, entry.outcomeText,
                                  String(entry.uid), entry.username, String(entry.pid), entry.role, entry.source, entry.object, entry.hash]
-        return fields.map { field in
-            guard let field else { return "" }
-            guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
-            return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }.joined(separator: ",")
+        return CSVRow.line(fields.map { $0 ?? "" })
     }
 
     static func jsonLine(_ entry: AuditRecord) -> String {

@@ -31,6 +31,8 @@ public enum ControlMethod: String, Codable, Sendable, CaseIterable {
     case reload
     /// Re-encrypts the database under a new key (audited as a key rotation).
     case keyRotate = "key.rotate"
+    /// A page of label rows for export: pseudonyms, shifted exam date, findings, provenance.
+    case exportLabels = "export.labels"
 
     /// Methods that change files or records; the others only read.
     public var changesState: Bool { self == .quarantineRetry || self == .quarantinePurge || self == .reload }
@@ -64,12 +66,18 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         public var checkpoints: [String]?
         /// key.rotate: the new database key, 64 hex digits. Never logged or audited.
         public var key: String?
+        /// export.labels: whose answers (`final`, the default, or a labeler such as `rules`).
+        public var labeler: String?
+        /// export.labels: `csv` or `jsonl`, how the page's rows are written.
+        public var format: String?
 
         public init(id: Int64? = nil, state: String? = nil, limit: Int? = nil, after: Int64? = nil,
                     claim: String? = nil, all: Bool? = nil, task: String? = nil, since: String? = nil,
                     until: String? = nil, user: String? = nil, types: [String]? = nil, outcome: String? = nil,
-                    checkpoints: [String]? = nil, key: String? = nil) {
+                    checkpoints: [String]? = nil, key: String? = nil, labeler: String? = nil, format: String? = nil) {
             self.key = key
+            self.labeler = labeler
+            self.format = format
             self.since = since
             self.until = until
             self.user = user
@@ -589,5 +597,60 @@ public struct KeyRotateResult: Codable, Sendable, Equatable {
     public init(rotatedAt: String, seconds: Double) {
         self.rotatedAt = rotatedAt
         self.seconds = seconds
+    }
+}
+
+/// A page of an export, already written in the requested format: a page is one string on the
+/// wire rather than a cell per value, which is what makes an export fast.
+public struct ExportPage: Codable, Sendable, Equatable {
+    public var columns: [String]
+    /// The rows, one line each (CSV without the header, or JSON objects).
+    public var text: String
+    public var rowCount: Int
+    /// Pass as `after` for the next page; absent on the last page.
+    public var next: Int64?
+
+    public init(columns: [String], text: String, rowCount: Int, next: Int64?) {
+        self.columns = columns
+        self.text = text
+        self.rowCount = rowCount
+        self.next = next
+    }
+}
+
+/// Rows as JSON objects, one per line, keys in column order: `numeric` columns as numbers (null
+/// when empty), the others as strings (null when empty).
+public enum JSONLine {
+    public static func object(columns: [String], cells: [String], numeric: Set<String>) -> String {
+        var line = "{"
+        for (index, (column, cell)) in zip(columns, cells).enumerated() {
+            if index > 0 { line += "," }
+            line += quoted(column) + ":"
+            if cell.isEmpty {
+                line += "null"
+            } else if numeric.contains(column), let number = Double(cell) {
+                line += number == number.rounded() && abs(number) < 1e15 ? String(format: "%.1f", number) : String(number)
+            } else {
+                line += quoted(cell)
+            }
+        }
+        return line + "}"
+    }
+
+    /// A JSON string literal (RFC 8259 escapes).
+    public static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 }

@@ -59,4 +59,29 @@ public struct Pseudonymizer: Sendable {
         let trimmed = identifier.trimmingCharacters(in: .whitespaces)
         return Digest.hex(Digest.hmacSHA256(key: key, message: Array(trimmed.utf8)))
     }
+
+    /// Days (1–365) by which a patient's dates move back in exports: keyed on the patient's
+    /// pseudonym, so every study of one patient moves by the same amount and intervals between
+    /// them stay true, while the real dates cannot be recovered without the key.
+    public func dateShiftDays(patientPseudonym: String) -> Int {
+        let digest = Digest.hmacSHA256(key: key, message: Array("radd date shift\u{0}\(patientPseudonym)".utf8))
+        let value = digest.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        return Int(value % 365) + 1
+    }
+
+    /// An ISO 8601 date (or the date part of a date-time, or HL7's YYYYMMDD…) moved back by the
+    /// patient's shift, as YYYY-MM-DD; nil when there is no date to shift.
+    public func shiftedDate(_ text: String?, patientPseudonym: String?) -> String? {
+        guard let text, let patientPseudonym else { return nil }
+        let digits = text.prefix(10).filter(\.isNumber)
+        guard digits.count >= 8, let year = Int(digits.prefix(4)), let month = Int(digits.dropFirst(4).prefix(2)),
+              let day = Int(digits.dropFirst(6).prefix(2)) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        guard let date = calendar.date(from: DateComponents(year: year, month: month, day: day)),
+              calendar.component(.day, from: date) == day,
+              let shifted = calendar.date(byAdding: .day, value: -dateShiftDays(patientPseudonym: patientPseudonym), to: date) else { return nil }
+        let parts = calendar.dateComponents([.year, .month, .day], from: shifted)
+        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+    }
 }

@@ -143,6 +143,30 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                 } catch let failure as ConfigurationReloader.Failure {
                     throw ControlError(.badRequest, failure.description)
                 }
+            case .exportLabels:
+                let params = request.params ?? .init()
+                guard let taskName = params.task ?? context.labeling.tasks.first?.name, let task = context.labeling.task(named: taskName) else {
+                    let known = context.labeling.tasks.map(\.name).joined(separator: ", ")
+                    throw try refusal(ControlError(.badRequest, "task '\(params.task ?? "")' is not labelled by this daemon (configured: \(known.isEmpty ? "none" : known))"),
+                                      from: peer, method: method)
+                }
+                let labeler = params.labeler ?? "final"
+                var bounds: [String?] = []
+                for value in [params.since, params.until] {
+                    guard let value else { bounds.append(nil); continue }
+                    guard let bound = Timestamp.normalizedBound(value) else {
+                        throw try refusal(ControlError(.badRequest, "'\(value.prefix(40))' is not a UTC time like 2026-11-24 or 2026-11-24T08:30:00Z"),
+                                          from: peer, method: method)
+                    }
+                    bounds.append(bound)
+                }
+                let format = params.format ?? "csv"
+                guard format == "csv" || format == "jsonl" else {
+                    throw try refusal(ControlError(.badRequest, "format must be csv or jsonl"), from: peer, method: method)
+                }
+                let limit = min(max(params.limit ?? 1000, 1), Self.maxExportPage)
+                return try exportPage(task, labeler: labeler, format: format, since: bounds[0], until: bounds[1],
+                                      after: params.after ?? 0, limit: limit, actor: actor)
             case .keyRotate:
                 guard let hex = request.params?.key, let key = try? DatabaseKey(hex: hex) else {
                     throw try refusal(ControlError(.badRequest, "key.rotate needs params.key, the new key as 64 hex digits"), from: peer, method: method)
@@ -201,6 +225,58 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
     private func refusal(_ error: ControlError, from peer: ControlCaller, method: ControlMethod) throws -> ControlError {
         try refused(peer, error: error, method: method.rawValue)
         return error
+    }
+
+    // MARK: - Export
+
+    static let maxExportPage = 5000
+
+    /// One page of a label export, read in the transaction that writes its `export` audit record
+    /// with the page's row count. Rows carry pseudonyms, the exam date shifted per patient and
+    /// de-identified codes only, never text or identifiers.
+    private func exportPage(_ task: LabelTask, labeler: String, format: String, since: String?, until: String?, after: Int64,
+                            limit: Int, actor: AuditActor) throws -> ExportPage {
+        let columns = ["report_id", "patient_pseudonym", "accession_pseudonym", "exam_date", "modality", "exam_code"]
+            + task.columns + ["labeler", "labeler_version", "model", "prompt_hash", "task_version", "labelled_at"]
+        let numeric = Set(task.kind == .multilabel ? task.columns.filter { $0 != task.followUp?.name } : [])
+        var object = "export labels task=\(task.name) labeler=\(labeler.prefix(64)) format=\(format) after=\(after)"
+        if let since { object += " since=\(since)" }
+        if let until { object += " until=\(until)" }
+        do {
+            return try store.database.transaction {
+                let page = try store.exportPage(task: task.name, since: since, until: until, afterReportID: after, limit: limit)
+                var text = ""
+                var rowCount = 0
+                for (report, sets) in page {
+                    let answers = Self.answers(sets, task: task)
+                    let chosen: (answer: TaskAnswer, source: String)?
+                    if labeler == "final" {
+                        chosen = context.live.labelPolicy.finalAnswer(task: task, answers: answers, llmLabelers: context.labeling.llmLabelers)
+                    } else {
+                        chosen = answers[labeler].map { ($0, labeler) }
+                    }
+                    guard let (answer, source) = chosen else { continue }
+                    let provenance = answer.provenance
+                    let shifted = store.pseudonymizer?.shiftedDate(report.observedAt ?? report.reportedAt, patientPseudonym: report.patientPseudonym)
+                    let cells = [String(report.id), report.patientPseudonym ?? "", report.accessionPseudonym ?? "", shifted ?? "",
+                                 report.modality ?? "", report.examCode ?? ""]
+                        + task.cells(for: answer)
+                        + [source, provenance.version, provenance.model ?? "", provenance.promptHash ?? "",
+                           provenance.taskVersion.map(String.init) ?? "", provenance.labelledAt ?? ""]
+                    text += (format == "csv" ? CSVRow.line(cells) : JSONLine.object(columns: columns, cells: cells, numeric: numeric)) + "\n"
+                    rowCount += 1
+                }
+                let next = page.count == limit ? page.last?.report.id : nil
+                try store.audit.append(event: .export, action: .read, outcome: .success, actor: actor, object: object + " rows=\(rowCount)")
+                return ExportPage(columns: columns, text: text, rowCount: rowCount, next: next)
+            }
+        } catch {
+            try? store.database.transaction {
+                try store.audit.append(event: .export, action: .read, outcome: .minorFailure, outcomeText: ReportStore.auditText(for: error),
+                                       actor: actor, object: object)
+            }
+            throw error
+        }
     }
 
     // MARK: - Key rotation

@@ -90,7 +90,7 @@ public final class ReportStore: @unchecked Sendable {
         return counts
     }
 
-    private static let summaryColumns = """
+    static let summaryColumns = """
         id, claim_id, folder, source_name, source_format, byte_count, state, status, accession_pseudonym,
         patient_pseudonym, exam_code, exam_description, modality, observed_at, reported_at, superseded_by,
         deid_method, received_at, stored_at
@@ -146,12 +146,12 @@ public final class ReportStore: @unchecked Sendable {
         }
     }
 
-    static func auditText(for error: Error) -> String {
+    public static func auditText(for error: Error) -> String {
         if let error = error as? StoreError { return error == .notFound ? "not found" : "store error" }
         return "failed"
     }
 
-    private static func storedReport(_ row: Statement) -> StoredReport {
+    static func storedReport(_ row: Statement) -> StoredReport {
         StoredReport(id: row.integer(0), claimID: row.text(1) ?? "", folder: row.text(2) ?? "",
                      sourceName: row.text(3) ?? "", format: row.text(4) ?? "", byteCount: row.integer(5),
                      state: row.text(6) ?? "", status: row.text(7) ?? "", accessionPseudonym: row.text(8),

@@ -12,7 +12,8 @@ import Glibc
 // REPORTS real Open-i reports (made unique by a case number) with their rule-labeler labels in a
 // fresh SQLCipher database, starts the release raddd on it, then times REQUESTS `report ID`
 // (text, label sets and final labels) and REQUESTS `labels` pages of 100, each on a new
-// connection as raddctl makes them and each committed with its audit record (chain included).
+// connection as raddctl makes them and each committed with its audit record (chain included);
+// then exports every report's labels as `raddctl export labels` does and prints rows/s.
 //
 //   swift build -c release && .build/release/radd-query-bench [REPORTS] [REQUESTS]
 //
@@ -143,10 +144,28 @@ let pages = time("labels page") {
     let result = try ControlClient(socketPath: socket).call(.labels, .init(limit: 100, after: after, task: task.name), as: LabelsResult.self)
     guard result.rows.count == min(100, reportCount - Int(after)) else { fail("a labels page came back short") }
 }
+// An export as raddctl does it: pages of 5,000 rows, each page audited, formatted as CSV.
+var exported = 0
+var csvBytes = 0
+let exportStarted = Date()
+var after: Int64? = nil
+repeat {
+    let page = try ControlClient(socketPath: socket).call(.exportLabels, .init(limit: 5000, after: after, task: task.name, format: "csv"),
+                                                          as: ExportPage.self)
+    csvBytes += page.text.utf8.count
+    exported += page.rowCount
+    after = page.next
+    progress("export: \(exported)/\(reportCount) rows")
+} while after != nil
+progress("")
+let exportSeconds = Date().timeIntervalSince(exportStarted)
+guard exported == reportCount else { fail("the export had \(exported) rows for \(reportCount) reports") }
 let audit = try ControlClient(socketPath: socket).call(.auditVerify, as: AuditVerification.self)
 print("radd-query-bench: audited label queries over the control socket, one connection each, \(reportCount) reports stored")
 report("report ID (text, label sets, final labels)", reports)
 report("labels page of 100 (final labels)", pages)
+print(String(format: "export labels (CSV, pages of 5,000, each audited): %d rows in %.2f s = %.0f rows/s (%.1f MB)",
+             exported, exportSeconds, Double(exported) / exportSeconds, Double(csvBytes) / 1_000_000))
 print("audit log: \(audit.records) records, chain \(audit.intact ? "intact" : "BROKEN") (each request above wrote one)")
 kill(daemon.processIdentifier, SIGTERM)
 daemon.waitUntilExit()

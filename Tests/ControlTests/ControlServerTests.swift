@@ -158,3 +158,18 @@ final class ControlProtocolTests: XCTestCase {
         XCTAssertEqual(json, #"{"error":{"code":"not_found","message":"no report with id 9"},"id":9,"ok":false,"v":1}"#)
     }
 }
+
+final class ExportLineTests: XCTestCase {
+    func testJSONLinesParseBackWithNumbersNullsAndEscapes() throws {
+        let columns = ["id", "Effusion", "Edema", "model"]
+        let line = JSONLine.object(columns: columns, cells: ["7", "1.0", "", "a \"b\"\\\n\u{1}é"], numeric: ["Effusion", "Edema"])
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        XCTAssertEqual(object["id"] as? String, "7")
+        XCTAssertEqual(object["Effusion"] as? Double, 1.0)
+        XCTAssertTrue(object["Edema"] is NSNull)
+        XCTAssertEqual(object["model"] as? String, "a \"b\"\\\n\u{1}é")
+        XCTAssertFalse(line.contains("\n"), "one line per row")
+        XCTAssertEqual(JSONLine.object(columns: ["x"], cells: ["-1.0"], numeric: ["x"]), #"{"x":-1.0}"#)
+        XCTAssertEqual(CSVRow.line(["a,b", "c\"d", "e"]), #""a,b","c""d",e"#)
+    }
+}

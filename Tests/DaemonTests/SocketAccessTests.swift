@@ -99,6 +99,12 @@ final class SocketAccessTests: XCTestCase {
             let result = try raddctl(as: viewer, harness, arguments)
             XCTAssertEqual(result.status, 0, "\(arguments): \(result.stderr)")
         }
+        let outbox = harness.root + "/outbox"
+        try FileManager.default.createDirectory(atPath: outbox, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
+        chmod(outbox, 0o1777)
+        let viewerExport = try raddctl(as: viewer, harness, ["export", "labels", "--format", "csv", "--out", outbox + "/v.csv"])
+        XCTAssertEqual(viewerExport.status, 77, "a viewer cannot export: \(viewerExport.stderr)")
+        XCTAssertTrue(viewerExport.stderr.contains("export.labels needs the role exporter"), viewerExport.stderr)
         let viewerAudit = try raddctl(as: viewer, harness, ["audit", "list"])
         XCTAssertEqual(viewerAudit.status, 77, viewerAudit.stderr)
         XCTAssertTrue(viewerAudit.stderr.contains("audit.list needs the role auditor; user \(viewer) holds viewer"), viewerAudit.stderr)
@@ -132,9 +138,9 @@ final class SocketAccessTests: XCTestCase {
             return log.filter { $0.uid == id }.map { ($0.event, $0.outcome, $0.object) }
         }
         let viewerAttempts = try attempts(viewer)
-        XCTAssertEqual(viewerAttempts.map(\.1), ["success", "success", "success", "success", "success", "denied", "denied"],
+        XCTAssertEqual(viewerAttempts.map(\.1), ["success", "success", "success", "success", "success", "denied", "denied", "denied"],
                        "\(viewerAttempts)")
-        XCTAssertEqual(viewerAttempts.suffix(2).map(\.2), ["method=audit.list", "method=quarantine.list"])
+        XCTAssertEqual(viewerAttempts.suffix(3).map(\.2), ["method=export.labels", "method=audit.list", "method=quarantine.list"])
         let auditorAttempts = try attempts(auditor)
         XCTAssertEqual(auditorAttempts.map(\.0), ["audit_log_used", "audit_log_used", "export", "security_alert", "security_alert", "security_alert"],
                        "\(auditorAttempts)")

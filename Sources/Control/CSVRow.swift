@@ -1,0 +1,10 @@
+/// RFC 4180 rows for the CSV that raddctl writes: a field with a comma, quote or line break is
+/// quoted, with its quotes doubled.
+public enum CSVRow {
+    public static func line(_ fields: [String]) -> String {
+        fields.map { field in
+            guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+            return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }.joined(separator: ",")
+    }
+}
