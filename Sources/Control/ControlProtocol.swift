@@ -625,32 +625,15 @@ public enum JSONLine {
         var line = "{"
         for (index, (column, cell)) in zip(columns, cells).enumerated() {
             if index > 0 { line += "," }
-            line += quoted(column) + ":"
+            line += JSONText.quoted(column) + ":"
             if cell.isEmpty {
                 line += "null"
             } else if numeric.contains(column), let number = Double(cell) {
                 line += number == number.rounded() && abs(number) < 1e15 ? String(format: "%.1f", number) : String(number)
             } else {
-                line += quoted(cell)
+                line += JSONText.quoted(cell)
             }
         }
         return line + "}"
-    }
-
-    /// A JSON string literal (RFC 8259 escapes).
-    public static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

@@ -148,25 +148,11 @@ struct Audit: ParsableCommand {
         func run() throws {
             try guarded {
                 let format = AuditExportFormat(rawValue: self.format)!
-                let output = try ExportOutput(path: out)
-                let progress = isatty(STDERR_FILENO) != 0 && out != nil
-                var written = 0
-                var after: Int64? = nil
-                do {
-                    if let header = format.header { try output.write(header + "\n") }
-                    repeat {
-                        let page = try options.call(.auditExport, filters.params(limit: 1000, after: after), as: AuditPage.self)
-                        try output.write(page.records.map { format.line($0) + "\n" }.joined())
-                        written += page.records.count
-                        after = page.next
-                        if progress { FileHandle.standardError.write(Data("\rexported \(written) records\u{1B}[K".utf8)) }
-                    } while after != nil
-                    try output.finish()
-                } catch {
-                    output.abandon()
-                    throw error
+                let written = try ExportOutput(path: out).writePages(of: "records") { after in
+                    let page = try options.call(.auditExport, filters.params(limit: 1000, after: after), as: AuditPage.self)
+                    let header = after == nil ? format.header.map { $0 + "\n" } ?? "" : ""
+                    return (header + page.records.map { format.line($0) + "\n" }.joined(), page.records.count, page.next)
                 }
-                if progress { FileHandle.standardError.write(Data("\n".utf8)) }
                 if let out { FileHandle.standardError.write(Data("raddctl: wrote \(written) audit records to \(out) (\(format.rawValue))\n".utf8)) }
             }
         }
@@ -217,5 +203,29 @@ final class ExportOutput {
         guard let temporary else { return }
         try? handle.close()
         unlink(temporary)
+    }
+
+    /// Asks for page after page (`after` nil for the first), writes each page's text, shows how
+    /// many `noun` so far on a TTY, and puts the file in place once the last page is written (or
+    /// removes it on any failure). Returns how many were written.
+    func writePages(of noun: String, _ page: (_ after: Int64?) throws -> (text: String, count: Int, next: Int64?)) throws -> Int {
+        let progress = isatty(STDERR_FILENO) != 0 && path != nil
+        var written = 0
+        var after: Int64?
+        do {
+            repeat {
+                let next = try page(after)
+                try write(next.text)
+                written += next.count
+                after = next.next
+                if progress { FileHandle.standardError.write(Data("\rexported \(written) \(noun)\u{1B}[K".utf8)) }
+            } while after != nil
+            try finish()
+        } catch {
+            abandon()
+            throw error
+        }
+        if progress { FileHandle.standardError.write(Data("\n".utf8)) }
+        return written
     }
 }

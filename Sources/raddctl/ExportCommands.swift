@@ -52,26 +52,12 @@ struct Export: ParsableCommand {
 
         func run() throws {
             try guarded {
-                let output = try ExportOutput(path: out)
-                let progress = isatty(STDERR_FILENO) != 0
-                var written = 0
-                var after: Int64?
-                do {
-                    repeat {
-                        let page = try options.call(.exportLabels, .init(limit: 5000, after: after, task: task, since: since, until: until,
-                                                                         labeler: labeler, format: format), as: ExportPage.self)
-                        if after == nil && format == "csv" { try output.write(CSVRow.line(page.columns) + "\n") }
-                        try output.write(page.text)
-                        written += page.rowCount
-                        after = page.next
-                        if progress { FileHandle.standardError.write(Data("\rexported \(written) reports\u{1B}[K".utf8)) }
-                    } while after != nil
-                    try output.finish()
-                } catch {
-                    output.abandon()
-                    throw error
+                let written = try ExportOutput(path: out).writePages(of: "reports") { after in
+                    let page = try options.call(.exportLabels, .init(limit: 5000, after: after, task: task, since: since, until: until,
+                                                                     labeler: labeler, format: format), as: ExportPage.self)
+                    let header = after == nil && format == "csv" ? CSVRow.line(page.columns) + "\n" : ""
+                    return (header + page.text, page.rowCount, page.next)
                 }
-                if progress { FileHandle.standardError.write(Data("\n".utf8)) }
                 FileHandle.standardError.write(Data("raddctl: wrote \(written) rows to \(out) (\(format))\n".utf8))
             }
         }

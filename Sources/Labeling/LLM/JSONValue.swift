@@ -1,4 +1,5 @@
 import Foundation
+import RaddCore
 
 /// A JSON document as a value: what a model server sends and receives, and what the schema
 /// checker walks. Object keys keep their order so that a prompt's JSON renders the same bytes
@@ -47,29 +48,13 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .bool(let value): return value ? "true" : "false"
         case .number(let value):
             return value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(value)
-        case .string(let value): return Self.quoted(value)
+        case .string(let value): return JSONText.quoted(value)
         case .array(let values): return "[" + values.map(\.text).joined(separator: ",") + "]"
-        case .object(let members): return "{" + members.map { Self.quoted($0.0) + ":" + $0.1.text }.joined(separator: ",") + "}"
+        case .object(let members): return "{" + members.map { JSONText.quoted($0.0) + ":" + $0.1.text }.joined(separator: ",") + "}"
         }
     }
 
     public var data: Data { Data(text.utf8) }
-
-    static func quoted(_ string: String) -> String {
-        var out = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
 }
 
 extension JSONValue: Decodable {
