@@ -8,6 +8,10 @@ import Glibc
 struct Key: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rotate the database key (admin role; run as the key file's owner, usually root).",
+        discussion: """
+            Example:
+              sudo raddctl key rotate
+            """,
         subcommands: [Rotate.self])
 
     struct Rotate: ParsableCommand {
