@@ -66,15 +66,18 @@ final class LineReader {
         self.limit = limit
     }
 
-    /// The next line without its newline, or nil at end of stream.
+    /// The next line without its newline, or nil at end of stream. Only bytes not yet searched
+    /// are searched for the newline, so a long line (an export page) costs linear time.
     func nextLine() throws -> [UInt8]? {
-        var chunk = [UInt8](repeating: 0, count: 4096)
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        var searched = 0
         while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+            if let newline = buffer[searched...].firstIndex(of: UInt8(ascii: "\n")) {
                 let line = Array(buffer[..<newline])
                 buffer.removeSubrange(...newline)
                 return line
             }
+            searched = buffer.count
             if buffer.count > limit { throw ReadError.lineTooLong }
             let n = recv(fd, &chunk, chunk.count, 0)
             if n < 0 {
