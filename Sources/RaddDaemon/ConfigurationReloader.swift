@@ -60,8 +60,15 @@ final class ConfigurationReloader: @unchecked Sendable {
 
     /// The access policy file in force, or "built-in".
     static func source(_ configuration: DaemonConfiguration) -> String {
-        configuration.accessPolicyPath
-            ?? (FileManager.default.fileExists(atPath: AccessPolicy.defaultPath) ? AccessPolicy.defaultPath : "built-in")
+        configuration.effectiveAccessPolicyPath ?? "built-in"
+    }
+
+    /// Logged when a policy takes effect, at start or on reload.
+    static func warnOfMissingGroups(_ policy: AccessPolicy) {
+        for group in policy.missingGroups {
+            Logger(label: "access").warning("a group of the access policy does not exist; nobody holds its role until it is created",
+                                            metadata: ["group": "\(group)"])
+        }
     }
 
     @discardableResult
@@ -96,9 +103,7 @@ final class ConfigurationReloader: @unchecked Sendable {
         current = next
         logger.notice("configuration reloaded", metadata: ["applied": "\(applied.joined(separator: ","))",
                                                           "restartNeeded": "\(needRestart.joined(separator: ","))"])
-        for group in policy.missingGroups {
-            logger.warning("a group of the access policy does not exist; nobody holds its role until it is created", metadata: ["group": "\(group)"])
-        }
+        Self.warnOfMissingGroups(policy)
         return Outcome(policy: policy, source: Self.source(next), applied: applied, needRestart: needRestart)
     }
 }

@@ -58,7 +58,7 @@ public final class Daemon {
             lines.append("socket: \(configuration.socketPath), mode 0666 (every attempt reaches raddd and is audited)")
         }
         let access = try accessPolicy(configuration)
-        lines.append("access (\(configuration.accessPolicyPath ?? (FileManager.default.fileExists(atPath: AccessPolicy.defaultPath) ? AccessPolicy.defaultPath : "built-in"))): "
+        lines.append("access (\(configuration.effectiveAccessPolicyPath ?? "built-in")): "
                      + access.summary + "; root and uid \(getuid()) hold every role")
         for group in access.missingGroups { lines.append("warning: group \(group) does not exist; nobody holds its role until it is created") }
         lines.append("audit: source \(configuration.effectiveApplianceID), checkpoint every \(configuration.auditCheckpointSeconds) s to the log and \(configuration.auditCheckpointPath)")
@@ -202,9 +202,7 @@ public final class Daemon {
             "version": "\(RaddVersion.string)", "schema": "\(ReportStore.supportedSchemaVersion)",
             "cipher": "\(cipherVersion)", "socket": "\(configuration.socketPath)",
         ])
-        for group in access.missingGroups {
-            logger.warning("a group of the access policy does not exist; nobody holds its role until it is created", metadata: ["group": "\(group)"])
-        }
+        ConfigurationReloader.warnOfMissingGroups(access)
         notifier.ready(status: statusLine(store: store, pipeline: pipeline))
 
         checkpoints.write(from: store)
@@ -299,9 +297,7 @@ public final class Daemon {
 
     /// The configured access policy, /etc/radd/access, or the built-in roles; a bad file stops start-up.
     static func accessPolicy(_ configuration: DaemonConfiguration) throws -> AccessPolicy {
-        let path = configuration.accessPolicyPath
-            ?? (FileManager.default.fileExists(atPath: AccessPolicy.defaultPath) ? AccessPolicy.defaultPath : nil)
-        guard let path else { return AccessPolicy() }
+        guard let path = configuration.effectiveAccessPolicyPath else { return AccessPolicy() }
         do { return try AccessPolicy(contentsOf: path) } catch { throw StartupError("\(error)") }
     }
 

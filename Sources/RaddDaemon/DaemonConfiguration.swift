@@ -1,3 +1,4 @@
+import Control
 import Foundation
 import Labeling
 import Logging
@@ -64,6 +65,12 @@ public struct DaemonConfiguration: Sendable, Equatable {
     }
 
     public var databasePath: String { stateDirectory + "/radd.db" }
+
+    /// The access policy file raddd reads: `access_policy`, else /etc/radd/access if it
+    /// exists; nil: the built-in roles.
+    public var effectiveAccessPolicyPath: String? {
+        accessPolicyPath ?? (FileManager.default.fileExists(atPath: AccessPolicy.defaultPath) ? AccessPolicy.defaultPath : nil)
+    }
     public var auditCheckpointPath: String { stateDirectory + "/audit-checkpoints" }
 
     /// The appliance id audit records carry: `appliance_id`, or the host name.
