@@ -242,6 +242,7 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
         var object = "export labels task=\(task.name) labeler=\(labeler.prefix(64)) format=\(format) after=\(after)"
         if let since { object += " since=\(since)" }
         if let until { object += " until=\(until)" }
+        let policy = context.live.labelPolicy
         do {
             return try store.database.transaction {
                 let page = try store.exportPage(task: task.name, since: since, until: until, afterReportID: after, limit: limit)
@@ -251,7 +252,7 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                     let answers = Self.answers(sets, task: task)
                     let chosen: (answer: TaskAnswer, source: String)?
                     if labeler == "final" {
-                        chosen = context.live.labelPolicy.finalAnswer(task: task, answers: answers, llmLabelers: context.labeling.llmLabelers)
+                        chosen = finalAnswer(task, answers, under: policy)
                     } else {
                         chosen = answers[labeler].map { ($0, labeler) }
                     }
@@ -446,11 +447,18 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
         return answers
     }
 
+    /// The answer `policy` makes final, weighing the LLM labelers configured now. A request reads
+    /// the live policy once, so all its rows follow the same one.
+    private func finalAnswer(_ task: LabelTask, _ answers: [String: TaskAnswer], under policy: LabelPolicy) -> (answer: TaskAnswer, source: String)? {
+        policy.finalAnswer(task: task, answers: answers, llmLabelers: context.labeling.llmLabelers)
+    }
+
     /// Per task the daemon labels, the final label under the label policy (latest set per labeler).
     private func finalLabels(_ sets: [StoredLabelSet]) -> [FinalLabelResult] {
-        context.labeling.tasks.compactMap { task in
+        let policy = context.live.labelPolicy
+        return context.labeling.tasks.compactMap { task in
             let answers = Self.answers(sets.filter { $0.task == task.name }, task: task)
-            guard let (final, source) = context.live.labelPolicy.finalAnswer(task: task, answers: answers, llmLabelers: context.labeling.llmLabelers) else { return nil }
+            guard let (final, source) = finalAnswer(task, answers, under: policy) else { return nil }
             return FinalLabelResult(task: task.name, source: source,
                                     labels: zip(task.findings, final.values).map { FindingValue(finding: $0.name, value: $1.rawValue) },
                                     followUp: final.followUp, kind: task.kind.rawValue)
@@ -459,10 +467,11 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
 
     private func labelsPage(_ task: LabelTask, limit: Int, after: Int64) throws -> LabelsResult {
         let page = try store.labelSets(task: task.name, afterReportID: after, limit: limit + 1)
+        let policy = context.live.labelPolicy
         var rows: [LabelRow] = []
         for (reportID, sets) in page.prefix(limit) {
             let answers = Self.answers(sets, task: task)
-            guard let (final, source) = context.live.labelPolicy.finalAnswer(task: task, answers: answers, llmLabelers: context.labeling.llmLabelers) else { continue }
+            guard let (final, source) = finalAnswer(task, answers, under: policy) else { continue }
             rows.append(LabelRow(reportID: reportID, source: source, cells: task.cells(for: final)))
         }
         return LabelsResult(task: task.name, columns: task.columns, rows: rows,
@@ -473,16 +482,17 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
         var items: [ReviewItem] = []
         var cursor = after
         var exhausted = false
+        let policy = context.live.labelPolicy
+        // Only the labelers configured now: an answer from a model since removed is history.
+        let configured = Set(["rules"] + context.labeling.llmLabelers)
         // Scan pages of labelled reports until a page of items is full.
         while items.count < limit && !exhausted {
             let page = try store.labelSets(task: task.name, afterReportID: cursor, limit: Self.maxPageSize)
             exhausted = page.count < Self.maxPageSize
             for (reportID, sets) in page {
                 cursor = reportID
-                // Only the labelers configured now: an answer from a model since removed is history.
-                let configured = Set(["rules"] + context.labeling.llmLabelers)
                 let answers = Self.answers(sets, task: task).filter { configured.contains($0.key) }
-                guard let (final, _) = context.live.labelPolicy.finalAnswer(task: task, answers: answers, llmLabelers: context.labeling.llmLabelers) else { continue }
+                guard let (final, _) = finalAnswer(task, answers, under: policy) else { continue }
                 var disagreements: [String] = [], undecided: [String] = [], shown: [String: [String: String]] = [:]
                 for (index, finding) in task.findings.enumerated() {
                     let votes = answers.mapValues { EnsembleLabeler.normalized($0.values[index], kind: task.kind) }

@@ -46,6 +46,7 @@ final class LabelingService: @unchecked Sendable {
             }
         }
         do { try configuration.checkLLMLists() } catch { throw StartupError(error) }
+        llmLabelers = configuration.llmLabelers
         endpoints = try configuration.llmEndpoints.map { text in
             do { return try Endpoint(text) } catch { throw StartupError("\(error)") }
         }
@@ -57,15 +58,16 @@ final class LabelingService: @unchecked Sendable {
         var jobs: [(task: String, labeler: String)] = []
         for task in tasks {
             jobs.append((task.name, "rules"))
-            for labeler in configuration.llmLabelers { jobs.append((task.name, labeler)) }
+            for labeler in llmLabelers { jobs.append((task.name, labeler)) }
         }
         plan = LabelPlan(jobs: jobs)
     }
 
     func task(named name: String) -> LabelTask? { tasks.first { $0.name == name } }
 
-    /// The LLM labelers whose answers the label policy weighs: `llm`, or one per model.
-    var llmLabelers: [String] { configuration.llmLabelers }
+    /// The LLM labelers whose answers the label policy weighs: `llm`, or one per model. Fixed at
+    /// start, and read for every row a page of labels or an export builds.
+    let llmLabelers: [String]
 
     /// Queues what stored reports still lack, then starts the workers.
     func start() throws {
