@@ -47,22 +47,6 @@ public enum AuditFormats {
 
     static let dicom = "http://dicom.nema.org/resources/ontology/DCM"
 
-    /// DICOM PS3.15 / ATNA event id, and event type where one applies, for a stored event name.
-    public static func dicomCodes(event: String) -> (code: String, display: String, subtype: (code: String, display: String)?) {
-        switch event {
-        case "application_start": return ("110100", "Application Activity", ("110120", "Application Start"))
-        case "application_stop": return ("110100", "Application Activity", ("110121", "Application Stop"))
-        case "ingest", "quarantine": return ("110107", "Import", nil)
-        case "label": return ("110110", "Patient Record", nil)
-        case "query": return ("110112", "Query", nil)
-        case "export": return ("110106", "Export", nil)
-        case "audit_log_used": return ("110101", "Audit Log Used", nil)
-        case "config_change": return ("110113", "Security Alert", ("110131", "Software Configuration"))
-        case "key_rotation": return ("110113", "Security Alert", ("110129", "Security Configuration"))
-        default: return ("110113", "Security Alert", ("110132", "Use of Restricted Function"))
-        }
-    }
-
     /// FHIR R4 AuditEvent.outcome: 0 success, 4 minor failure (a refusal is one), 8 serious failure.
     static func fhirOutcome(_ outcome: String) -> String {
         switch outcome {
@@ -76,7 +60,9 @@ public enum AuditFormats {
     /// outcome, the requesting agent (a person's uid and name, or raddd itself), the source
     /// (the appliance) and the entity (the query or object, with the record's seq and hash).
     static func fhirAuditEvent(_ entry: AuditRecord) -> String {
-        let codes = dicomCodes(event: entry.event)
+        // A record written by a later radd, with an event this one does not know, is reported as a
+        // security alert rather than dropped.
+        let codes = (AuditEvent(rawValue: entry.event) ?? .securityAlert).dicom
         let coding = { (system: String, code: String, display: String) -> [String: Any] in
             ["system": system, "code": code, "display": display]
         }

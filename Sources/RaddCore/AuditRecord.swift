@@ -1,5 +1,37 @@
 import Foundation
 
+/// What happened, as stored in an audit record's `event`, each with its DICOM PS3.15 audit event
+/// (FHIR AuditEvent.type).
+public enum AuditEvent: String, Sendable, CaseIterable {
+    case applicationStart = "application_start"
+    case applicationStop = "application_stop"
+    case ingest
+    case label
+    case quarantine
+    case query
+    case export
+    case auditLogUsed = "audit_log_used"
+    case securityAlert = "security_alert"
+    case configChange = "config_change"
+    case keyRotation = "key_rotation"
+
+    /// The DICOM (DCM) event id and display, and the event type (subtype) where one applies.
+    public var dicom: (code: String, display: String, subtype: (code: String, display: String)?) {
+        switch self {
+        case .applicationStart: return ("110100", "Application Activity", ("110120", "Application Start"))
+        case .applicationStop: return ("110100", "Application Activity", ("110121", "Application Stop"))
+        case .ingest, .quarantine: return ("110107", "Import", nil)
+        case .label: return ("110110", "Patient Record", nil)
+        case .query: return ("110112", "Query", nil)
+        case .export: return ("110106", "Export", nil)
+        case .auditLogUsed: return ("110101", "Audit Log Used", nil)
+        case .securityAlert: return ("110113", "Security Alert", ("110132", "Use of Restricted Function"))
+        case .configChange: return ("110113", "Security Alert", ("110131", "Software Configuration"))
+        case .keyRotation: return ("110113", "Security Alert", ("110129", "Security Configuration"))
+        }
+    }
+}
+
 /// One audit record, as stored and as the control protocol carries it. Its fields and their
 /// canonical encoding are what the audit chain hashes ([access-and-audit.md]).
 public struct AuditRecord: Sendable, Equatable, Codable {

@@ -31,22 +31,6 @@ public enum AuditOutcome: String, Sendable, CaseIterable {
     case seriousFailure = "serious_failure"
 }
 
-/// What happened, as stored; `AuditFormats` maps each to its DICOM PS3.15 audit event (and
-/// FHIR AuditEvent.type).
-public enum AuditEvent: String, Sendable, CaseIterable {
-    case applicationStart = "application_start"
-    case applicationStop = "application_stop"
-    case ingest
-    case label
-    case quarantine
-    case query
-    case export
-    case auditLogUsed = "audit_log_used"
-    case securityAlert = "security_alert"
-    case configChange = "config_change"
-    case keyRotation = "key_rotation"
-}
-
 /// A (seq, hash) pair the daemon wrote outside the database, so that a replaced or truncated
 /// database can be told from the real one.
 public struct AuditCheckpoint: Sendable, Equatable, Codable {
