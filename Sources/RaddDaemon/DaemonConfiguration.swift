@@ -138,11 +138,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 throw Problem("appliance_id '\(value.prefix(70))' must be 1 to 64 letters, digits, '-', '_' or '.'")
             }
             applianceID = value
-        case "audit_checkpoint_interval":
-            guard let seconds = Int(value), (1...86_400).contains(seconds) else {
-                throw Problem("audit_checkpoint_interval '\(value)' must be a whole number of seconds from 1 to 86400")
-            }
-            auditCheckpointSeconds = seconds
+        case "audit_checkpoint_interval": auditCheckpointSeconds = try Self.wholeSeconds(value, key)
         case "key_file": keyFile = try Self.path(value, key)
         case "log_level":
             let levels: [String: Logger.Level] = ["debug": .debug, "info": .info, "notice": .notice,
@@ -156,11 +152,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 throw Problem("log_target '\(value)' is not one of auto, journal, stderr")
             }
             logTarget = target
-        case "rescan_interval":
-            guard let seconds = Int(value), (1...86_400).contains(seconds) else {
-                throw Problem("rescan_interval '\(value)' must be a whole number of seconds from 1 to 86400")
-            }
-            rescanIntervalSeconds = seconds
+        case "rescan_interval": rescanIntervalSeconds = try Self.wholeSeconds(value, key)
         case "settle_time":
             guard let seconds = Double(value), (0...3600).contains(seconds) else {
                 throw Problem("settle_time '\(value)' must be a number of seconds from 0 to 3600")
@@ -252,6 +244,14 @@ public struct DaemonConfiguration: Sendable, Equatable {
         if llmModels.count > 1 && llmModels.count != llmEndpoints.count {
             throw Problem("llm_model lists \(llmModels.count) models for \(llmEndpoints.count) llm_endpoint entries; give one model, or one per endpoint (an endpoint that serves several models is listed once for each)")
         }
+    }
+
+    /// An interval of 1 second to a day.
+    static func wholeSeconds(_ value: String, _ key: String) throws -> Int {
+        guard let seconds = Int(value), (1...86_400).contains(seconds) else {
+            throw Problem("\(key) '\(value)' must be a whole number of seconds from 1 to 86400")
+        }
+        return seconds
     }
 
     /// Comma- or space-separated values.
