@@ -558,29 +558,34 @@ pid_alive() {
     [[ -n "$state" && "$state" != Z && "$state" != X ]]
 }
 
-# Stops a raddd that an earlier install.sh started without systemd.
-stop_background_daemon() {
-    [[ -f "$PID_FILE" ]] || return 0
-    local pid
-    pid="$(head -c 32 "$PID_FILE" | tr -dc '0-9')"
-    # Only a raddd run by the daemon user: the pid file's folder is that user's.
+# Stops a process an earlier install.sh started without systemd, named by its pid file: TERM,
+# then KILL after TIMEOUT seconds. Only if the pid is still that program run by that user, so a
+# stale pid file never stops someone else's process.
+stop_pid_file() {  # stop_pid_file PID_FILE PROGRAM USER TIMEOUT_S
+    local pid_file=$1 program=$2 user=$3 timeout=$4 pid i
+    [[ -f "$pid_file" ]] || return 0
+    pid="$(head -c 32 "$pid_file" | tr -dc '0-9')"
     if [[ -n "$pid" ]] && pid_alive "$pid" &&
-        [[ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" == raddd ]] &&
-        [[ "$(stat -c %u "/proc/$pid" 2>/dev/null || true)" == "$(id -u "$DAEMON_USER")" ]]; then
-        say "stopping raddd (pid $pid)..."
+        [[ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" == "$program" ]] &&
+        [[ "$(stat -c %u "/proc/$pid" 2>/dev/null || true)" == "$(id -u "$user")" ]]; then
+        say "stopping $program (pid $pid)..."
         kill -TERM "$pid"
-        local i
-        for ((i = 0; i < STOP_TIMEOUT_S * 10; i++)); do
+        for ((i = 0; i < timeout * 10; i++)); do
             pid_alive "$pid" || break
             sleep 0.1
         done
         if pid_alive "$pid"; then
-            warn "raddd (pid $pid) did not stop within ${STOP_TIMEOUT_S}s; killing it"
+            warn "$program (pid $pid) did not stop within ${timeout}s; killing it"
             kill -KILL "$pid" 2>/dev/null || true
             sleep 0.5
         fi
     fi
-    rm -f "$PID_FILE"
+    rm -f "$pid_file"
+}
+
+# Stops a raddd that an earlier install.sh started without systemd.
+stop_background_daemon() {
+    stop_pid_file "$PID_FILE" raddd "$DAEMON_USER" "$STOP_TIMEOUT_S"
 }
 
 # Waits until the daemon answers on its socket. $1: pid to watch, or "".
@@ -1013,25 +1018,7 @@ wait_until_model_ready() {
 
 # Stops a llama-server that an earlier install.sh started without systemd.
 stop_model_background() {
-    [[ -f "$MODEL_PID_FILE" ]] || return 0
-    local pid i
-    pid="$(head -c 32 "$MODEL_PID_FILE" | tr -dc '0-9')"
-    if [[ -n "$pid" ]] && pid_alive "$pid" &&
-        [[ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" == llama-server ]] &&
-        [[ "$(stat -c %u "/proc/$pid" 2>/dev/null || true)" == "$(id -u "$MODEL_USER")" ]]; then
-        say "stopping llama-server (pid $pid)..."
-        kill -TERM "$pid"
-        for ((i = 0; i < MODEL_STOP_TIMEOUT_S * 10; i++)); do
-            pid_alive "$pid" || break
-            sleep 0.1
-        done
-        if pid_alive "$pid"; then
-            warn "llama-server (pid $pid) did not stop within ${MODEL_STOP_TIMEOUT_S}s; killing it"
-            kill -KILL "$pid" 2>/dev/null || true
-            sleep 0.5
-        fi
-    fi
-    rm -f "$MODEL_PID_FILE"
+    stop_pid_file "$MODEL_PID_FILE" llama-server "$MODEL_USER" "$MODEL_STOP_TIMEOUT_S"
 }
 
 start_model_systemd() {
