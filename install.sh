@@ -29,8 +29,8 @@ readonly TMPFILES_DEST=/usr/lib/tmpfiles.d/radd.conf
 readonly DAEMON_USER=radd
 readonly CTL_GROUP=radd-ctl
 readonly DROP_GROUP=radd-drop
-# The groups that hold the roles of policies/access (viewer, exporter, auditor, admin).
-readonly ROLE_GROUPS=(radd-viewer radd-exporter radd-auditor radd-admin)
+# The groups that hold the roles of policies/access (viewer, exporter, auditor, reviewer, admin).
+readonly ROLE_GROUPS=(radd-viewer radd-exporter radd-auditor radd-reviewer radd-admin)
 readonly ACCESS_POLICY_FILE=/etc/radd/access
 readonly START_TIMEOUT_S=10
 readonly STOP_TIMEOUT_S=10
@@ -465,6 +465,13 @@ write_deid_policy() {
 write_access_policy() {
     if [[ -e "$ACCESS_POLICY_FILE" ]]; then
         say "keeping existing $ACCESS_POLICY_FILE"
+        # Policies written before the reviewer role existed get its line once; a role with no
+        # line is held by nobody, which would leave gold labels to root alone.
+        if ! grep -Eq '^[[:space:]]*reviewer[[:space:]]*=' "$ACCESS_POLICY_FILE"; then
+            printf '\n# Added by install.sh: gold labels (raddctl gold, review resolve, eval --against gold).\nreviewer = radd-reviewer\n' \
+                >> "$ACCESS_POLICY_FILE"
+            say "added the reviewer role to $ACCESS_POLICY_FILE"
+        fi
     else
         install -m 0644 -o root -g root "$SCRIPT_DIR/policies/access" "$ACCESS_POLICY_FILE"
         say "wrote $ACCESS_POLICY_FILE (roles: ${ROLE_GROUPS[*]})"
@@ -1126,6 +1133,7 @@ install.sh: done. Next steps:
                    usermod -a -G radd-viewer USER    reports and labels
                    usermod -a -G radd-exporter USER  export label sets
                    usermod -a -G radd-auditor USER   raddctl audit list|verify|export
+                   usermod -a -G radd-reviewer USER  gold worksheets, review resolve, eval
                    usermod -a -G radd-admin USER     quarantine retry and purge
 EOF
 }

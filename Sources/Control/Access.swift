@@ -12,6 +12,8 @@ public enum Role: String, Sendable, Codable, CaseIterable, Comparable {
     case exporter
     /// Read, verify and export the audit log.
     case auditor
+    /// Read and record gold labels: gold worksheets, review decisions, evaluation.
+    case reviewer
     /// Operate: quarantine retry and purge, and the other operator actions.
     case admin
 
@@ -26,10 +28,13 @@ extension ControlMethod {
     public var allowedRoles: Set<Role> {
         switch self {
         case .status: return Set(Role.allCases)
-        case .reports, .report, .review: return [.viewer]
+        case .reports, .report: return [.viewer]
+        case .review, .reviewShow: return [.viewer, .reviewer]
         case .labels: return [.viewer, .exporter]
-        case .exportLabels: return [.exporter]
-        case .quarantineList, .quarantineRetry, .quarantinePurge, .reload, .keyRotate: return [.admin]
+        case .exportLabels, .exportInstruct: return [.exporter]
+        case .goldSample, .goldImport, .reviewResolve: return [.reviewer]
+        case .evaluate: return [.viewer, .exporter, .reviewer]
+        case .quarantineList, .quarantineRetry, .quarantinePurge, .reload, .keyRotate, .pseudonym, .relabel: return [.admin]
         case .auditList, .auditVerify, .auditExport: return [.auditor]
         }
     }
@@ -40,7 +45,7 @@ extension ControlMethod {
 /// anyway); anyone else holds the roles of the groups the group database puts them in.
 public struct AccessPolicy: Sendable, Equatable {
     public static let defaultGroups: [Role: [String]] = [
-        .viewer: ["radd-viewer"], .exporter: ["radd-exporter"], .auditor: ["radd-auditor"], .admin: ["radd-admin"],
+        .viewer: ["radd-viewer"], .exporter: ["radd-exporter"], .auditor: ["radd-auditor"], .reviewer: ["radd-reviewer"], .admin: ["radd-admin"],
     ]
     public static let defaultPath = "/etc/radd/access"
 

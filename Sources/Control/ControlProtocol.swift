@@ -33,9 +33,27 @@ public enum ControlMethod: String, Codable, Sendable, CaseIterable {
     case keyRotate = "key.rotate"
     /// A page of label rows for export: pseudonyms, shifted exam date, findings, provenance.
     case exportLabels = "export.labels"
+    /// A page of instruction-tuning pairs (OpenAI chat format) from one labeler's answers.
+    case exportInstruct = "export.instruct"
+    /// The keyed pseudonym of one accession number or patient id (never audited with the value).
+    case pseudonym
+    /// A stratified random sample of labelled reports, as a gold worksheet for radiologists.
+    case goldSample = "gold.sample"
+    /// Stores radiologists' answers from a filled worksheet as gold label sets.
+    case goldImport = "gold.import"
+    /// Scores a labeler's stored answers against the stored gold.
+    case evaluate = "eval"
+    /// One review item: the report's text, each labeler's answer, the final label and any gold.
+    case reviewShow = "review.show"
+    /// Records a reviewer's answer for a report as gold.
+    case reviewResolve = "review.resolve"
+    /// Queues a labeler to run again over stored reports (a new model or prompt version).
+    case relabel
 
     /// Methods that change files or records; the others only read.
-    public var changesState: Bool { self == .quarantineRetry || self == .quarantinePurge || self == .reload }
+    public var changesState: Bool {
+        [.quarantineRetry, .quarantinePurge, .reload, .keyRotate, .goldImport, .reviewResolve, .relabel].contains(self)
+    }
 }
 
 public struct ControlRequest: Codable, Sendable, Equatable {
@@ -70,11 +88,40 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         public var labeler: String?
         /// export.labels: `csv` or `jsonl`, how the page's rows are written.
         public var format: String?
+        /// pseudonym: `accession` or `patient`, and the identifier (never logged or audited).
+        public var kind: String?
+        public var value: String?
+        /// gold.sample: how many reports, the labeler whose answers form the strata, the seed.
+        public var count: Int?
+        public var stratifyBy: String?
+        public var seed: UInt64?
+        /// gold.import: the worksheet's rows, checked and stored together or not at all.
+        public var rows: [GoldRow]?
+        /// review.resolve: the answer the reviewer starts from (`final` or a labeler), and the
+        /// findings they set, by name, in worksheet conventions (1, 0, -1, blank; Yes/No/Undefined).
+        public var accept: String?
+        public var values: [String: String]?
+        public var followUp: [String]?
+        /// eval: how uncertain answers count (positive, negative, exclude).
+        public var uncertain: String?
 
         public init(id: Int64? = nil, state: String? = nil, limit: Int? = nil, after: Int64? = nil,
                     claim: String? = nil, all: Bool? = nil, task: String? = nil, since: String? = nil,
                     until: String? = nil, user: String? = nil, types: [String]? = nil, outcome: String? = nil,
-                    checkpoints: [String]? = nil, key: String? = nil, labeler: String? = nil, format: String? = nil) {
+                    checkpoints: [String]? = nil, key: String? = nil, labeler: String? = nil, format: String? = nil,
+                    kind: String? = nil, value: String? = nil, count: Int? = nil, stratifyBy: String? = nil, seed: UInt64? = nil,
+                    rows: [GoldRow]? = nil, accept: String? = nil, values: [String: String]? = nil, followUp: [String]? = nil,
+                    uncertain: String? = nil) {
+            self.kind = kind
+            self.value = value
+            self.count = count
+            self.stratifyBy = stratifyBy
+            self.seed = seed
+            self.rows = rows
+            self.accept = accept
+            self.values = values
+            self.followUp = followUp
+            self.uncertain = uncertain
             self.key = key
             self.labeler = labeler
             self.format = format
@@ -222,6 +269,8 @@ public struct LabelingStatus: Codable, Sendable, Equatable {
     public var policy: String
     public var queues: [Queue]
     public var endpoints: [ModelEndpoint]
+    /// Relabel runs still working, and the last ones finished (absent from older daemons).
+    public var relabels: [RelabelProgress]?
 
     public init(tasks: [String], policy: String, queues: [Queue], endpoints: [ModelEndpoint]) {
         self.tasks = tasks

@@ -191,6 +191,8 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                     found.checkpointFile = context.checkpoints.path
                     return found
                 }
+            case .exportInstruct, .pseudonym, .goldSample, .goldImport, .evaluate, .reviewShow, .reviewResolve, .relabel:
+                throw try refusal(ControlError(.unavailable, "\(method.rawValue) is not available in this build"), from: peer, method: method)
             }
         } catch StoreError.notFound {
             if let claim = request.params?.claim, method.changesState {
