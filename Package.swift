@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "LabelingTests", dependencies: ["Labeling", "RaddCore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DeidTests", dependencies: ["DeidCorpus", "Deid", "Labeling", "RaddCore"]),
         .testTarget(name: "LexiconTests", dependencies: ["Deid"]),
-        .testTarget(name: "DaemonTests", dependencies: ["RaddDaemon", "Store", "Control", "RaddCore", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "DaemonTests", dependencies: ["RaddDaemon", "Store", "Control", "RaddCore", "TestSupport", "DeidCorpus", "Deid"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -95,8 +95,10 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         public var count: Int?
         public var stratifyBy: String?
         public var seed: UInt64?
-        /// gold.import: the worksheet's rows, checked and stored together or not at all.
+        /// gold.import: a batch of the worksheet's rows, checked and stored together or not at
+        /// all; with `dryRun`, only checked.
         public var rows: [GoldRow]?
+        public var dryRun: Bool?
         /// review.resolve: the answer the reviewer starts from (`final` or a labeler), and the
         /// findings they set, by name, in worksheet conventions (1, 0, -1, blank; Yes/No/Undefined).
         public var accept: String?
@@ -111,7 +113,8 @@ public struct ControlRequest: Codable, Sendable, Equatable {
                     checkpoints: [String]? = nil, key: String? = nil, labeler: String? = nil, format: String? = nil,
                     kind: String? = nil, value: String? = nil, count: Int? = nil, stratifyBy: String? = nil, seed: UInt64? = nil,
                     rows: [GoldRow]? = nil, accept: String? = nil, values: [String: String]? = nil, followUp: [String]? = nil,
-                    uncertain: String? = nil) {
+                    uncertain: String? = nil, dryRun: Bool? = nil) {
+            self.dryRun = dryRun
             self.kind = kind
             self.value = value
             self.count = count

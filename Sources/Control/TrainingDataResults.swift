@@ -49,6 +49,8 @@ public struct InstructPage: Codable, Sendable, Equatable {
 public struct PseudonymResult: Codable, Sendable, Equatable {
     public var kind: String
     public var pseudonym: String
+    /// Current reports stored under it.
+    public var storedReports: Int?
 
     public init(kind: String, pseudonym: String) {
         self.kind = kind
@@ -95,10 +97,16 @@ public struct GoldImportResult: Codable, Sendable, Equatable {
     public var imported: Int
     /// Rows identical to the report's latest gold answer: nothing stored.
     public var unchanged: Int
+    /// Rows with every finding cell blank: not yet reviewed, so not gold.
+    public var skipped: Int
+    /// Rows checked.
+    public var checked: Int
 
-    public init(imported: Int, unchanged: Int) {
+    public init(imported: Int, unchanged: Int, skipped: Int, checked: Int) {
         self.imported = imported
         self.unchanged = unchanged
+        self.skipped = skipped
+        self.checked = checked
     }
 }
 

@@ -13,7 +13,7 @@ public enum LabelValue: String, Codable, Sendable, CaseIterable {
 /// reproduced: the labeler, the model and server, the prompt and task versions, and what the
 /// call cost.
 public struct LabelProvenance: Codable, Sendable, Equatable {
-    /// `rules`, `llm` or `ensemble`.
+    /// `rules`, `llm`, `llm:MODEL`, `ensemble`, or `gold` (a radiologist's answer).
     public var labeler: String
     /// The labeler's own version (`rules-2`, or the LLM labeler's prompt format).
     public var version: String
@@ -37,12 +37,15 @@ public struct LabelProvenance: Codable, Sendable, Equatable {
     public var discardedQuotes: Int?
     /// Requests it took, retries included.
     public var requests: Int?
+    /// Gold answers: the Unix user who imported the worksheet or resolved the review item.
+    public var reviewer: String?
 
     public init(labeler: String, version: String, model: String? = nil, endpoint: String? = nil,
                 promptHash: String? = nil, task: String? = nil, taskVersion: Int? = nil, temperature: Double? = nil,
                 labelledAt: String? = nil, latencyMilliseconds: Int? = nil, promptTokens: Int? = nil,
                 evaluatedPromptTokens: Int? = nil, completionTokens: Int? = nil, discardedQuotes: Int? = nil,
-                requests: Int? = nil) {
+                requests: Int? = nil, reviewer: String? = nil) {
+        self.reviewer = reviewer
         self.labeler = labeler
         self.version = version
         self.model = model

@@ -9,9 +9,9 @@ import Store
 /// Answers control requests from the store. Each answer is read in the same transaction as the
 /// audit record that says who read it; if that record cannot be written, nothing is answered.
 final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
-    private let store: ReportStore
-    private let context: StatusContext
-    private let logger = Logger(label: "control")
+    let store: ReportStore
+    let context: StatusContext
+    let logger = Logger(label: "control")
     static let maxPageSize = 1000
 
     /// What `status` reports besides the store's counts.
@@ -191,7 +191,14 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                     found.checkpointFile = context.checkpoints.path
                     return found
                 }
-            case .exportInstruct, .pseudonym, .goldSample, .goldImport, .evaluate, .reviewShow, .reviewResolve, .relabel:
+            case .goldSample: return try goldSample(request.params ?? .init(), from: peer, actor: actor)
+            case .goldImport: return try goldImport(request.params ?? .init(), from: peer, actor: actor)
+            case .evaluate: return try evaluate(request.params ?? .init(), from: peer, actor: actor)
+            case .reviewShow: return try reviewShow(request.params ?? .init(), from: peer, actor: actor)
+            case .reviewResolve: return try reviewResolve(request.params ?? .init(), from: peer, actor: actor)
+            case .exportInstruct: return try exportInstruct(request.params ?? .init(), from: peer, actor: actor)
+            case .pseudonym: return try pseudonym(request.params ?? .init(), from: peer, actor: actor)
+            case .relabel:
                 throw try refusal(ControlError(.unavailable, "\(method.rawValue) is not available in this build"), from: peer, method: method)
             }
         } catch StoreError.notFound {
@@ -224,7 +231,7 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
     }
 
     /// Audits a request refused for its parameters and returns the error to send.
-    private func refusal(_ error: ControlError, from peer: ControlCaller, method: ControlMethod) throws -> ControlError {
+    func refusal(_ error: ControlError, from peer: ControlCaller, method: ControlMethod) throws -> ControlError {
         try refused(peer, error: error, method: method.rawValue)
         return error
     }
@@ -451,12 +458,12 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
 
     /// The answer `policy` makes final, weighing the LLM labelers configured now. A request reads
     /// the live policy once, so all its rows follow the same one.
-    private func finalAnswer(_ task: LabelTask, _ answers: [String: TaskAnswer], under policy: LabelPolicy) -> (answer: TaskAnswer, source: String)? {
+    func finalAnswer(_ task: LabelTask, _ answers: [String: TaskAnswer], under policy: LabelPolicy) -> (answer: TaskAnswer, source: String)? {
         policy.finalAnswer(task: task, answers: answers, llmLabelers: context.labeling.llmLabelers)
     }
 
     /// Per task the daemon labels, the final label under the label policy (latest set per labeler).
-    private func finalLabels(_ sets: [StoredLabelSet]) -> [FinalLabelResult] {
+    func finalLabels(_ sets: [StoredLabelSet]) -> [FinalLabelResult] {
         let policy = context.live.labelPolicy
         return context.labeling.tasks.compactMap { task in
             let answers = Self.answers(sets.filter { $0.task == task.name }, task: task)
@@ -484,7 +491,6 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
         var items: [ReviewItem] = []
         var cursor = after
         var exhausted = false
-        let policy = context.live.labelPolicy
         // Only the labelers configured now: an answer from a model since removed is history.
         let configured = Set(["rules"] + context.labeling.llmLabelers)
         // Scan pages of labelled reports until a page of items is full.
@@ -493,18 +499,14 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
             exhausted = page.count < Self.maxPageSize
             for (reportID, sets) in page {
                 cursor = reportID
+                // A report with gold has been decided by a person: it leaves the list.
+                guard !sets.contains(where: { $0.labeler == ReportStore.goldLabeler }) else { continue }
                 let answers = Self.answers(sets, task: task).filter { configured.contains($0.key) }
-                guard let (final, _) = finalAnswer(task, answers, under: policy) else { continue }
-                var disagreements: [String] = [], undecided: [String] = [], shown: [String: [String: String]] = [:]
-                for (index, finding) in task.findings.enumerated() {
-                    let votes = answers.mapValues { EnsembleLabeler.normalized($0.values[index], kind: task.kind) }
-                    if Set(votes.values).count > 1 { disagreements.append(finding.name) }
-                    if final.values[index] == .uncertain || (task.kind == .binary && final.values[index] == .undefined) {
-                        undecided.append(finding.name)
-                    }
-                    if disagreements.last == finding.name || undecided.last == finding.name {
-                        shown[finding.name] = answers.mapValues { $0.values[index].labelFileCell(for: task.kind) }
-                    }
+                let (disagreements, undecided) = reviewFindings(task, answers)
+                var shown: [String: [String: String]] = [:]
+                for (index, finding) in task.findings.enumerated()
+                where disagreements.contains(finding.name) || undecided.contains(finding.name) {
+                    shown[finding.name] = answers.mapValues { $0.values[index].labelFileCell(for: task.kind) }
                 }
                 if !disagreements.isEmpty || !undecided.isEmpty {
                     items.append(ReviewItem(reportID: reportID, disagreements: disagreements, undecided: undecided, answers: shown))

@@ -130,37 +130,46 @@ extension ReportStore {
     /// is `labelled` once no job for it is left. Storing the same answer twice changes nothing.
     public func commitLabels(job: LabelJob, labelerVersion: String, values: [(finding: String, value: LabelValue)],
                              followUp: [String]?, provenance: LabelProvenance, members: String?, actor: AuditActor) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let provenanceJSON = String(decoding: try encoder.encode(provenance), as: UTF8.self)
-        let followUpJSON = try followUp.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
         try database.transaction {
-            let now = Timestamp.string(Date())
-            try database.prepare("""
-                INSERT OR IGNORE INTO label_sets (report_id, task, labeler, labeler_version, provenance, follow_up, members, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """).bind([.integer(job.reportID), .text(job.task), .text(job.labeler), .text(labelerVersion),
-                           .text(provenanceJSON), SQLValue(followUpJSON), SQLValue(members), .text(now)]).run()
-            if database.changes == 1 {
-                let setID = database.lastInsertRowID
-                let insert = try database.prepare("""
-                    INSERT INTO labels (report_id, finding, value, labeler, model, labeler_version, created_at, label_set_id, task)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-                for (finding, value) in values {
-                    try insert.bind([.integer(job.reportID), .text(finding), .text(value.rawValue), .text(job.labeler),
-                                     SQLValue(provenance.model), .text(labelerVersion), .text(now), .integer(setID),
-                                     .text(job.task)]).run()
-                }
-                try audit.append(event: .label, action: .create, outcome: .success, actor: actor,
-                                 object: "report=\(job.reportID) task=\(job.task) labeler=\(job.labeler) label_set=\(setID)")
-            }
+            try insertLabelSet(reportID: job.reportID, task: job.task, labeler: job.labeler, labelerVersion: labelerVersion,
+                               values: values, followUp: followUp, provenance: provenance, members: members, actor: actor)
             try database.prepare("DELETE FROM label_jobs WHERE \(Self.sameJob)").bind(Self.sameJobValues(job)).run()
             try database.prepare("""
                 UPDATE reports SET state = 'labelled'
                 WHERE id = ? AND state = 'stored' AND NOT EXISTS (SELECT 1 FROM label_jobs WHERE report_id = ?1)
                 """).bind([.integer(job.reportID)]).run()
         }
+    }
+
+    /// Stores one answer with its values and audit record, inside the caller's transaction.
+    /// Returns the new set's id, or nil when this labeler version's answer was already stored.
+    @discardableResult
+    func insertLabelSet(reportID: Int64, task: String, labeler: String, labelerVersion: String,
+                        values: [(finding: String, value: LabelValue)], followUp: [String]?, provenance: LabelProvenance,
+                        members: String?, actor: AuditActor) throws -> Int64? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let provenanceJSON = String(decoding: try encoder.encode(provenance), as: UTF8.self)
+        let followUpJSON = try followUp.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        let now = Timestamp.string(Date())
+        try database.prepare("""
+            INSERT OR IGNORE INTO label_sets (report_id, task, labeler, labeler_version, provenance, follow_up, members, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).bind([.integer(reportID), .text(task), .text(labeler), .text(labelerVersion),
+                       .text(provenanceJSON), SQLValue(followUpJSON), SQLValue(members), .text(now)]).run()
+        guard database.changes == 1 else { return nil }
+        let setID = database.lastInsertRowID
+        let insert = try database.prepare("""
+            INSERT INTO labels (report_id, finding, value, labeler, model, labeler_version, created_at, label_set_id, task)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for (finding, value) in values {
+            try insert.bind([.integer(reportID), .text(finding), .text(value.rawValue), .text(labeler),
+                             SQLValue(provenance.model), .text(labelerVersion), .text(now), .integer(setID), .text(task)]).run()
+        }
+        try audit.append(event: .label, action: .create, outcome: .success, actor: actor,
+                         object: "report=\(reportID) task=\(task) labeler=\(labeler) label_set=\(setID)")
+        return setID
     }
 
     /// A job that must wait (no model server answered): tried again at `notBefore`.

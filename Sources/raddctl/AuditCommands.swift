@@ -208,7 +208,9 @@ final class ExportOutput {
     /// Asks for page after page (`after` nil for the first), writes each page's text, shows how
     /// many `noun` so far on a TTY, and puts the file in place once the last page is written (or
     /// removes it on any failure). Returns how many were written.
-    func writePages(of noun: String, _ page: (_ after: Int64?) throws -> (text: String, count: Int, next: Int64?)) throws -> Int {
+    /// `finishing` are written alongside (an export of several files) and put in place with this one.
+    func writePages(of noun: String, finishing others: [ExportOutput] = [],
+                    _ page: (_ after: Int64?) throws -> (text: String, count: Int, next: Int64?)) throws -> Int {
         let progress = isatty(STDERR_FILENO) != 0 && path != nil
         var written = 0
         var after: Int64?
@@ -220,6 +222,7 @@ final class ExportOutput {
                 after = next.next
                 if progress { FileHandle.standardError.write(Data("\rexported \(written) \(noun)\u{1B}[K".utf8)) }
             } while after != nil
+            for other in others { try other.finish() }
             try finish()
         } catch {
             abandon()

@@ -1,11 +1,12 @@
 import ArgumentParser
+import Control
 import Foundation
 import Labeling
 
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Score predicted labels against gold labels, offline.",
+        abstract: "Score predicted labels against gold labels: two files offline, or stored labels against stored gold.",
         discussion: """
             Both files are CSV with a header: the report id (or the report text, as
             the CheXpert labeler writes it) first, then one column per finding.
@@ -23,13 +24,21 @@ struct EvalCommand: ParsableCommand {
             then micro averages (pooled counts) and macro averages (mean over the
             findings with gold positives). Intervals resample reports 1000 times
             with a fixed seed, so the output is repeatable. --json prints the same
-            results as one object; --socket is accepted but unused.
+            results as one object.
+
+            With --against gold, raddd scores the stored answers of --labeler (final,
+            rules, llm, llm:MODEL) against the gold stored by 'raddctl gold import' and
+            'raddctl review resolve' (the latest gold answer per report, reports in id
+            order), with the same code and the same output as the file comparison;
+            gold reports the labeler has not answered are left out, with a note. Needs
+            the viewer, exporter or reviewer role; the evaluation is audited.
 
             Examples:
               raddctl eval --task chestxray14 --gold openi_gold.csv --pred labels.csv
               raddctl eval --task chexpert --gold gold.csv --pred pred.csv \\
                 --uncertain exclude --html report.html
               raddctl eval --task chexpert --gold gold.csv --pred pred.csv --json
+              raddctl eval --task chestxray14 --labeler llm --against gold
 
             Exit status: 0 success, 1 unreadable or invalid input (FILE: problem),
             64 usage error.
@@ -38,8 +47,10 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Task name or file: only its findings are scored (other gold columns are ignored); a name without a task file is only shown in the title.")
     var task: String
     @Option(help: "Where task names are looked up (default: ./policies/tasks, /etc/radd/tasks, /usr/local/share/radd/tasks).") var taskDir: [String] = []
-    @Option(help: "Gold label CSV.") var gold: String
-    @Option(help: "Predicted label CSV.") var pred: String
+    @Option(help: "Gold label CSV.") var gold: String?
+    @Option(help: "Predicted label CSV.") var pred: String?
+    @Option(help: "gold: score stored labels against stored gold inside raddd instead of files.") var against: String?
+    @Option(help: "With --against gold: whose stored answers to score (final, rules, llm, llm:MODEL).") var labeler = "final"
     @Option(help: "Uncertain labels count as positive or negative, or exclude drops those pairs (default: positive; negative for a binary task, whose Undefined is not a Yes).")
     var uncertain: String?
     // --json is the shared root flag (declared in SocketOptions); a second one here would be shadowed by it.
@@ -54,10 +65,22 @@ struct EvalCommand: ParsableCommand {
             throw ValidationError("--uncertain must be positive, negative or exclude")
         }
         guard !task.isEmpty else { throw ValidationError("--task must not be empty") }
+        if let against {
+            guard against == "gold" else { throw ValidationError("--against takes 'gold' (the gold stored in raddd)") }
+            guard gold == nil && pred == nil else { throw ValidationError("--against gold scores stored labels; leave out --gold and --pred") }
+            guard html == nil && !onlyCommon else { throw ValidationError("--html and --only-common are for file comparisons") }
+        } else {
+            guard gold != nil && pred != nil else { throw ValidationError("give --gold and --pred (two label files), or --labeler NAME --against gold") }
+        }
     }
 
     func run() throws {
         try guarded {
+            if against != nil {
+                let result = try options.call(.evaluate, .init(task: task, labeler: labeler, uncertain: uncertain), as: EvaluationResult.self)
+                return print(options.json ? result.json : result.text, terminator: options.json ? "\n" : "")
+            }
+            guard let gold, let pred else { return }
             let report: EvaluationReport
             do {
                 let directories = taskDir.isEmpty ? LabelTask.defaultDirectories : taskDir
@@ -67,19 +90,13 @@ struct EvalCommand: ParsableCommand {
                     guard problem.isMissing else { throw Failure(problem.description, code: 1) }
                     definition = nil
                 }
-                let answerColumns = definition?.followUp.map { [$0.name] } ?? []
-                var goldTable = try LabelTable.load(path: gold, answerColumns: answerColumns)
-                if let definition { goldTable = goldTable.keeping(definition.findings.map(\.name)) }
-                let predTable = try LabelTable.load(path: pred, answerColumns: answerColumns)
-                let aligned = try AlignedLabels(gold: goldTable, predicted: predTable, onlyCommon: onlyCommon)
-                let policy = uncertain.flatMap(UncertainPolicy.init(rawValue:))
-                    ?? (definition?.kind == .binary ? .negative : .positive)
-                var evaluation = EvaluationReport(task: task, goldFile: gold, predictionFile: pred,
-                                                  evaluation: LabelEvaluation(aligned: aligned, policy: policy))
-                if let definition, let followUp = definition.followUp, let finding = definition.findings.first {
-                    evaluation.followUp = FollowUpAgreement(column: followUp.name, finding: finding.name,
-                                                            gold: goldTable, predicted: predTable, aligned: aligned)
-                }
+                let columns = definition.map(EvaluationReport.readColumns(of:))
+                let goldTable = try LabelTable.load(path: gold, answerColumns: columns?.answers ?? [], onlyFindings: columns?.findings)
+                let predTable = try LabelTable.load(path: pred, answerColumns: columns?.answers ?? [], onlyFindings: columns?.findings)
+                let evaluation = try EvaluationReport.scoring(task: task, definition: definition, gold: goldTable, predicted: predTable,
+                                                              goldName: gold, predictionName: pred,
+                                                              uncertain: uncertain.flatMap(UncertainPolicy.init(rawValue:)),
+                                                              onlyCommon: onlyCommon)
                 report = evaluation
             } catch let error as LabelFileError {
                 throw Failure(error.description, code: 1)

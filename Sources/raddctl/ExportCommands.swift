@@ -1,6 +1,7 @@
 import ArgumentParser
 import Control
 import Foundation
+import RaddCore
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,8 +15,9 @@ struct Export: ParsableCommand {
             Examples:
               raddctl export labels --task chestxray14 --format csv --out labels.csv
               raddctl export labels --task ankle-fracture --labeler llm --since 2026-11-01 --format jsonl --out ankle.jsonl
+              raddctl export instruct --task chestxray14 --labeler llm --format jsonl --out training/
             """,
-        subcommands: [Labels.self])
+        subcommands: [Labels.self, Instruct.self])
 
     struct Labels: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -61,5 +63,109 @@ struct Export: ParsableCommand {
                 FileHandle.standardError.write(Data("raddctl: wrote \(written) rows to \(out) (\(format))\n".utf8))
             }
         }
+    }
+
+    struct Instruct: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Instruction-tuning pairs (OpenAI chat JSONL) from a labeler's answers, split into train and validation by patient.",
+            discussion: """
+                Writes DIR/train.jsonl and DIR/val.jsonl, one {"messages": [...]} object per
+                report: the task's instructions as the system message, the de-identified
+                report as the user message, and the labeler's answer as the assistant
+                message ({"findings": {...}} with every finding positive, negative,
+                uncertain or not mentioned; {"answer": "Yes"} for a binary task, with its
+                "follow_up" after a Yes). This is the format of OpenAI fine-tuning and of
+                most LoRA trainers (e.g. trl's SFTTrainer on "messages").
+
+                The split is by patient pseudonym, so a patient's reports are all in one
+                file: a patient goes to validation when SHA-256(seed, pseudonym) falls in the
+                --val-fraction of the range. A report with no patient id is its own group.
+                DIR/manifest.csv lists file, line, report_id and group for every example.
+                Files are written with mode 0600 and appear only when complete; each page
+                read is an audit record (export) with its row count.
+
+                Examples:
+                  raddctl export instruct --task chestxray14 --labeler llm --format jsonl --out training/
+                  raddctl export instruct --task ankle-fracture --labeler final --val-fraction 0.2 --seed 7 --format jsonl --out ankle/
+                """)
+
+        @OptionGroup var options: SocketOptions
+        @Option(help: "Task (default: the first one raddd labels).") var task: String?
+        @Option(help: "Whose answers: final, rules, llm, llm:MODEL or gold.") var labeler = "final"
+        @Option(help: "Reports stored at or after this UTC time.") var since: String?
+        @Option(help: "Reports stored before this UTC time.") var until: String?
+        @Option(help: "jsonl (the only format).") var format = "jsonl"
+        @Option(help: "Share of patients that go to validation (0-1).") var valFraction = 0.1
+        @Option(help: "Seed of the split.") var seed: UInt64 = 0
+        @Option(help: "Directory to write train.jsonl, val.jsonl and manifest.csv into (created 0700 if missing).") var out: String
+
+        func validate() throws {
+            guard format == "jsonl" else { throw ValidationError("--format must be jsonl") }
+            guard (0...1).contains(valFraction) else { throw ValidationError("--val-fraction must be between 0 and 1") }
+        }
+
+        func run() throws {
+            try guarded {
+                var isDirectory: ObjCBool = false
+                if !FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) {
+                    do {
+                        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                    } catch { throw Failure("cannot create \(out): \(error.localizedDescription)", code: 73) }
+                } else if !isDirectory.boolValue {
+                    throw Failure("\(out) is a file; --out names a directory", code: 64)
+                }
+                let split = TrainingSplit(validationFraction: valFraction, seed: seed)
+                let train = try ExportOutput(path: out + "/train.jsonl")
+                let validation = try ExportOutput(path: out + "/val.jsonl")
+                let manifest = try ExportOutput(path: out + "/manifest.csv")
+                var lines = (train: 0, validation: 0)
+                var groups = (train: Set<String>(), validation: Set<String>())
+                do {
+                    try manifest.write(CSVRow.line(["file", "line", "report_id", "group"]) + "\n")
+                    _ = try manifest.writePages(of: "examples", finishing: [train, validation]) { after in
+                        let page = try options.call(.exportInstruct, .init(limit: 1000, after: after, task: task, since: since, until: until,
+                                                                           labeler: labeler), as: InstructPage.self)
+                        var manifestText = "", trainText = "", validationText = ""
+                        for row in page.rows {
+                            if split.isValidation(row.group) {
+                                validationText += row.line + "\n"
+                                lines.validation += 1
+                                groups.validation.insert(row.group)
+                                manifestText += CSVRow.line(["val.jsonl", String(lines.validation), String(row.reportID), row.group]) + "\n"
+                            } else {
+                                trainText += row.line + "\n"
+                                lines.train += 1
+                                groups.train.insert(row.group)
+                                manifestText += CSVRow.line(["train.jsonl", String(lines.train), String(row.reportID), row.group]) + "\n"
+                            }
+                        }
+                        try train.write(trainText)
+                        try validation.write(validationText)
+                        return (manifestText, page.rows.count, page.next)
+                    }
+                } catch {
+                    train.abandon()
+                    validation.abandon()
+                    throw error
+                }
+                FileHandle.standardError.write(Data("""
+                    raddctl: wrote \(lines.train) examples (\(groups.train.count) patients) to \(out)/train.jsonl and \(lines.validation) (\(groups.validation.count) patients) to \(out)/val.jsonl
+
+                    """.utf8))
+            }
+        }
+    }
+}
+
+/// Which patients go to validation: a keyed hash of the group, so the split is the same on
+/// every run with the same seed and needs no state, and a patient never lands in both files.
+struct TrainingSplit {
+    var validationFraction: Double
+    var seed: UInt64
+
+    func isValidation(_ group: String) -> Bool {
+        let digest = Digest.sha256(Array("radd split \(seed)\u{0}\(group)".utf8))
+        let value = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return Double(value) / Double(UInt64.max) < validationFraction
     }
 }

@@ -36,31 +36,123 @@ struct LabelsCommand: ParsableCommand {
 struct ReviewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "review",
-        abstract: "List reports a person should look at: labelers disagree, or the final label is uncertain or Undefined.",
+        abstract: "Reports a person should look at: labelers disagree, or the final label is uncertain or Undefined.",
         discussion: """
+            'review list' (the default) lists them, 'review show ID' shows one with every
+            labeler's answer, and 'review resolve ID' records the reviewer's answer as gold,
+            which takes the report off the list (reviewer role).
+
             Examples:
-              raddctl review --task chestxray14
-              raddctl review --task ankle-fracture --json
-            """)
+              raddctl review list --task chestxray14
+              raddctl review show 42 --task chestxray14
+              raddctl review resolve 42 --task chestxray14 --set Effusion=1 --set Pneumothorax=0
+            """,
+        subcommands: [List.self, Show.self, Resolve.self],
+        defaultSubcommand: List.self)
 
-    @OptionGroup var options: SocketOptions
-    @OptionGroup var page: TaskPageOptions
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List reports whose labelers disagree or whose final label is undecided, and that have no gold yet.",
+            discussion: """
+                Examples:
+                  raddctl review list --task chestxray14
+                  raddctl review --task ankle-fracture --json
+                """)
 
-    func run() throws {
-        try guarded {
-            let result = try options.call(.review, page.params, as: ReviewResult.self)
-            if options.json { return try options.printJSON(result) }
-            guard !result.items.isEmpty else { return print("nothing to review for task \(result.task)") }
-            for item in result.items {
-                var parts: [String] = []
-                if !item.disagreements.isEmpty { parts.append("labelers disagree on " + item.disagreements.joined(separator: ", ")) }
-                if !item.undecided.isEmpty { parts.append("undecided: " + item.undecided.joined(separator: ", ")) }
-                print("report \(item.reportID): " + parts.joined(separator: "; "))
-                for (finding, answers) in item.answers.sorted(by: { $0.key < $1.key }) {
-                    print("  \(finding): " + answers.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.isEmpty ? "blank" : $0.value)" }.joined(separator: ", "))
+        @OptionGroup var options: SocketOptions
+        @OptionGroup var page: TaskPageOptions
+
+        func run() throws {
+            try guarded {
+                let result = try options.call(.review, page.params, as: ReviewResult.self)
+                if options.json { return try options.printJSON(result) }
+                guard !result.items.isEmpty else { return print("nothing to review for task \(result.task)") }
+                for item in result.items {
+                    var parts: [String] = []
+                    if !item.disagreements.isEmpty { parts.append("labelers disagree on " + item.disagreements.joined(separator: ", ")) }
+                    if !item.undecided.isEmpty { parts.append("undecided: " + item.undecided.joined(separator: ", ")) }
+                    print("report \(item.reportID): " + parts.joined(separator: "; "))
+                    for (finding, answers) in item.answers.sorted(by: { $0.key < $1.key }) {
+                        print("  \(finding): " + answers.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.isEmpty ? "blank" : $0.value)" }.joined(separator: ", "))
+                    }
+                }
+                if let next = result.next { print("more: raddctl review list --task \(result.task) --limit \(page.limit) --after \(next)") }
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show one report's de-identified text, each labeler's answer, the final label and any gold.",
+            discussion: "Example:\n  raddctl review show 42 --task chestxray14")
+
+        @OptionGroup var options: SocketOptions
+        @Option(help: "Task (default: the first one raddd labels).") var task: String?
+        @Argument(help: "The report's number.") var id: Int64
+
+        func run() throws {
+            try guarded {
+                let result = try options.call(.reviewShow, .init(id: id, task: task), as: ReviewShowResult.self)
+                if options.json { return try options.printJSON(result) }
+                print("report \(result.reportID), task \(result.task)" + (result.accessionPseudonym.map { ", accession pseudonym \($0.prefix(16))" } ?? ""))
+                if !result.disagreements.isEmpty { print("labelers disagree on: " + result.disagreements.joined(separator: ", ")) }
+                if !result.undecided.isEmpty { print("undecided: " + result.undecided.joined(separator: ", ")) }
+                print("")
+                print(Format.printable(result.text, keepingLineBreaks: true))
+                print("")
+                if let final = result.final { print("final (\(final.source)): " + LabelDisplay.describe(final.labels, followUp: final.followUp, kind: final.kind)) }
+                for answer in result.answers {
+                    print("\(answer.labeler): " + LabelDisplay.describe(answer.labels, followUp: answer.followUp, kind: answer.kind))
+                }
+                if let gold = result.gold {
+                    print("gold (\(gold.provenance.reviewer ?? "?"), \(gold.createdAt)): " + LabelDisplay.describe(gold.labels, followUp: gold.followUp, kind: gold.kind))
                 }
             }
-            if let next = result.next { print("more: raddctl review --task \(result.task) --limit \(page.limit) --after \(next)") }
+        }
+    }
+
+    struct Resolve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record your answer for a report as gold (reviewer role).",
+            discussion: """
+                Starts from --accept's answer (the final label by default, or a labeler's:
+                rules, llm, llm:MODEL) and sets the findings given with --set, in label-file
+                conventions: 1 positive, 0 negative, -1 uncertain, blank not mentioned; Yes,
+                No or Undefined for a binary task. The result is stored as gold with your
+                user name and the time, audited, and the report leaves 'review list'.
+
+                Examples:
+                  raddctl review resolve 42 --task chestxray14 --set Effusion=1 --set Pneumothorax=0
+                  raddctl review resolve 43 --task chestxray14 --accept rules
+                  raddctl review resolve 7 --task active-extravasation --set "Active extravasation=Yes" --follow-up spleen
+                """)
+
+        @OptionGroup var options: SocketOptions
+        @Option(help: "Task (default: the first one raddd labels).") var task: String?
+        @Option(help: "Whose answer to start from: final, rules, llm, llm:MODEL.") var accept = "final"
+        @Option(name: .customLong("set"), help: "FINDING=VALUE; repeat for each finding you decide.") var settings: [String] = []
+        @Option(help: "A binary task's follow-up answer after Yes; repeat for several.") var followUp: [String] = []
+        @Argument(help: "The report's number.") var id: Int64
+
+        func validate() throws {
+            for setting in settings where !setting.contains("=") {
+                throw ValidationError("--set takes FINDING=VALUE, e.g. --set Effusion=1 (got '\(setting)')")
+            }
+        }
+
+        func run() throws {
+            try guarded {
+                var values: [String: String] = [:]
+                for setting in settings {
+                    let parts = setting.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                    values[String(parts[0])] = String(parts[1])
+                }
+                let result = try options.call(.reviewResolve, .init(id: id, task: task, accept: accept, values: values,
+                                                                    followUp: followUp.isEmpty ? nil : followUp),
+                                              as: ReviewResolveResult.self)
+                if options.json { return try options.printJSON(result) }
+                print("report \(result.reportID): gold recorded: " + LabelDisplay.describe(result.gold.labels, followUp: result.gold.followUp, kind: result.gold.kind))
+            }
         }
     }
 }

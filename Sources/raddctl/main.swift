@@ -23,7 +23,7 @@ struct Raddctl: ParsableCommand {
             64 usage error, 69 raddd is not reachable, 77 permission denied.
             """,
         version: RaddVersion.string,
-        subcommands: [Status.self, Reports.self, ReportCommand.self, LabelsCommand.self, ReviewCommand.self, Quarantine.self, Audit.self, Export.self, Reload.self, Key.self,
+        subcommands: [Status.self, Reports.self, ReportCommand.self, LabelsCommand.self, ReviewCommand.self, Quarantine.self, Audit.self, Export.self, Gold.self, Reload.self, Key.self, PseudonymCommand.self,
                       DeidCommand.self, LabelCommand.self,
                       EvalCommand.self])
 

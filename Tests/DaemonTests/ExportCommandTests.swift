@@ -9,27 +9,7 @@ final class ExportCommandTests: XCTestCase {
     static let hl7 = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("IngestTests/Fixtures/hl7/dcm4che_ORU_R01_v231_findings.hl7")
 
-    /// A strict reader for the CSV raddctl writes (RFC 4180).
-    func parseCSV(_ text: String) -> [[String]] {
-        var rows: [[String]] = [], row: [String] = [], field = "", quoted = false
-        var characters = text.makeIterator()
-        while let c = characters.next() {
-            if quoted {
-                if c == "\"" {
-                    if let next = characters.next() {
-                        if next == "\"" { field.append("\"") } else {
-                            quoted = false
-                            if next == "," { row.append(field); field = "" } else if next == "\n" { row.append(field); rows.append(row); row = []; field = "" }
-                        }
-                    } else { quoted = false }
-                } else { field.append(c) }
-            } else if c == "\"" && field.isEmpty { quoted = true
-            } else if c == "," { row.append(field); field = ""
-            } else if c == "\n" { row.append(field); rows.append(row); row = []; field = ""
-            } else { field.append(c) }
-        }
-        return rows
-    }
+    func parseCSV(_ text: String) -> [[String]] { strictCSV(text) }
 
     func testLabelExportsCarryPseudonymsShiftedDatesAndFindingsAndNothingIdentifying() throws {
         let harness = try DaemonHarness()

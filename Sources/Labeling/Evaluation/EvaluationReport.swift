@@ -257,3 +257,31 @@ public struct EvaluationReport: Sendable, Codable {
         return result
     }
 }
+
+extension EvaluationReport {
+    /// Scores `predicted` against `gold` for a task: the one path behind offline `raddctl eval`
+    /// and raddd's evaluation against stored gold, so the two give the same figures.
+    /// `definition` limits scoring to the task's findings and sets the default uncertain policy
+    /// (positive; negative for a binary task, whose Undefined is not a Yes).
+    public static func scoring(task: String, definition: LabelTask?, gold goldTable: LabelTable, predicted predTable: LabelTable,
+                               goldName: String, predictionName: String, uncertain: UncertainPolicy?,
+                               onlyCommon: Bool) throws -> EvaluationReport {
+        var goldTable = goldTable
+        if let definition { goldTable = goldTable.keeping(definition.findings.map(\.name)) }
+        let aligned = try AlignedLabels(gold: goldTable, predicted: predTable, onlyCommon: onlyCommon)
+        let policy = uncertain ?? (definition?.kind == .binary ? .negative : .positive)
+        var evaluation = EvaluationReport(task: task, goldFile: goldName, predictionFile: predictionName,
+                                          evaluation: LabelEvaluation(aligned: aligned, policy: policy))
+        if let definition, let followUp = definition.followUp, let finding = definition.findings.first {
+            evaluation.followUp = FollowUpAgreement(column: followUp.name, finding: finding.name,
+                                                    gold: goldTable, predicted: predTable, aligned: aligned)
+        }
+        return evaluation
+    }
+
+    /// The columns a label file of the task is read for: its findings (with CheXpert's "No
+    /// Finding", which predictions carry) and its follow-up; anything else is skipped unread.
+    public static func readColumns(of definition: LabelTask) -> (findings: [String], answers: [String]) {
+        ((definition.noFinding.map { [$0.name] } ?? []) + definition.findings.map(\.name), definition.followUp.map { [$0.name] } ?? [])
+    }
+}

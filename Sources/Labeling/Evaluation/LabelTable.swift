@@ -45,19 +45,21 @@ public struct LabelTable: Sendable {
         return copy
     }
 
-    /// `answerColumns` names columns kept as text (`answers`) instead of read as labels.
-    public static func load(path: String, answerColumns: [String] = []) throws -> LabelTable {
+    /// `answerColumns` names columns kept as text (`answers`) instead of read as labels. With
+    /// `onlyFindings`, other columns are skipped unread: an export's provenance columns or a
+    /// worksheet's report text are not labels.
+    public static func load(path: String, answerColumns: [String] = [], onlyFindings: [String]? = nil) throws -> LabelTable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LabelFileError(file: path, "cannot read it")
         }
-        return try parse(data, file: path, answerColumns: answerColumns)
+        return try parse(data, file: path, answerColumns: answerColumns, onlyFindings: onlyFindings)
     }
 
-    public static func parse(_ text: String, file: String, answerColumns: [String] = []) throws -> LabelTable {
-        try parse(Data(text.utf8), file: file, answerColumns: answerColumns)
+    public static func parse(_ text: String, file: String, answerColumns: [String] = [], onlyFindings: [String]? = nil) throws -> LabelTable {
+        try parse(Data(text.utf8), file: file, answerColumns: answerColumns, onlyFindings: onlyFindings)
     }
 
-    public static func parse(_ data: Data, file: String, answerColumns: [String] = []) throws -> LabelTable {
+    public static func parse(_ data: Data, file: String, answerColumns: [String] = [], onlyFindings: [String]? = nil) throws -> LabelTable {
         guard String(validating: [UInt8](data), as: UTF8.self) != nil else {
             throw LabelFileError(file: file, "not UTF-8 text")
         }
@@ -78,8 +80,12 @@ public struct LabelTable: Sendable {
 
         let answerKeys = Set(answerColumns.map(normalizedFindingName))
         let isAnswer = header.fields.map { answerKeys.contains(normalizedFindingName($0)) }
+        let wanted = onlyFindings.map { Set($0.map(normalizedFindingName)) }
+        let isSkipped = header.fields.indices.map { index in
+            index > 0 && !isAnswer[index] && wanted.map { !$0.contains(normalizedFindingName(header.fields[index])) } == true
+        }
         var table = LabelTable(file: file, idColumn: header.fields[0],
-                               findings: header.fields.indices.dropFirst().filter { !isAnswer[$0] }.map { header.fields[$0] },
+                               findings: header.fields.indices.dropFirst().filter { !isAnswer[$0] && !isSkipped[$0] }.map { header.fields[$0] },
                                rowIDs: [], values: [], rowLines: [])
         for column in header.fields.indices.dropFirst() where isAnswer[column] { table.answers[header.fields[column]] = [] }
         for record in records.dropFirst() {
@@ -91,7 +97,7 @@ public struct LabelTable: Sendable {
             }
             var row: [LabelValue] = []
             row.reserveCapacity(table.findings.count)
-            for (column, cell) in record.fields.enumerated().dropFirst() {
+            for (column, cell) in record.fields.enumerated().dropFirst() where !isSkipped[column] {
                 if isAnswer[column] {
                     table.answers[header.fields[column]]?.append(cell)
                     continue
@@ -109,6 +115,24 @@ public struct LabelTable: Sendable {
         return table
     }
 
+    /// A CSV file's header and rows with their line numbers, every row as wide as the header
+    /// (blank lines skipped): for files whose cells are not all labels, such as gold worksheets.
+    public static func records(path: String) throws -> (header: [String], rows: [(line: Int, fields: [String])]) {
+        guard let data = FileManager.default.contents(atPath: path) else { throw LabelFileError(file: path, "cannot read it") }
+        guard String(validating: [UInt8](data), as: UTF8.self) != nil else { throw LabelFileError(file: path, "not UTF-8 text") }
+        let records = try CSVRecords.parse([UInt8](data), file: path)
+        guard let header = records.first else { throw LabelFileError(file: path, "empty file: expected a header row") }
+        var rows: [(line: Int, fields: [String])] = []
+        for record in records.dropFirst() {
+            if record.fields.count == 1 && record.fields[0].isEmpty { continue }
+            guard record.fields.count == header.fields.count else {
+                throw LabelFileError(file: path, line: record.line, "\(record.fields.count) fields, but the header has \(header.fields.count)")
+            }
+            rows.append((record.line, record.fields))
+        }
+        return (header.fields, rows)
+    }
+
     /// Column names match case-insensitively with spaces and underscores equivalent, because
     /// CheXpert writes "Pleural Effusion" while ChestX-ray14 writes "Pleural_Thickening".
     public static func normalizedFindingName(_ name: String) -> String {
@@ -116,7 +140,7 @@ public struct LabelTable: Sendable {
             .split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 
-    static func labelValue(_ cell: String) -> LabelValue? {
+    public static func labelValue(_ cell: String) -> LabelValue? {
         let text = cell.trimmingCharacters(in: .whitespaces)
         if text.isEmpty { return .undefined }
         switch text.lowercased() {

@@ -1,0 +1,69 @@
+import RaddCore
+
+/// One instruction-tuning example in OpenAI's chat fine-tuning format: the task's instructions
+/// as the system message, the de-identified report as the user message, and a labeler's answer
+/// as the assistant message, written as the task's plain answer object. The answer is the
+/// direct form (every finding's status, or Yes/No/Undefined), not the LLM labeler's quoted
+/// mentions: weak labels carry no quotes, and a model fine-tuned on them answers directly.
+public enum InstructionExample {
+    /// How a finding's value is written in the answer object.
+    static func status(_ value: LabelValue) -> String {
+        switch value {
+        case .positive: return "positive"
+        case .negative: return "negative"
+        case .uncertain: return "uncertain"
+        case .undefined: return "not mentioned"
+        }
+    }
+
+    static func binaryWord(_ value: LabelValue?) -> String {
+        switch value {
+        case .positive?: return "Yes"
+        case .negative?: return "No"
+        default: return "Undefined"
+        }
+    }
+
+    public static func systemPrompt(for task: LabelTask) -> String {
+        let instructions = task.prompt?.instructions ?? task.description ?? "Label the radiology report."
+        switch task.kind {
+        case .multilabel:
+            let names = task.findings.map(\.name)
+            return instructions + "\n\nAnswer with JSON only, in the form {\"findings\": {FINDING: STATUS, ...}}, "
+                + "with every one of these findings: \(names.joined(separator: ", ")). STATUS is \"positive\" if the "
+                + "report says the finding is there, \"negative\" if it says it is not, \"uncertain\" if it hedges, and "
+                + "\"not mentioned\" if it does not speak about it."
+        case .binary:
+            var format = instructions + "\n\nAnswer with JSON only, in the form {\"answer\": ANSWER}, where ANSWER is "
+                + "\"Yes\", \"No\" or \"Undefined\"."
+            if let followUp = task.followUp {
+                format += " After \"Yes\", also give \"follow_up\": the list of answers to \"\(followUp.question)\" among "
+                    + followUp.options.map { "\"\($0.name)\"" }.joined(separator: ", ") + " ([] if the report does not say)."
+            }
+            return format
+        }
+    }
+
+    /// The assistant message: the answer object, findings in the task's order.
+    public static func answerJSON(_ answer: TaskAnswer, task: LabelTask) -> String {
+        switch task.kind {
+        case .multilabel:
+            let pairs = zip(task.findings, answer.values).map { JSONText.quoted($0.name) + ": " + JSONText.quoted(status($1)) }
+            return "{\"findings\": {" + pairs.joined(separator: ", ") + "}}"
+        case .binary:
+            let word = binaryWord(answer.values.first)
+            var object = "{\"answer\": " + JSONText.quoted(word)
+            if task.followUp != nil && word == "Yes" {
+                object += ", \"follow_up\": [" + (answer.followUp ?? []).map(JSONText.quoted).joined(separator: ", ") + "]"
+            }
+            return object + "}"
+        }
+    }
+
+    /// One JSON line: {"messages": [system, user, assistant]}.
+    public static func line(task: LabelTask, system: String, reportText: String, answer: TaskAnswer) -> String {
+        let messages = [("system", system), ("user", reportText), ("assistant", answerJSON(answer, task: task))]
+        return "{\"messages\": [" + messages.map { "{\"role\": \(JSONText.quoted($0.0)), \"content\": \(JSONText.quoted($0.1))}" }
+            .joined(separator: ", ") + "]}"
+    }
+}
