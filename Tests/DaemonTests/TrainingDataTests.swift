@@ -1,4 +1,5 @@
 import Foundation
+import DeidCorpus
 import RaddCore
 import Store
 import XCTest
@@ -248,5 +249,119 @@ enum CSVLine {
         fields.map { field in
             field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
         }.joined(separator: ",")
+    }
+}
+
+/// No PHI reaches an export: synthetic reports full of it (a seed the de-identifier was not
+/// developed on) arrive as HL7 messages with the patient's name, MRN, birth date and accession
+/// in their headers, and every kind of export is searched for every inserted value.
+final class ExportPHITests: XCTestCase {
+    static func hl7Escaped(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "\\": out += "\\E\\"
+            case "|": out += "\\F\\"
+            case "^": out += "\\S\\"
+            case "~": out += "\\R\\"
+            case "&": out += "\\T\\"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    /// Whole-word occurrences.
+    static func occurrences(of value: String, in text: String) -> Int {
+        let pattern = "(?<![A-Za-z0-9])" + NSRegularExpression.escapedPattern(for: value) + "(?![A-Za-z0-9])"
+        let expression = try! NSRegularExpression(pattern: pattern)
+        return expression.numberOfMatches(in: text, range: NSRange(text.startIndex..., in: text))
+    }
+
+    static func message(_ report: SyntheticReport) -> String {
+        let name = report.structured.patientNames.first.map { "\($0.family)^\($0.given.joined(separator: " "))" } ?? ""
+        let mrn = report.structured.identifiers.first ?? "", accession = report.structured.identifiers.dropFirst().first ?? ""
+        let birth = (report.structured.dates.first ?? "").replacingOccurrences(of: "-", with: "")
+        var obr = Array(repeating: "", count: 26)
+        obr[0] = "OBR"; obr[1] = "1"; obr[3] = accession; obr[4] = "71046^XR CHEST^CPT"; obr[7] = "20240314101500"; obr[25] = "F"
+        let lines = report.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { index, line in
+            "OBX|\(index + 1)|TX|71046^XR CHEST^CPT||\(hl7Escaped(String(line)))||||||F"
+        }
+        return (["MSH|^~\\&|RIS|HOSP|RADD|HOSP|20240314103000||ORU^R01|SYN\(report.index)|P|2.5.1",
+                 "PID|1||\(mrn)^^^HOSP^MR||\(name)||\(birth)|M", obr.joined(separator: "|")] + lines).joined(separator: "\r") + "\r"
+    }
+
+    func testNoSyntheticPHIInAnyExport() throws {
+        let reports = SyntheticCorpus.generate(seed: 7, count: 150)
+        let harness = try DaemonHarness()
+        try harness.start(extraArguments: ["--tasks", "chestxray14", "--task-dir", LabelingDaemonTests.tasks, "--settle-time", "0"])
+        for report in reports { try harness.drop("syn\(report.index).hl7", Self.message(report)) }
+        try DaemonHarness.waitFor("every synthetic report stored and labelled", timeout: 120) {
+            let status = try harness.decode(TrainingDataTests.Status.self, harness.raddctl(["status", "--json"]))
+            return status.queueDepth == 0 && status.reportsByState["labelled", default: 0] == reports.count
+        }
+        let out = harness.root + "/exports"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        for command in [["export", "labels", "--format", "csv", "--out", out + "/labels.csv"],
+                        ["export", "labels", "--format", "jsonl", "--out", out + "/labels.jsonl"],
+                        ["export", "instruct", "--labeler", "rules", "--format", "jsonl", "--out", out + "/instruct"],
+                        ["gold", "sample", "--n", "150", "--seed", "1", "--out", out + "/worksheet.csv"]] {
+            let run = harness.raddctl(command)
+            XCTAssertEqual(run.status, 0, "\(command): \(run.stderr)")
+        }
+        var exported = ""
+        for file in ["labels.csv", "labels.jsonl", "instruct/train.jsonl", "instruct/val.jsonl", "instruct/manifest.csv", "worksheet.csv"] {
+            exported += try String(contentsOfFile: out + "/" + file, encoding: .utf8) + "\n"
+        }
+        // Identifiers and birth dates are nowhere, in any form raddd saw them.
+        var identifiers: Set<String> = []
+        for report in reports {
+            identifiers.formUnion(report.structured.identifiers)
+            for date in report.structured.dates { identifiers.formUnion([date, date.replacingOccurrences(of: "-", with: "")]) }
+        }
+        XCTAssertEqual(identifiers.filter { exported.contains($0) }.sorted(), [], "an identifier or birth date in an export")
+
+        // Each report's exported text (instruction example and worksheet) holds no PHI value more
+        // often than the original holds the same words outside PHI ("Small" as a surname and as
+        // "small effusion"): an occurrence beyond those is PHI the de-identifier let through.
+        let store = try ReportStore(path: harness.databasePath, key: DatabaseKey(hex: harness.keyHex))
+        let pseudonymizer = try XCTUnwrap(store.pseudonymizer)
+        store.close()
+        var textsByAccession: [String: [String]] = [:]
+        let sheet = strictCSV(try String(contentsOfFile: out + "/worksheet.csv", encoding: .utf8))
+        for row in sheet.dropFirst() { textsByAccession[row[1], default: []].append(row[2]) }
+        let manifest = strictCSV(try String(contentsOfFile: out + "/instruct/manifest.csv", encoding: .utf8)).dropFirst()
+        let accessionByID = Dictionary(sheet.dropFirst().map { ($0[0], $0[1]) }, uniquingKeysWith: { first, _ in first })
+        var linesByFile: [String: [Substring]] = [:]
+        for file in ["train.jsonl", "val.jsonl"] {
+            linesByFile[file] = try String(contentsOfFile: out + "/instruct/" + file, encoding: .utf8).split(separator: "\n")
+        }
+        for entry in manifest {
+            let line = try XCTUnwrap(linesByFile[entry[0]]?[Int(entry[1])! - 1])
+            let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: [[String: String]]])
+            textsByAccession[try XCTUnwrap(accessionByID[entry[2]]), default: []].append(object["messages"]![1]["content"]!)
+        }
+        var leaks: [String] = []
+        for report in reports {
+            let accession = pseudonymizer.pseudonym(report.structured.identifiers.dropFirst().first ?? "")
+            let texts = try XCTUnwrap(textsByAccession[accession], "report \(report.index) is in the exports")
+            XCTAssertEqual(texts.count, 2)
+            var outsideGold = Array(report.text.unicodeScalars)
+            for gold in report.gold {
+                for offset in gold.span.start..<(gold.span.start + gold.span.length) { outsideGold[offset] = " " }
+            }
+            let original = String(String.UnicodeScalarView(outsideGold))
+            // Placeholders are radd's own words ("[AGE 90+]" is HIPAA's aggregate for ages over 89).
+            let placeholders = try NSRegularExpression(pattern: "\\[[A-Z][A-Z0-9 +]*\\]")
+            let exportedTexts = texts.map { placeholders.stringByReplacingMatches(in: $0, range: NSRange($0.startIndex..., in: $0), withTemplate: " ") }
+            for value in Set(report.gold.map(\.text)) where value.count >= 2 {
+                let allowed = Self.occurrences(of: value, in: original)
+                for text in exportedTexts where Self.occurrences(of: value, in: text) > allowed {
+                    leaks.append("report \(report.index): '\(value)'")
+                }
+            }
+        }
+        XCTAssertEqual(leaks, [], "PHI the de-identifier let through into an export")
+        XCTAssertEqual(harness.stop().status, 0)
     }
 }

@@ -63,10 +63,15 @@ struct NameRules {
             t[k].count == 1 && t[k].capitalised && k + 1 < t.count && t[k + 1].start == t[k].end + 1 && text.bytes[t[k].end] == 0x2E
                 || (t[k].count == 1 && t[k].capitalised && text.byte(at: t[k].end) == 0x2E)
         }
+        /// "O'Brien", "D'ANGELO": a one-letter prefix joined to a surname by an apostrophe, which
+        /// is neither a word nor an initial on its own.
+        func apostrophePrefix(_ k: Int) -> Bool {
+            t[k].count == 1 && t[k].capitalised && k + 1 < t.count && text.gap(t[k], t[k + 1]).elementsEqual([0x27]) && nameLike(k + 1)
+        }
         /// Up to `limit` name words from `k` on: capitalised words and initials, joined by spaces,
         /// hyphens, apostrophes and one comma ("ROE, JANE"), on one line.
         func run(from k: Int, limit: Int = 4) -> ClosedRange<Int>? {
-            guard k < t.count, nameLike(k) || initial(k) else { return nil }
+            guard k < t.count, nameLike(k) || initial(k) || apostrophePrefix(k) else { return nil }
             var last = k
             var commas = 0
             while last + 1 < t.count, last - k + 1 < limit, text.sameLine(t[last], t[last + 1]) {
@@ -79,7 +84,7 @@ struct NameRules {
                 let particle = t[last + 1].hasLetter && !t[last + 1].capitalised && text.token(t[last + 1], isOneOf: Self.particles)
                     && last + 2 < t.count && nameLike(last + 2)
                 let middleInitial = commas == 1 && t[last + 1].count == 1 && t[last + 1].capitalised && !comma
-                guard nameLike(last + 1) || initial(last + 1) || particle || middleInitial else { break }
+                guard nameLike(last + 1) || initial(last + 1) || apostrophePrefix(last + 1) || particle || middleInitial else { break }
                 if text.token(t[last + 1], isOneOf: Self.credentials) && t[last + 1].allCaps { break }
                 if comma { commas += 1 }
                 last += 1
