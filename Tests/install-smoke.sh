@@ -103,7 +103,7 @@ else
     check "socket is 0666 (the roles decide)" test "$(stat -c %a /run/radd/raddd.sock)" = 666
 fi
 check "access policy installed" test -f /etc/radd/access
-check "the role groups exist" getent group radd-viewer radd-exporter radd-auditor radd-admin
+check "the role groups exist" getent group radd-viewer radd-exporter radd-auditor radd-reviewer radd-admin
 
 # A user in no radd group is refused and audited; an auditor verifies the chain.
 refused_and_audited() {

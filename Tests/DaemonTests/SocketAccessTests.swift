@@ -13,6 +13,8 @@ final class SocketAccessTests: XCTestCase {
     let viewerGroup = "radd-t-viewer"
     let auditorGroup = "radd-t-auditor"
     let adminGroup = "radd-t-admin"
+    let reviewerGroup = "radd-t-reviewer"
+    let reviewer = "radd-t-reviewer1"
     /// In the viewer group (and the socket group).
     let viewer = "radd-t-viewer1"
     let auditor = "radd-t-auditor1"
@@ -21,10 +23,11 @@ final class SocketAccessTests: XCTestCase {
     override func setUpWithError() throws {
         guard getuid() == 0 else { throw XCTSkip("creating test users needs root") }
         tearDownUsers()
-        for group in [socketGroup, viewerGroup, auditorGroup, adminGroup] { try sh("groupadd", ["--system", group]) }
+        for group in [socketGroup, viewerGroup, auditorGroup, adminGroup, reviewerGroup] { try sh("groupadd", ["--system", group]) }
         try sh("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "--groups", "\(viewerGroup),\(socketGroup)", viewer])
         try sh("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "--groups", auditorGroup, auditor])
         try sh("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", outsider])
+        try sh("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "--groups", reviewerGroup, reviewer])
     }
 
     override func tearDown() {
@@ -32,14 +35,15 @@ final class SocketAccessTests: XCTestCase {
     }
 
     func tearDownUsers() {
-        for user in [viewer, auditor, outsider] { _ = try? sh("userdel", [user], allowFailure: true) }
-        for group in [socketGroup, viewerGroup, auditorGroup, adminGroup] { _ = try? sh("groupdel", [group], allowFailure: true) }
+        for user in [viewer, auditor, outsider, reviewer] { _ = try? sh("userdel", [user], allowFailure: true) }
+        for group in [socketGroup, viewerGroup, auditorGroup, adminGroup, reviewerGroup] { _ = try? sh("groupdel", [group], allowFailure: true) }
     }
 
     /// raddd with an access policy naming the test's groups.
     func startDaemon(_ harness: DaemonHarness, extra: [String] = []) throws {
         let policy = harness.root + "/access"
-        try harness.write("viewer = \(viewerGroup)\nauditor = \(auditorGroup)\nadmin = \(adminGroup)\n", to: policy, mode: 0o644)
+        try harness.write("viewer = \(viewerGroup)\nauditor = \(auditorGroup)\nadmin = \(adminGroup)\nreviewer = \(reviewerGroup)\n",
+                          to: policy, mode: 0o644)
         try harness.start(extraArguments: ["--access-policy", policy, "--appliance-id", "radd-test"] + extra)
     }
 
@@ -208,5 +212,54 @@ final class SocketAccessTests: XCTestCase {
         XCTAssertEqual(mine.map(\.outcome), ["denied", "success"])
         XCTAssertEqual(mine.first?.object, "method=quarantine.purge")
         XCTAssertEqual(mine.last?.role, "viewer,admin")
+    }
+
+    /// Training data needs its roles: exports the exporter, gold and review decisions the
+    /// reviewer, pseudonyms the admin; each refusal is audited with the method.
+    func testTrainingDataCommandsNeedTheirRoles() throws {
+        let harness = try DaemonHarness()
+        try startDaemon(harness, extra: ["--tasks", "chestxray14", "--task-dir", LabelingDaemonTests.tasks, "--settle-time", "0"])
+        try harness.drop("r1.txt", "FINDINGS: Small left pleural effusion. Possible pneumothorax.\n")
+        try DaemonHarness.waitFor("the report labelled") { try harness.allReports().first?.state == "labelled" }
+        let outbox = harness.root + "/outbox"
+        try FileManager.default.createDirectory(atPath: outbox, withIntermediateDirectories: true)
+        chmod(outbox, 0o1777)
+        let worksheet = outbox + "/sheet.csv"
+        try harness.write("report_id,accession_pseudonym,report_text,Effusion\n1,,x,1\n", to: worksheet, mode: 0o644)
+
+        let refusals: [(String, [String], String)] = [
+            (viewer, ["export", "instruct", "--labeler", "rules", "--out", outbox + "/v"], "export.instruct needs the role exporter"),
+            (viewer, ["gold", "sample", "--n", "5", "--out", outbox + "/v.csv"], "gold.sample needs the role reviewer"),
+            (viewer, ["gold", "import", worksheet], "gold.import needs the role reviewer"),
+            (viewer, ["review", "resolve", "1", "--set", "Effusion=1"], "review.resolve needs the role reviewer"),
+            (reviewer, ["export", "labels", "--format", "csv", "--out", outbox + "/r.csv"], "export.labels needs the role exporter"),
+            (reviewer, ["pseudonym", "--kind", "accession", "ACC1"], "pseudonym needs the role admin"),
+            (reviewer, ["report", "1"], "report needs the role viewer"),
+        ]
+        for (user, arguments, message) in refusals {
+            let result = try raddctl(as: user, harness, arguments)
+            XCTAssertEqual(result.status, 77, "\(user) \(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(message), result.stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: outbox + "/v/train.jsonl"))
+
+        let sampled = try raddctl(as: reviewer, harness, ["gold", "sample", "--n", "5", "--seed", "1", "--out", outbox + "/g.csv"])
+        XCTAssertEqual(sampled.status, 0, sampled.stderr)
+        XCTAssertEqual(try raddctl(as: reviewer, harness, ["review", "show", "1"]).status, 0)
+        let resolved = try raddctl(as: reviewer, harness, ["review", "resolve", "1", "--set", "Pneumothorax=0"])
+        XCTAssertEqual(resolved.status, 0, resolved.stderr)
+        let scored = try raddctl(as: viewer, harness, ["eval", "--task", "chestxray14", "--labeler", "rules", "--against", "gold", "--json"])
+        XCTAssertEqual(scored.status, 0, scored.stderr)
+        XCTAssertTrue(scored.stdout.contains("\"reports\" : 1") || scored.stdout.contains("\"reports\":1"), scored.stdout)
+
+        XCTAssertEqual(harness.stop().status, 0)
+        let log = try records(harness)
+        let denied = log.filter { $0.outcome == "denied" }.compactMap(\.object)
+        XCTAssertEqual(denied, ["method=export.instruct", "method=gold.sample", "method=gold.import", "method=review.resolve",
+                                "method=export.labels", "method=pseudonym", "method=report"])
+        let reviewerID = try uid(reviewer)
+        let gold = try XCTUnwrap(log.first { $0.uid == reviewerID && $0.object?.hasPrefix("review resolve report=1") == true })
+        XCTAssertEqual(gold.role, "reviewer")
+        XCTAssertEqual(gold.outcome, "success")
     }
 }
