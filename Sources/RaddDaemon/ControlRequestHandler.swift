@@ -9,8 +9,8 @@ import Store
 /// Answers control requests from the store. Each answer is read in the same transaction as the
 /// audit record that says who read it; if that record cannot be written, nothing is answered.
 final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
-    private let store: ReportStore
-    private let context: StatusContext
+    let store: ReportStore
+    let context: StatusContext
     private let logger = Logger(label: "control")
     static let maxPageSize = 1000
 
@@ -191,7 +191,9 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                     found.checkpointFile = context.checkpoints.path
                     return found
                 }
-            case .exportInstruct, .pseudonym, .goldSample, .goldImport, .evaluate, .reviewShow, .reviewResolve, .relabel:
+            case .relabel:
+                return try relabel(request.params ?? .init(), caller: peer)
+            case .exportInstruct, .pseudonym, .goldSample, .goldImport, .evaluate, .reviewShow, .reviewResolve:
                 throw try refusal(ControlError(.unavailable, "\(method.rawValue) is not available in this build"), from: peer, method: method)
             }
         } catch StoreError.notFound {
@@ -224,7 +226,7 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
     }
 
     /// Audits a request refused for its parameters and returns the error to send.
-    private func refusal(_ error: ControlError, from peer: ControlCaller, method: ControlMethod) throws -> ControlError {
+    func refusal(_ error: ControlError, from peer: ControlCaller, method: ControlMethod) throws -> ControlError {
         try refused(peer, error: error, method: method.rawValue)
         return error
     }
@@ -424,6 +426,7 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                 LabelingStatus.ModelEndpoint(endpoint: $0.endpoint, model: $0.model, circuit: $0.circuit,
                                              inFlight: $0.inFlight, lastError: $0.lastError)
             })
+        result.labeling?.relabels = try relabelProgress()
         return result
     }
 
