@@ -69,12 +69,13 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         public var after: Int64?
         /// A quarantined file's claim id (quarantine.retry, quarantine.purge; quarantine.list pages after it).
         public var claim: String?
-        /// Every held file instead of one claim (quarantine.retry, quarantine.purge).
+        /// Every held file instead of one claim (quarantine.retry, quarantine.purge); every current report (relabel).
         public var all: Bool?
-        /// A label task's name (labels, review).
+        /// A label task's name (labels, review, export.labels, relabel).
         public var task: String?
         /// Audit filters (audit.list, audit.export): records at or after `since` and before
         /// `until` (UTC, ISO 8601), by `user` (name or uid), of `types` (event types), with `outcome`.
+        /// export.labels and relabel: reports stored at or after `since` (and export.labels: before `until`).
         public var since: String?
         public var until: String?
         public var user: String?
@@ -84,7 +85,7 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         public var checkpoints: [String]?
         /// key.rotate: the new database key, 64 hex digits. Never logged or audited.
         public var key: String?
-        /// export.labels: whose answers (`final`, the default, or a labeler such as `rules`).
+        /// export.labels: whose answers (`final`, the default, or a labeler such as `rules`); relabel: the labeler to run again.
         public var labeler: String?
         /// export.labels: `csv` or `jsonl`, how the page's rows are written.
         public var format: String?

@@ -165,23 +165,28 @@ public struct ReviewResolveResult: Codable, Sendable, Equatable {
     }
 }
 
-/// A relabel run: queued jobs, how many are done or failed.
+/// A relabel run: how many jobs it queued, how many are done (answered, or dropped because
+/// their report was superseded) or failed; the rest are still waiting.
 public struct RelabelProgress: Codable, Sendable, Equatable {
     public var run: Int64
     public var task: String
     public var labeler: String
+    /// Reports stored at or after this UTC time were selected; absent: every current report.
+    public var since: String?
     public var requestedAt: String
     public var requestedBy: String
     public var total: Int
     public var done: Int
     public var failed: Int
+    /// Set once none of the run's jobs is waiting.
     public var finishedAt: String?
 
-    public init(run: Int64, task: String, labeler: String, requestedAt: String, requestedBy: String, total: Int, done: Int,
-                failed: Int, finishedAt: String?) {
+    public init(run: Int64, task: String, labeler: String, since: String?, requestedAt: String, requestedBy: String, total: Int,
+                done: Int, failed: Int, finishedAt: String?) {
         self.run = run
         self.task = task
         self.labeler = labeler
+        self.since = since
         self.requestedAt = requestedAt
         self.requestedBy = requestedBy
         self.total = total
@@ -193,7 +198,8 @@ public struct RelabelProgress: Codable, Sendable, Equatable {
 
 public struct RelabelResult: Codable, Sendable, Equatable {
     public var run: RelabelProgress
-    /// Selected reports that already had a job waiting for this labeler (they are labelled once).
+    /// Selected reports that already had a job waiting for this labeler, or failed in a run
+    /// still going: they keep that job and are not part of this run (each is labelled once).
     public var alreadyQueued: Int
 
     public init(run: RelabelProgress, alreadyQueued: Int) {

@@ -199,6 +199,7 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
             case .exportInstruct: return try exportInstruct(request.params ?? .init(), from: peer, actor: actor)
             case .pseudonym: return try pseudonym(request.params ?? .init(), from: peer, actor: actor)
             case .relabel:
+                return try relabel(request.params ?? .init(), caller: peer)
                 throw try refusal(ControlError(.unavailable, "\(method.rawValue) is not available in this build"), from: peer, method: method)
             }
         } catch StoreError.notFound {
@@ -431,6 +432,7 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                 LabelingStatus.ModelEndpoint(endpoint: $0.endpoint, model: $0.model, circuit: $0.circuit,
                                              inFlight: $0.inFlight, lastError: $0.lastError)
             })
+        result.labeling?.relabels = try relabelProgress()
         return result
     }
 

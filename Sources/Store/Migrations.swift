@@ -158,6 +158,26 @@ enum Migrations {
         CREATE INDEX audit_at ON audit(at);
         CREATE INDEX labels_label_set ON labels(label_set_id);
         """,
+        // 6: relabel runs. An operator asks a labeler to label stored reports again (a new
+        // model or prompt); the run queues ordinary label jobs tagged with its id, so that its
+        // progress is counted from the queue itself and a crash loses none of it. `done` and
+        // `failed` are frozen when the run finishes: a later run may retry its failed jobs.
+        """
+        CREATE TABLE relabel_runs (
+            id INTEGER PRIMARY KEY,
+            task TEXT NOT NULL,
+            labeler TEXT NOT NULL,
+            since TEXT,
+            requested_at TEXT NOT NULL,
+            requested_by TEXT NOT NULL,
+            total INTEGER NOT NULL,
+            finished_at TEXT,
+            done INTEGER,
+            failed INTEGER
+        );
+        ALTER TABLE label_jobs ADD COLUMN relabel_run INTEGER REFERENCES relabel_runs(id);
+        CREATE INDEX label_jobs_relabel_run ON label_jobs(relabel_run, state) WHERE relabel_run IS NOT NULL;
+        """,
     ]
 
     /// Work a step needs beyond SQL, run after it in the same transaction.

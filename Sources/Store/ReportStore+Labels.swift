@@ -92,11 +92,13 @@ extension ReportStore {
         }
     }
 
-    /// The oldest job for `labeler` that is due and not already being worked on.
+    /// The oldest job for `labeler` that is due and not already being worked on. Jobs of newly
+    /// stored reports come before those of relabel runs, so that a long relabel does not keep
+    /// new reports waiting for the model. Within each, the lowest job id first.
     public func nextLabelJob(labeler: String, excluding busy: Set<Int64>, now: Date = Date()) throws -> LabelJob? {
         let statement = try database.prepare("""
             SELECT id, report_id, task, attempts FROM label_jobs
-            WHERE labeler = ? AND state = 'queued' AND not_before <= ? ORDER BY id LIMIT ?
+            WHERE labeler = ? AND state = 'queued' AND not_before <= ? ORDER BY relabel_run IS NOT NULL, id LIMIT ?
             """)
         let candidates = try statement.bind([.text(labeler), .text(Timestamp.string(now)), SQLValue(busy.count + 1)]).all { row in
             LabelJob(id: row.integer(0), reportID: row.integer(1), task: row.text(2) ?? "", labeler: labeler,
@@ -131,13 +133,16 @@ extension ReportStore {
     public func commitLabels(job: LabelJob, labelerVersion: String, values: [(finding: String, value: LabelValue)],
                              followUp: [String]?, provenance: LabelProvenance, members: String?, actor: AuditActor) throws {
         try database.transaction {
+            let relabelRun = try relabelRunID(of: job)
             try insertLabelSet(reportID: job.reportID, task: job.task, labeler: job.labeler, labelerVersion: labelerVersion,
-                               values: values, followUp: followUp, provenance: provenance, members: members, actor: actor)
+                               values: values, followUp: followUp, provenance: provenance, members: members, actor: actor,
+                               auditNote: relabelRun.map { " relabel_run=\($0)" } ?? "")
             try database.prepare("DELETE FROM label_jobs WHERE \(Self.sameJob)").bind(Self.sameJobValues(job)).run()
             try database.prepare("""
                 UPDATE reports SET state = 'labelled'
                 WHERE id = ? AND state = 'stored' AND NOT EXISTS (SELECT 1 FROM label_jobs WHERE report_id = ?1)
                 """).bind([.integer(job.reportID)]).run()
+            if let relabelRun { try finishRelabelRunIfDone(relabelRun) }
         }
     }
 
@@ -146,7 +151,7 @@ extension ReportStore {
     @discardableResult
     func insertLabelSet(reportID: Int64, task: String, labeler: String, labelerVersion: String,
                         values: [(finding: String, value: LabelValue)], followUp: [String]?, provenance: LabelProvenance,
-                        members: String?, actor: AuditActor) throws -> Int64? {
+                        members: String?, actor: AuditActor, auditNote: String = "") throws -> Int64? {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let provenanceJSON = String(decoding: try encoder.encode(provenance), as: UTF8.self)
@@ -168,7 +173,7 @@ extension ReportStore {
                              SQLValue(provenance.model), .text(labelerVersion), .text(now), .integer(setID), .text(task)]).run()
         }
         try audit.append(event: .label, action: .create, outcome: .success, actor: actor,
-                         object: "report=\(reportID) task=\(task) labeler=\(labeler) label_set=\(setID)")
+                         object: "report=\(reportID) task=\(task) labeler=\(labeler) label_set=\(setID)" + auditNote)
         return setID
     }
 
@@ -192,6 +197,7 @@ extension ReportStore {
         try database.transaction {
             try database.prepare("UPDATE label_jobs SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE \(Self.sameJob)")
                 .bind([.text(reason)] + Self.sameJobValues(job)).run()
+            if let relabelRun = try relabelRunID(of: job) { try finishRelabelRunIfDone(relabelRun) }
             try audit.append(event: .label, action: .create, outcome: .minorFailure, outcomeText: reason, actor: actor,
                              object: "report=\(job.reportID) task=\(job.task) labeler=\(job.labeler)")
         }

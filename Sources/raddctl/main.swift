@@ -24,7 +24,7 @@ struct Raddctl: ParsableCommand {
             """,
         version: RaddVersion.string,
         subcommands: [Status.self, Reports.self, ReportCommand.self, LabelsCommand.self, ReviewCommand.self, Quarantine.self, Audit.self, Export.self, Gold.self, Reload.self, Key.self, PseudonymCommand.self,
-                      DeidCommand.self, LabelCommand.self,
+                      DeidCommand.self, LabelCommand.self, RelabelCommand.self,
                       EvalCommand.self])
 
     // Declared here too so that `raddctl --socket PATH --json status` works as well as
@@ -120,6 +120,10 @@ struct Status: ParsableCommand {
                 let state = endpoint.circuit == "closed" ? "answering" : "not answering (circuit \(endpoint.circuit))"
                 print("  model:     \(endpoint.endpoint) \(endpoint.model.map { Format.printable($0) } ?? "(model not known yet)"): \(state), \(endpoint.inFlight) in flight"
                       + (endpoint.lastError.map { "; last error: \(Format.printable($0))" } ?? ""))
+            }
+            for run in labeling.relabels ?? [] {
+                let progress = run.finishedAt.map { "finished \($0)" } ?? "\(run.total - run.done - run.failed) waiting"
+                print("  relabel:   run \(run.run) \(Format.printable(run.labeler)) on \(Format.printable(run.task)) (\(run.since.map { "since \($0)" } ?? "all reports")), by \(Format.printable(run.requestedBy)) at \(run.requestedAt): \(run.done)/\(run.total) done, \(run.failed) failed, \(progress)")
             }
         }
     }

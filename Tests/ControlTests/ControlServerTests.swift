@@ -122,6 +122,7 @@ final class AccessPolicyTests: XCTestCase {
         XCTAssertEqual(ControlMethod.quarantinePurge.allowedRoles, [.admin])
         XCTAssertEqual(ControlMethod.keyRotate.allowedRoles, [.admin])
         XCTAssertEqual(ControlMethod.reload.allowedRoles, [.admin])
+        XCTAssertEqual(ControlMethod.relabel.allowedRoles, [.admin])
         XCTAssertEqual(ControlMethod.status.allowedRoles, Set(Role.allCases))
     }
 

@@ -20,8 +20,10 @@ public final class FakeModelServer {
     let directory: URL
 
     /// On loopback TCP (`port` 0: any free one), or on a Unix socket at `unixSocket`. Once the
-    /// script is used up, every request gets `then` (default: HTTP 503).
-    public init(script actions: [Action], then last: Action? = nil, port requestedPort: Int = 0, unixSocket: String? = nil) throws {
+    /// script is used up, every request gets `then` (default: HTTP 503). `model` is the name the
+    /// server lists and answers as, which a labeler stores as provenance.
+    public init(script actions: [Action], then last: Action? = nil, port requestedPort: Int = 0, unixSocket: String? = nil,
+                model: String = "fake-model") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("radd-fake-model-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         func encode(_ action: Action) -> [String: Any] {
@@ -34,13 +36,13 @@ public final class FakeModelServer {
             case .notJSON: return ["kind": "notjson"]
             }
         }
-        let script: [String: Any] = ["actions": actions.map(encode), "then": encode(last ?? .status(503))]
+        let script: [String: Any] = ["actions": actions.map(encode), "then": encode(last ?? .status(503)), "model": model]
         try JSONSerialization.data(withJSONObject: script).write(to: directory.appendingPathComponent("script.json"))
         let program = """
             import http.server, json, sys, time, os
             directory = sys.argv[1]
             loaded = json.load(open(os.path.join(directory, 'script.json')))
-            script, last = loaded['actions'], loaded['then']
+            script, last, model = loaded['actions'], loaded['then'], loaded['model']
             import threading
             lock = threading.Lock()
             log = open(os.path.join(directory, 'requests.jsonl'), 'a')
@@ -52,7 +54,7 @@ public final class FakeModelServer {
                     self.send_header('Content-Length', str(length if length is not None else len(body)))
                     self.end_headers(); self.wfile.write(body); self.wfile.flush()
                 def do_GET(self):
-                    self.reply(200, json.dumps({'object': 'list', 'data': [{'id': 'fake-model'}]}).encode())
+                    self.reply(200, json.dumps({'object': 'list', 'data': [{'id': model}]}).encode())
                 def do_POST(self):
                     body = json.loads(self.rfile.read(int(self.headers['Content-Length'])))
                     with lock:
@@ -61,7 +63,7 @@ public final class FakeModelServer {
                     kind = action['kind']
                     if kind == 'answer':
                         time.sleep(action.get('delay', 0))
-                        self.reply(200, json.dumps({'model': 'fake-model', 'choices': [{'message': {'role': 'assistant', 'content': action['content']}}],
+                        self.reply(200, json.dumps({'model': model, 'choices': [{'message': {'role': 'assistant', 'content': action['content']}}],
                             'usage': {'prompt_tokens': 100, 'completion_tokens': 20}, 'timings': {'prompt_n': 7}}).encode())
                     elif kind == 'status':
                         self.reply(action['code'], b'{"error": "scripted"}')
