@@ -1,6 +1,5 @@
 import Control
 import Foundation
-import Logging
 import RaddCore
 import Store
 
@@ -8,8 +7,6 @@ import Store
 /// `status` shows. The work is done by the labelling workers from the persistent queue, so the
 /// request returns at once and the run survives a restart.
 extension ControlRequestHandler {
-    private static let relabelLogger = Logger(label: "control")
-
     func relabel(_ params: ControlRequest.Params, caller: ControlCaller) throws -> RelabelResult {
         let method = ControlMethod.relabel
         let labeling = context.labeling
@@ -43,7 +40,7 @@ extension ControlRequestHandler {
         do {
             started = try store.startRelabelRun(task: task.name, labeler: labeler, since: since, actor: actor)
         } catch {
-            Self.relabelLogger.error("a relabel run could not be queued", metadata: ["error": "\(error)"])
+            logger.error("a relabel run could not be queued", metadata: ["error": "\(error)"])
             try store.database.transaction {
                 try store.audit.append(event: .label, action: .create, outcome: .minorFailure, outcomeText: ReportStore.auditText(for: error),
                                        actor: actor, object: "relabel task=\(task.name) labeler=\(labeler) since=\(since ?? "all")")
@@ -51,7 +48,7 @@ extension ControlRequestHandler {
             throw error
         }
         labeling.notify()
-        Self.relabelLogger.notice("relabel run queued", metadata: [
+        logger.notice("relabel run queued", metadata: [
             "run": "\(started.run.id)", "task": "\(task.name)", "labeler": "\(labeler)", "jobs": "\(started.run.total)",
             "alreadyQueued": "\(started.alreadyQueued)",
         ])
