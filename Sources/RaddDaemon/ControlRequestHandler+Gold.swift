@@ -195,7 +195,12 @@ extension ControlRequestHandler {
             }
             answers.append(GoldAnswer(reportID: reportID, values: values, followUp: followUp))
         }
-        if params.dryRun == true { return GoldImportResult(imported: 0, unchanged: 0, skipped: skipped, checked: rows.count) }
+        if params.dryRun == true {
+            return try store.audited(event: .query, action: .read, actor: actor,
+                                     object: "gold import check task=\(task.name) rows=\(rows.count) answers=\(answers.count) skipped=\(skipped)") {
+                GoldImportResult(imported: 0, unchanged: 0, skipped: skipped, checked: rows.count)
+            }
+        }
         let now = Timestamp.string(Date())
         let provenance = LabelProvenance(labeler: ReportStore.goldLabeler, version: "worksheet", task: task.name,
                                          taskVersion: task.version, labelledAt: now, reviewer: caller.peer.username)
