@@ -73,6 +73,13 @@ public struct Pseudonymizer: Sendable {
     /// patient's shift, as YYYY-MM-DD; nil when there is no date to shift.
     public func shiftedDate(_ text: String?, patientPseudonym: String?) -> String? {
         guard let text, let patientPseudonym else { return nil }
+        return Self.date(text, movedBack: dateShiftDays(patientPseudonym: patientPseudonym))
+    }
+
+    /// `text`'s date (as `shiftedDate` reads it) moved back `days` days, as YYYY-MM-DD; nil when
+    /// it holds no valid date. For callers that shift many dates and compute each patient's shift once.
+    public static func date(_ text: String, movedBack days: Int) -> String? {
+        if let moved = CivilDate(leadingDigitsOf: text)?.movedBack(days), moved.year >= CivilDate.firstYear { return moved.text }
         let digits = text.prefix(10).filter(\.isNumber)
         guard digits.count >= 8, let year = Int(digits.prefix(4)), let month = Int(digits.dropFirst(4).prefix(2)),
               let day = Int(digits.dropFirst(6).prefix(2)) else { return nil }
@@ -80,7 +87,7 @@ public struct Pseudonymizer: Sendable {
         calendar.timeZone = TimeZone(identifier: "UTC")!
         guard let date = calendar.date(from: DateComponents(year: year, month: month, day: day)),
               calendar.component(.day, from: date) == day,
-              let shifted = calendar.date(byAdding: .day, value: -dateShiftDays(patientPseudonym: patientPseudonym), to: date) else { return nil }
+              let shifted = calendar.date(byAdding: .day, value: -days, to: date) else { return nil }
         let parts = calendar.dateComponents([.year, .month, .day], from: shifted)
         return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
     }

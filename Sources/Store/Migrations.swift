@@ -178,6 +178,16 @@ enum Migrations {
         ALTER TABLE label_jobs ADD COLUMN relabel_run INTEGER REFERENCES relabel_runs(id);
         CREATE INDEX label_jobs_relabel_run ON label_jobs(relabel_run, state) WHERE relabel_run IS NOT NULL;
         """,
+        // 7: a label export reads indexes, not tables. SQLCipher decrypts every page it reads,
+        // and a report's row holds its text: reading a report's pseudonyms and dates from the
+        // table decrypted its text too. A set stores one value per finding of its task, and most
+        // findings are not mentioned in a report, so the values that are not `undefined` are all
+        // an export needs to read.
+        """
+        CREATE INDEX reports_export ON reports(id, superseded_by, state, stored_at, patient_pseudonym, accession_pseudonym,
+                                               observed_at, reported_at, modality, exam_code);
+        CREATE INDEX labels_answered ON labels(label_set_id, finding, value) WHERE value != 'undefined';
+        """,
     ]
 
     /// Work a step needs beyond SQL, run after it in the same transaction.

@@ -57,6 +57,15 @@ public final class Statement {
         return String(cString: pointer)
     }
 
+    /// The column's text as UTF-8 bytes (none for NULL), valid only inside `body`: for loops over
+    /// many rows that compare or parse values without making a String of each.
+    func withUTF8<T>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        // sqlite3_column_bytes counts the text only once sqlite3_column_text has converted it.
+        let pointer = sqlite3_column_text(handle, column)
+        let count = pointer == nil ? 0 : Int(sqlite3_column_bytes(handle, column))
+        return try body(UnsafeBufferPointer(start: pointer, count: count))
+    }
+
     public func integer(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
 
     public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
