@@ -181,18 +181,15 @@ struct ExportRows {
         }
     }
 
-    /// CSVRow.line quotes a field holding a comma, a quote or a line break, judged by Character:
-    /// in ASCII every byte is a Character except "\r\n", which is neither "\r" nor "\n". Other
-    /// text is left to CSVRow itself.
+    /// CSVRow.line quotes a field holding a comma, a quote, a carriage return or a line feed.
+    /// Text with non-ASCII bytes is left to CSVRow itself.
     private mutating func appendCSVField(_ cell: String) {
         let written = cell.utf8.withContiguousStorageIfAvailable { field -> Bool in
             var quoted = false
             for index in field.indices {
                 switch field[index] {
                 case 0x80...: return false
-                case UInt8(ascii: ","), UInt8(ascii: "\""): quoted = true
-                case UInt8(ascii: "\n"): if index == 0 || field[index - 1] != UInt8(ascii: "\r") { quoted = true }
-                case UInt8(ascii: "\r"): if index + 1 == field.count || field[index + 1] != UInt8(ascii: "\n") { quoted = true }
+                case UInt8(ascii: ","), UInt8(ascii: "\""), UInt8(ascii: "\n"), UInt8(ascii: "\r"): quoted = true
                 default: break
                 }
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Control
 import Foundation
 import Ingest
 import Labeling
@@ -195,11 +196,5 @@ struct LabelRun {
 }
 
 enum LabelCSV {
-    /// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
-    static func row(_ fields: [String]) -> String {
-        fields.map { field in
-            field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
-        }.joined(separator: ",") + "\n"
-    }
+    static func row(_ fields: [String]) -> String { CSVRow.line(fields) + "\n" }
 }

@@ -32,6 +32,8 @@ final class ExportFormattingTests: XCTestCase {
         let table = [cells, ["x"] + cells, []]
         XCTAssertEqual(rows(.csv, columns: columns, numeric: numeric, cells: table),
                        table.map { CSVRow.line($0) + "\n" }.joined())
+        // A CRLF inside a field is a line break like any other: quoted, or the row would split.
+        XCTAssertEqual(CSVRow.line(["crlf\r\npair", "\r\n"]), "\"crlf\r\npair\",\"\r\n\"")
         XCTAssertEqual(rows(.jsonl, columns: columns, numeric: numeric, cells: table),
                        table.map { JSONLine.object(columns: columns, cells: $0, numeric: numeric) + "\n" }.joined())
         // Names that need escaping, and more cells than columns (JSONLine zips them).

@@ -1,4 +1,5 @@
 import Foundation
+import Control
 import DeidCorpus
 import RaddCore
 import Store
@@ -245,11 +246,7 @@ final class TrainingDataTests: XCTestCase {
 }
 
 enum CSVLine {
-    static func join(_ fields: [String]) -> String {
-        fields.map { field in
-            field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
-        }.joined(separator: ",")
-    }
+    static func join(_ fields: [String]) -> String { CSVRow.line(fields) }
 }
 
 /// No PHI reaches an export: synthetic reports full of it (a seed the de-identifier was not
