@@ -263,7 +263,7 @@ extension ControlRequestHandler {
             var predictionFile = CSVRow.line(["report_id"] + task.columns) + "\n"
             for id in ids { if let answer = predicted[id] { predictionFile += CSVRow.line([String(id)] + task.cells(for: answer)) + "\n" } }
             do {
-                let goldName = "gold stored in raddd", predictionName = "labeler \(labeler) stored in raddd"
+                let goldName = "stored in raddd (the latest per report)", predictionName = "stored labels of \(labeler)"
                 let report = try EvaluationReport.scoring(
                     task: task.name, definition: task,
                     gold: try LabelTable.parse(goldFile, file: goldName, answerColumns: columns.answers, onlyFindings: columns.findings),
