@@ -27,14 +27,9 @@ extension ControlRequestHandler {
             throw try refusal(ControlError(.badRequest, "give either params.since (reports stored at or after a UTC time) or params.all = true (every current report)"),
                               from: caller, method: method)
         }
-        var since: String?
-        if let value = params.since {
-            guard let bound = Timestamp.normalizedBound(value) else {
-                throw try refusal(ControlError(.badRequest, "since '\(value.prefix(40))' is not a UTC time like 2026-11-24 or 2026-11-24T08:30:00Z"),
-                                  from: caller, method: method)
-            }
-            since = bound
-        }
+        var sinceOnly = params
+        sinceOnly.until = nil  // a run selects by `since` alone
+        let since = try timeBounds(sinceOnly, from: caller, method: method).since
         let actor = Self.actor(caller)
         let started: (run: RelabelRun, alreadyQueued: Int)
         do {

@@ -15,27 +15,19 @@ extension ControlRequestHandler {
         let method = ControlMethod.exportInstruct
         let task = try requestedTask(params, from: caller, method: method)
         let labeler = try checkedLabeler(params.labeler ?? "final", task: task, from: caller, method: method, allowGold: true)
-        var bounds: [String?] = []
-        for value in [params.since, params.until] {
-            guard let value else { bounds.append(nil); continue }
-            guard let bound = Timestamp.normalizedBound(value) else {
-                throw try refusal(ControlError(.badRequest, "'\(value.prefix(40))' is not a UTC time like 2026-11-24 or 2026-11-24T08:30:00Z"),
-                                  from: caller, method: method)
-            }
-            bounds.append(bound)
-        }
+        let bounds = try timeBounds(params, from: caller, method: method)
         let limit = min(max(params.limit ?? Self.maxInstructPage, 1), Self.maxInstructPage)
         let after = params.after ?? 0
         var object = "export instruct task=\(task.name) labeler=\(labeler.prefix(64)) after=\(after)"
-        if let since = bounds[0] { object += " since=\(since)" }
-        if let until = bounds[1] { object += " until=\(until)" }
+        if let since = bounds.since { object += " since=\(since)" }
+        if let until = bounds.until { object += " until=\(until)" }
         let system = InstructionExample.systemPrompt(for: task)
         do {
             return try store.database.transaction {
                 let page = try store.labelSets(task: task.name, afterReportID: after, limit: limit)
                 let answers = chosenAnswers(Dictionary(page.map { ($0.reportID, $0.sets) }, uniquingKeysWith: { first, _ in first }),
                                             task: task, labeler: labeler)
-                let texts = try store.trainingTexts(page.map(\.reportID), since: bounds[0], until: bounds[1])
+                let texts = try store.trainingTexts(page.map(\.reportID), since: bounds.since, until: bounds.until)
                 var rows: [InstructPage.Row] = []
                 for (reportID, _) in page {
                     guard let answer = answers[reportID], let report = texts[reportID] else { continue }

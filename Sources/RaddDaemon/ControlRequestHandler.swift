@@ -83,14 +83,7 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                 }
             case .labels, .review:
                 let params = request.params ?? .init()
-                guard let taskName = params.task ?? context.labeling.tasks.first?.name else {
-                    throw try refusal(ControlError(.badRequest, "no label task is configured (setting 'tasks')"), from: peer, method: method)
-                }
-                guard let task = context.labeling.task(named: taskName) else {
-                    let known = context.labeling.tasks.map(\.name).joined(separator: ", ")
-                    throw try refusal(ControlError(.badRequest, "task '\(taskName)' is not labelled by this daemon (configured: \(known.isEmpty ? "none" : known))"),
-                                      from: peer, method: method)
-                }
+                let task = try requestedTask(params, from: peer, method: method)
                 let limit = min(max(params.limit ?? 100, 1), Self.maxPageSize)
                 let object = "\(method.rawValue) task=\(task.name) limit=\(limit) after=\(params.after ?? 0)"
                 return try store.audited(event: .query, action: .read, actor: actor, object: object) { () -> any Encodable in
@@ -145,27 +138,15 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
                 }
             case .exportLabels:
                 let params = request.params ?? .init()
-                guard let taskName = params.task ?? context.labeling.tasks.first?.name, let task = context.labeling.task(named: taskName) else {
-                    let known = context.labeling.tasks.map(\.name).joined(separator: ", ")
-                    throw try refusal(ControlError(.badRequest, "task '\(params.task ?? "")' is not labelled by this daemon (configured: \(known.isEmpty ? "none" : known))"),
-                                      from: peer, method: method)
-                }
+                let task = try requestedTask(params, from: peer, method: method)
                 let labeler = params.labeler ?? "final"
-                var bounds: [String?] = []
-                for value in [params.since, params.until] {
-                    guard let value else { bounds.append(nil); continue }
-                    guard let bound = Timestamp.normalizedBound(value) else {
-                        throw try refusal(ControlError(.badRequest, "'\(value.prefix(40))' is not a UTC time like 2026-11-24 or 2026-11-24T08:30:00Z"),
-                                          from: peer, method: method)
-                    }
-                    bounds.append(bound)
-                }
+                let bounds = try timeBounds(params, from: peer, method: method)
                 let format = params.format ?? "csv"
                 guard format == "csv" || format == "jsonl" else {
                     throw try refusal(ControlError(.badRequest, "format must be csv or jsonl"), from: peer, method: method)
                 }
                 let limit = min(max(params.limit ?? 1000, 1), Self.maxExportPage)
-                return try exportPage(task, labeler: labeler, format: format, since: bounds[0], until: bounds[1],
+                return try exportPage(task, labeler: labeler, format: format, since: bounds.since, until: bounds.until,
                                       after: params.after ?? 0, limit: limit, actor: actor)
             case .keyRotate:
                 guard let hex = request.params?.key, let key = try? DatabaseKey(hex: hex) else {
@@ -271,20 +252,28 @@ final class ControlRequestHandler: ControlHandler, @unchecked Sendable {
         return KeyRotateResult(rotatedAt: Timestamp.string(Date()), seconds: seconds)
     }
 
+    /// `since` and `until` as stored times: ISO 8601 UTC, a date alone meaning its midnight.
+    func timeBounds(_ params: ControlRequest.Params, from caller: ControlCaller,
+                    method: ControlMethod) throws -> (since: String?, until: String?) {
+        var bounds: [String?] = []
+        for (name, value) in [("since", params.since), ("until", params.until)] {
+            guard let value else { bounds.append(nil); continue }
+            guard let bound = Timestamp.normalizedBound(value) else {
+                throw try refusal(ControlError(.badRequest, "\(name) '\(value.prefix(40))' is not a UTC time like 2026-11-24 or 2026-11-24T08:30:00Z"),
+                                  from: caller, method: method)
+            }
+            bounds.append(bound)
+        }
+        return (bounds[0], bounds[1])
+    }
+
     // MARK: - Audit log
 
     /// The filters, checked: times are ISO 8601 (a date alone means its midnight UTC), a user is
     /// a name or a uid, types and outcome must be known.
     private func auditFilter(_ params: ControlRequest.Params, from caller: ControlCaller, method: ControlMethod) throws -> AuditLog.Filter {
         var filter = AuditLog.Filter()
-        for (name, value) in [("since", params.since), ("until", params.until)] {
-            guard let value else { continue }
-            guard let normalized = Timestamp.normalizedBound(value) else {
-                throw try refusal(ControlError(.badRequest, "\(name) '\(value.prefix(40))' is not a UTC time like 2026-11-24 or 2026-11-24T08:30:00Z"),
-                                  from: caller, method: method)
-            }
-            if name == "since" { filter.since = normalized } else { filter.until = normalized }
-        }
+        (filter.since, filter.until) = try timeBounds(params, from: caller, method: method)
         if let user = params.user {
             if let uid = UInt32(user) { filter.uid = uid } else { filter.username = user }
         }
