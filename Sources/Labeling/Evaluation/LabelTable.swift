@@ -60,11 +60,7 @@ public struct LabelTable: Sendable {
     }
 
     public static func parse(_ data: Data, file: String, answerColumns: [String] = [], onlyFindings: [String]? = nil) throws -> LabelTable {
-        guard String(validating: [UInt8](data), as: UTF8.self) != nil else {
-            throw LabelFileError(file: file, "not UTF-8 text")
-        }
-        let records = try CSVRecords.parse([UInt8](data), file: file)
-        guard let header = records.first else { throw LabelFileError(file: file, "empty file: expected a header row") }
+        let (header, rows) = try rectangularRecords(data, file: file)
         guard header.fields.count >= 2 else {
             throw LabelFileError(file: file, line: header.line, "the header needs an id column and at least one finding column")
         }
@@ -88,13 +84,7 @@ public struct LabelTable: Sendable {
                                findings: header.fields.indices.dropFirst().filter { !isAnswer[$0] && !isSkipped[$0] }.map { header.fields[$0] },
                                rowIDs: [], values: [], rowLines: [])
         for column in header.fields.indices.dropFirst() where isAnswer[column] { table.answers[header.fields[column]] = [] }
-        for record in records.dropFirst() {
-            // A stray blank line (often the last one) is not a report.
-            if record.fields.count == 1 && record.fields[0].isEmpty { continue }
-            guard record.fields.count == header.fields.count else {
-                throw LabelFileError(file: file, line: record.line,
-                                     "\(record.fields.count) fields, but the header has \(header.fields.count)")
-            }
+        for record in rows {
             var row: [LabelValue] = []
             row.reserveCapacity(table.findings.count)
             for (column, cell) in record.fields.enumerated().dropFirst() where !isSkipped[column] {
@@ -119,18 +109,25 @@ public struct LabelTable: Sendable {
     /// (blank lines skipped): for files whose cells are not all labels, such as gold worksheets.
     public static func records(path: String) throws -> (header: [String], rows: [(line: Int, fields: [String])]) {
         guard let data = FileManager.default.contents(atPath: path) else { throw LabelFileError(file: path, "cannot read it") }
-        guard String(validating: [UInt8](data), as: UTF8.self) != nil else { throw LabelFileError(file: path, "not UTF-8 text") }
-        let records = try CSVRecords.parse([UInt8](data), file: path)
-        guard let header = records.first else { throw LabelFileError(file: path, "empty file: expected a header row") }
-        var rows: [(line: Int, fields: [String])] = []
+        let (header, rows) = try rectangularRecords(data, file: path)
+        return (header.fields, rows.map { ($0.line, $0.fields) })
+    }
+
+    /// The header and the rows below it, each as wide as the header. A stray blank line (often
+    /// the last one) is not a row.
+    static func rectangularRecords(_ data: Data, file: String) throws -> (header: CSVRecords.Record, rows: [CSVRecords.Record]) {
+        guard String(validating: [UInt8](data), as: UTF8.self) != nil else { throw LabelFileError(file: file, "not UTF-8 text") }
+        let records = try CSVRecords.parse([UInt8](data), file: file)
+        guard let header = records.first else { throw LabelFileError(file: file, "empty file: expected a header row") }
+        var rows: [CSVRecords.Record] = []
         for record in records.dropFirst() {
             if record.fields.count == 1 && record.fields[0].isEmpty { continue }
             guard record.fields.count == header.fields.count else {
-                throw LabelFileError(file: path, line: record.line, "\(record.fields.count) fields, but the header has \(header.fields.count)")
+                throw LabelFileError(file: file, line: record.line, "\(record.fields.count) fields, but the header has \(header.fields.count)")
             }
-            rows.append((record.line, record.fields))
+            rows.append(record)
         }
-        return (header.fields, rows)
+        return (header, rows)
     }
 
     /// Column names match case-insensitively with spaces and underscores equivalent, because
