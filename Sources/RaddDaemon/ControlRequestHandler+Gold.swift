@@ -71,7 +71,8 @@ extension ControlRequestHandler {
             let candidates = try store.labelledReports(task: task.name).filter { gold[$0.id] == nil }
             var strata: [String: [Int64]] = [:]
             if let stratifyBy {
-                let sets = try store.labelSets(task: task.name, reportIDs: candidates.map(\.id))
+                let all = try store.labelSetsByReport(task: task.name)
+                let sets = Dictionary(uniqueKeysWithValues: candidates.compactMap { candidate in all[candidate.id].map { (candidate.id, $0) } })
                 let answers = chosenAnswers(sets, task: task, labeler: stratifyBy)
                 let names = Self.strata(answers, task: task)
                 for candidate in candidates { strata[names[candidate.id] ?? "not answered", default: []].append(candidate.id) }

@@ -79,6 +79,12 @@ extension ReportStore {
         return latest
     }
 
+    /// Every label set of `task` in the store, by report, oldest first: two queries however many
+    /// reports, for work that reads them all (drawing a stratified sample).
+    public func labelSetsByReport(task: String) throws -> [Int64: [StoredLabelSet]] {
+        Dictionary(grouping: try labelSets(where: "s.task = ?", [.text(task)]), by: \.reportID)
+    }
+
     /// Every label set of `task` for each of the reports, oldest first.
     public func labelSets(task: String, reportIDs: [Int64]) throws -> [Int64: [StoredLabelSet]] {
         var sets: [Int64: [StoredLabelSet]] = [:]
