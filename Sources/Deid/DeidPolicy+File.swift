@@ -31,8 +31,13 @@ extension DeidPolicy {
             case "shift_dates":
                 guard ["yes", "no"].contains(value) else { throw Problem(description: "\(place): shift_dates must be yes or no") }
                 shiftDates = value == "yes"
+            case "mode":
+                guard let mode = Mode(rawValue: value) else {
+                    throw Problem(description: "\(place): mode '\(value)' is not one of recall, balanced")
+                }
+                self.mode = mode
             default:
-                throw Problem(description: "\(place): unknown policy setting '\(key)' (known: replacement, shift_dates)")
+                throw Problem(description: "\(place): unknown policy setting '\(key)' (known: replacement, shift_dates, mode)")
             }
         }
     }

@@ -3,8 +3,14 @@ import RaddCore
 /// radd's de-identifier: structured PHI from the export first, then pattern rules with context,
 /// then name lexicons, with clinical terms protected. Deterministic and offline.
 public struct RuleDeidentifier: PHIFinder, Deidentifier {
-    public static let version = "rules-1"
-    public var method: String { "\(Self.version)+\(policy.replacement.rawValue)" }
+    public static let version = "rules-2"
+    /// Recorded with every stored report: which rules, which trade-off, which replacement.
+    public var method: String {
+        switch policy.mode {
+        case .recall: return "\(Self.version)+\(policy.replacement.rawValue)"
+        case .balanced: return "\(Self.version)-balanced+\(policy.replacement.rawValue)"
+        }
+    }
 
     public let policy: DeidPolicy
     let knowledge: NameKnowledge
@@ -33,6 +39,7 @@ public struct RuleDeidentifier: PHIFinder, Deidentifier {
         ContactAndIdentifierRules.apply(report, into: &marks)
         PlaceRules.apply(report, into: &marks)
         NameRules(knowledge: knowledge).apply(report, protected: protected, into: &marks)
+        AllowListRules(vocabulary: .standard, mode: policy.mode).apply(report, protected: protected, into: &marks)
         return marks
     }
 

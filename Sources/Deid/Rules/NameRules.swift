@@ -51,12 +51,23 @@ struct NameRules {
     func apply(_ text: ReportText, protected: [Range<Int>], into marks: inout Candidates) {
         let t = text.tokens
         var found: [Int] = []
+        // Protected ranges come sorted and apart from each other (ClinicalSafeList matches do not
+        // overlap), so a binary search finds the one that could hold a token: a linear search
+        // per token is quadratic on a long report.
         func isProtected(_ token: ReportText.Token) -> Bool {
-            protected.contains { $0.lowerBound <= token.start && $0.upperBound >= token.end }
+            var low = 0
+            var high = protected.count
+            while low < high {
+                let middle = (low + high) / 2
+                if protected[middle].upperBound < token.end { low = middle + 1 } else { high = middle }
+            }
+            return low < protected.count && protected[low].lowerBound <= token.start && protected[low].upperBound >= token.end
         }
         func nameLike(_ k: Int) -> Bool {
             let token = t[k]
             guard token.hasLetter, !token.hasDigit, token.capitalised, token.count >= 2 else { return false }
+            // "d/w CHF", "per ABG": an abbreviation in capitals after a person phrase is no name.
+            if token.allCaps, Vocabulary.standard.standing(text.upper(token), mode: .recall) == .clinical { return false }
             return !text.token(token, isOneOf: Self.notNames)
         }
         func initial(_ k: Int) -> Bool {
@@ -142,8 +153,14 @@ struct NameRules {
         var names = Set<String>()
         for k in found where t[k].count >= 2 && t[k].hasLetter && !isProtected(t[k]) { names.insert(text.upper(t[k])) }
         guard !names.isEmpty else { return }
+        // Coverage in one sweep over the merged marks: asking each token against every mark is
+        // quadratic on a long text with many names.
+        let merged = marks.merged()
+        var m = 0
         for token in t where token.capitalised && token.count >= 2 && token.hasLetter && !token.hasDigit {
-            guard !isProtected(token), names.contains(text.upper(token)), !marks.covers(token) else { continue }
+            while m < merged.count, merged[m].end <= token.start { m += 1 }
+            if m < merged.count, merged[m].start <= token.start, merged[m].end >= token.end { continue }
+            guard names.contains(text.upper(token)), !isProtected(token) else { continue }
             marks.add(token.start, token.end, .name)
         }
     }
@@ -208,6 +225,11 @@ struct NameRules {
         let t = text.tokens
         if i + length < t.count, text.bytes[t[i + length - 1].end..<t[i + length].start].contains(0x2E) { return nil }
         return length
+    }
+
+    /// The length of the person-introducing phrase at `i`, for rules outside this type.
+    static func introducerLengths(_ text: ReportText, at i: Int) -> Int? {
+        NameRules(knowledge: .standard).introducer(text, at: i)
     }
 
     static let introducersByFirstWord = Dictionary(grouping: personIntroducers, by: { $0[0] })

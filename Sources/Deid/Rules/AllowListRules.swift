@@ -1,0 +1,333 @@
+/// The allow-list layer: runs after the pattern and context rules, over the words they left, and
+/// treats a word that no vocabulary allows as PHI where a name or place can stand. The lexicons
+/// find listed names and places in any letter case ("nicholson", "CAROL", "Budapest"); the
+/// allow-list finds the ones nobody listed ("Kshlerin"). Clinical abbreviations are never names
+/// on their own ("PT", "HO", "NSG"): only a title makes one ("Dr. Ho").
+struct AllowListRules {
+    let vocabulary: Vocabulary
+    let mode: DeidPolicy.Mode
+
+    /// Words after which a short capitalised code names a hospital or unit: "at GH", "from NEBH".
+    static let placePrepositions: Set<String> = ["at", "from", "to"]
+    /// Units and services after which the word before names a hospital: "Baystate ER", "Farr ICU".
+    static let unitWords: Set<String> = [
+        "er", "ed", "icu", "micu", "sicu", "ccu", "csru", "nicu", "picu", "tsicu", "hospital", "clinic", "rehab",
+        "nursing", "pavilion", "campus",
+    ]
+    /// Street words that tie a house number to the words before or after them, in the forms of
+    /// several countries: "8734 Kshlerin Ridge", "Kossuth Lajos utca 12", "ul. Marszałkowska 10".
+    static let streetWords: Set<String> = [
+        "street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "drive", "dr", "lane", "ln", "way", "court",
+        "ct", "place", "pl", "parkway", "pkwy", "highway", "hwy", "circle", "cir", "terrace", "ter", "trail", "trl",
+        "square", "sq", "pike", "row", "alley", "ridge", "crossing", "point", "points", "heights", "hills", "hill",
+        "park", "plaza", "loop", "run", "pass", "path", "green", "glen", "grove", "hollow", "manor", "mill", "mills",
+        "ford", "falls", "estates", "shores", "springs", "station", "summit", "valley", "village", "vista", "walk",
+        "crescent", "close", "mews", "gardens", "views", "meadows", "junction", "landing", "harbor", "harbour",
+        "island", "isle", "port", "creek", "brook", "fork", "forge", "lake", "lakes", "stream", "wells", "union",
+        "utca", "ut", "katu", "tie", "ulica", "ul", "ulitsa", "prospekt", "vulytsia", "vul", "strasse", "str", "weg",
+        "platz", "allee", "gasse", "rue", "via", "calle", "avenida", "rua", "laan", "straat", "gade", "vej", "gatan",
+        "vagen", "cadde", "caddesi", "sokak", "sok", "aleja", "al", "plac", "pr", "naberezhnaya", "shosse",
+    ]
+    /// Words after which a five-digit number is a postal code only if a place is near: "MA
+    /// 02115", "00100 Helsinki". A five-digit number elsewhere is a lab value or a count.
+    static let postcodeDigits = 4...5
+
+    func apply(_ text: ReportText, protected: [Range<Int>], into marks: inout Candidates) {
+        let t = text.tokens
+        guard !t.isEmpty else { return }
+        // The category of the mark over each token, nil where none is: asked for every token, so
+        // it is kept per token rather than searched for among the marks.
+        var category = coverage(of: marks, tokens: t)
+        var covered = category.map { $0 != nil }
+        var standing = [WordStanding?](repeating: nil, count: t.count)
+        let mixedCase = Self.isMixedCase(text)
+        var protectedToken = [Bool](repeating: false, count: t.count)
+        if !protected.isEmpty {
+            var p = 0
+            let sortedProtected = protected.sorted { $0.lowerBound < $1.lowerBound }
+            for k in 0..<t.count {
+                while p < sortedProtected.count, sortedProtected[p].upperBound <= t[k].start { p += 1 }
+                if p < sortedProtected.count, sortedProtected[p].lowerBound <= t[k].start, sortedProtected[p].upperBound >= t[k].end {
+                    protectedToken[k] = true
+                }
+            }
+        }
+        func word(_ k: Int) -> Bool { t[k].hasLetter && !t[k].hasDigit && !protectedToken[k] }
+        func stand(_ k: Int) -> WordStanding {
+            if let known = standing[k] { return known }
+            let value = word(k) ? vocabulary.standing(text.upper(t[k]), mode: mode) : .clinical
+            standing[k] = value
+            return value
+        }
+        /// An all-capitals short word in mixed-case text is an abbreviation far more often than a
+        /// name; in text written all in capitals that says nothing.
+        func abbreviationShaped(_ k: Int) -> Bool { mixedCase && t[k].allCaps && t[k].count <= 4 }
+        func nameShaped(_ k: Int) -> Bool { t[k].capitalised && !t[k].allCaps }
+        func markToken(_ k: Int, _ kind: PHISpan.Category) {
+            marks.add(t[k].start, t[k].end, kind)
+            covered[k] = true
+            category[k] = kind
+        }
+        func markRange(_ range: ClosedRange<Int>, _ kind: PHISpan.Category) {
+            marks.add(t[range.lowerBound].start, t[range.upperBound].end, kind)
+            for j in range {
+                covered[j] = true
+                category[j] = kind
+            }
+        }
+        func isNameMark(_ k: Int) -> Bool { category[k] == .name }
+        func isPlaceMark(_ k: Int) -> Bool { category[k] == .place || category[k] == .name }
+
+        // Places written as phrases: "New York", "Salt Lake City", "rio de janeiro".
+        if Lexicon.placeNameMaxWords > 1 {
+            var i = 0
+            while i < t.count {
+                var matched = 0
+                if word(i), !covered[i] {
+                    var phrase = text.upper(t[i])
+                    var k = i
+                    while k + 1 < t.count, k - i + 1 < Lexicon.placeNameMaxWords, word(k + 1), text.gapIsSpace(t[k], t[k + 1]) {
+                        k += 1
+                        phrase += " " + text.upper(t[k])
+                        if vocabulary.isPlacePhrase(phrase), (i...k).contains(where: { stand($0) != .common && stand($0) != .clinical }) {
+                            matched = k
+                        }
+                    }
+                }
+                if matched > i {
+                    markRange(i...matched, .place)
+                    i = matched + 1
+                } else {
+                    i += 1
+                }
+            }
+        }
+
+        for k in 0..<t.count where !covered[k] && word(k) && t[k].count >= 2 {
+            switch stand(k) {
+            case .clinical, .common, .commonAndName:
+                continue
+            case .name, .place:
+                guard t[k].count >= 3 || nameShaped(k), !abbreviationShaped(k) || nameCue(text, before: k) else { continue }
+                if mode == .balanced, !nameShaped(k), mixedCase { continue }
+                markToken(k, stand(k) == .place ? .place : .name)
+            case .nameLeaning:
+                if abbreviationShaped(k) { continue }
+                if mode == .balanced, !nameShaped(k) || startsSentence(text, k) { continue }
+                markToken(k, .name)
+            case .unknown:
+                guard t[k].count >= 3, !abbreviationShaped(k) else { continue }
+                if joinedToNumber(text, k) { continue }
+                if mode == .balanced, !nameShaped(k) || startsSentence(text, k) { continue }
+                markToken(k, .name)
+            }
+        }
+
+        // Context: a short code after "at"/"from"/"to" names a hospital ("at GH"); a word before a
+        // unit names the hospital ("Baystate ER"); a word after a title or a person phrase is a
+        // name even in lower case ("dr nicholson", "wife bill").
+        for k in 0..<t.count where !covered[k] && word(k) {
+            let s = stand(k)
+            if s == .common, vocabulary.isDictionaryWord(text.upper(t[k])) || !t[k].allCaps { continue }
+            if k > 0, t[k].allCaps, t[k].count >= 2, t[k].count <= 5, s != .clinical,
+               text.token(t[k - 1], isOneOf: Self.placePrepositions), text.gapIsSpace(t[k - 1], t[k]) {
+                markToken(k, .place)
+                continue
+            }
+            if s != .clinical, k + 1 < t.count, text.token(t[k + 1], isOneOf: Self.unitWords), text.gapIsSpace(t[k], t[k + 1]),
+               t[k].capitalised || !mixedCase {
+                markToken(k, .place)
+                continue
+            }
+            if s == .commonAndName || s == .clinical, nameCue(text, before: k), !(s == .clinical && !t[k].capitalised) {
+                if s == .clinical && !nameTitle(text, before: k) { continue }
+                markToken(k, .name)
+            }
+        }
+
+        // "Jack Smith", "Jane Doe": a first name and a surname that are both also words, written
+        // as a name in mid-sentence; "Maria S.": a popular first name capitalised in mid-sentence.
+        if mixedCase {
+            for k in 0..<t.count where !covered[k] && word(k) && stand(k) == .commonAndName && nameShaped(k) && !startsSentence(text, k) {
+                let upper = text.upper(t[k])
+                let pairs = k + 1 < t.count && word(k + 1) && nameShaped(k + 1) && text.gapIsSpace(t[k], t[k + 1])
+                    && vocabulary.isFirstName(upper) && vocabulary.isLastName(text.upper(t[k + 1]))
+                    && stand(k + 1) != .clinical && stand(k + 1) != .common
+                if pairs {
+                    markRange(k...(k + 1), .name)
+                } else if mode == .recall, vocabulary.isPopularFirstName(upper),
+                          k + 1 < t.count, text.byte(at: t[k].end) == 0x20, t[k + 1].count == 1, t[k + 1].capitalised {
+                    markToken(k, .name)
+                }
+            }
+        }
+
+        // Places written "Saint X" or "Mount X": "St. Vincent's", "Mt. Sinai".
+        for k in 0..<t.count where k + 1 < t.count && !covered[k + 1] && t[k].capitalised && t[k + 1].capitalised && word(k + 1) {
+            guard text.token(t[k], is: "st") || text.token(t[k], is: "mt") || text.token(t[k], is: "saint") || text.token(t[k], is: "mount"),
+                  text.gapIsSpace(t[k], t[k + 1], allowing: [0x2E]), stand(k + 1) != .clinical else { continue }
+            markRange(k...(k + 1), .place)
+        }
+
+        // A state after a place found: "Atlanta, GA", "Detroit, MI".
+        for k in 1..<t.count where !covered[k] && t[k].count == 2 && t[k].allCaps && PlaceRules.states.contains(text.string(t[k])) {
+            guard covered[k - 1], isPlaceMark(k - 1), text.gap(t[k - 1], t[k]).elementsEqual([0x2C, 0x20]) else { continue }
+            markToken(k, .place)
+        }
+
+        // A word that is also a name is one next to a name found: "Bill Nicholson", "Carol Young".
+        // The neighbour must be a listed name or one written as a name: an unknown word beside it
+        // may be a rare clinical word ("lobe pleuroparenchymal near").
+        let caseCarriesNoSignal = !mixedCase || Self.isLowerCase(text)
+        func anchor(_ j: Int) -> Bool {
+            guard covered[j], word(j), isNameMark(j) else { return false }
+            return stand(j) == .name || stand(j) == .nameLeaning || nameShaped(j)
+        }
+        for k in 0..<t.count where !covered[k] && word(k) && stand(k) == .commonAndName {
+            guard caseCarriesNoSignal ? mode == .recall : nameShaped(k) else { continue }
+            let before = k > 0 && text.gapIsSpace(t[k - 1], t[k]) && anchor(k - 1)
+            let after = k + 1 < t.count && text.gapIsSpace(t[k], t[k + 1]) && anchor(k + 1)
+            if before || after { markToken(k, .name) }
+        }
+
+        // An initial after a name: "Anna S.", "John Q., who".
+        for k in 1..<t.count where !covered[k] && t[k].count == 1 && t[k].capitalised && t[k].hasLetter {
+            guard covered[k - 1], text.gapIsSpace(t[k - 1], t[k]), text.byte(at: t[k].end) == 0x2E,
+                  isNameMark(k - 1) else { continue }
+            markToken(k, .name)
+        }
+
+        addresses(text, covered: &covered, category: &category, into: &marks)
+
+        // A word found as a name anywhere is a name everywhere in the text, in any letter case,
+        // unless it is also vocabulary ("Will" in "Will Smith" leaves "will" alone).
+        var names = Set<String>()
+        for k in 0..<t.count where category[k] == .name && word(k) && t[k].count >= 3 {
+            if stand(k) != .common, stand(k) != .clinical, stand(k) != .commonAndName { names.insert(text.upper(t[k])) }
+        }
+        guard !names.isEmpty else { return }
+        for k in 0..<t.count where !covered[k] && word(k) && t[k].count >= 3 && names.contains(text.upper(t[k])) {
+            markToken(k, .name)
+        }
+    }
+
+
+    /// A word right after a title or a person-introducing phrase: "Dr. nicholson", "wife bill",
+    /// "spoke with CAROL".
+    func nameCue(_ text: ReportText, before k: Int) -> Bool {
+        guard k > 0 else { return false }
+        let t = text.tokens
+        if nameTitle(text, before: k) { return true }
+        for length in 1...2 where k - length >= 0 {
+            if NameRules.introducerLengths(text, at: k - length) == length, text.sameLine(t[k - length], t[k]) { return true }
+        }
+        return false
+    }
+
+    func nameTitle(_ text: ReportText, before k: Int) -> Bool {
+        let t = text.tokens
+        return k > 0 && text.token(t[k - 1], isOneOf: NameRules.titles) && text.sameLine(t[k - 1], t[k])
+            && t[k].start - t[k - 1].end <= 2
+    }
+
+    /// "on PO", "10mg": a word glued to a number with no space is a unit or a code.
+    func joinedToNumber(_ text: ReportText, _ k: Int) -> Bool {
+        let t = text.tokens
+        if k > 0, t[k - 1].end == t[k].start { return true }
+        if k > 0, t[k - 1].hasDigit, t[k].start - t[k - 1].end == 1, text.bytes[t[k - 1].end] == 0x2F { return true }
+        if k + 1 < t.count, t[k + 1].start == t[k].end { return true }
+        return false
+    }
+
+    func startsSentence(_ text: ReportText, _ k: Int) -> Bool {
+        var p = text.tokens[k].start - 1
+        while p >= 0, text.bytes[p] == 0x20 || text.bytes[p] == 0x09 || text.bytes[p] == 0x22 || text.bytes[p] == 0x28 { p -= 1 }
+        guard p >= 0 else { return true }
+        switch text.bytes[p] {
+        case 0x2E, 0x21, 0x3F, 0x3A, 0x0A, 0x0D, 0x2D, 0x2A, 0x23: return true
+        default: return false
+        }
+    }
+
+    /// Mostly lower-case letters: then a word in capitals stands out as an abbreviation. A text in
+    /// capitals (or one without letters) is not.
+    static func isMixedCase(_ text: ReportText) -> Bool {
+        var lower = 0
+        var upper = 0
+        for b in text.bytes {
+            if b >= 0x61 && b <= 0x7A { lower += 1 } else if b >= 0x41 && b <= 0x5A { upper += 1 }
+        }
+        return lower > upper
+    }
+
+    /// Written without capitals, as many nursing notes are: capitals then say nothing either.
+    static func isLowerCase(_ text: ReportText) -> Bool {
+        var lower = 0
+        var upper = 0
+        for b in text.bytes {
+            if b >= 0x61 && b <= 0x7A { lower += 1 } else if b >= 0x41 && b <= 0x5A { upper += 1 }
+        }
+        return upper * 50 < lower
+    }
+
+    /// House numbers and postal codes next to places and street words: "8734 [Kshlerin] Ridge",
+    /// "[Kossuth Lajos] utca 12", "00100 [Helsinki]", "[Baltimore], MD 21201", "Apt 2B".
+    func addresses(_ text: ReportText, covered: inout [Bool], category: inout [PHISpan.Category?], into marks: inout Candidates) {
+        let t = text.tokens
+        func markRange(_ range: ClosedRange<Int>) {
+            marks.add(t[range.lowerBound].start, t[range.upperBound].end, .place)
+            for j in range {
+                covered[j] = true
+                category[j] = .place
+            }
+        }
+        func isPlaceMark(_ k: Int) -> Bool { category[k] == .place || category[k] == .name }
+        func isPlaceOrName(_ k: Int) -> Bool { k >= 0 && k < t.count && covered[k] && t[k].hasLetter }
+        func number(_ k: Int) -> Bool { k >= 0 && k < t.count && t[k].hasDigit && t[k].count <= 6 && !covered[k] }
+        func street(_ k: Int) -> Bool { k >= 0 && k < t.count && text.token(t[k], isOneOf: Self.streetWords) }
+        for k in 0..<t.count where street(k) && t[k].hasLetter {
+            // Words of the street name before the street word, found by the rules above.
+            var first = k
+            while first - 1 >= 0, isPlaceOrName(first - 1), text.sameLine(t[first - 1], t[k]), k - first < 4 { first -= 1 }
+            guard first < k || (k + 1 < t.count && isPlaceOrName(k + 1)) else { continue }
+            var start = first
+            var end = k
+            if number(first - 1), text.sameLine(t[first - 1], t[k]), !t[first - 1].hasLetter || t[first - 1].count <= 5 { start = first - 1 }
+            if number(k + 1), text.sameLine(t[k], t[k + 1]) { end = k + 1 }
+            // "5 A 7": a letter and flat number after the house number.
+            if end > k, end + 1 < t.count, t[end + 1].count == 1, text.sameLine(t[end], t[end + 1]) { end += 1 }
+            if end > k, number(end + 1), text.sameLine(t[end], t[end + 1]), text.gapIsSpace(t[end], t[end + 1]) { end += 1 }
+            if start == first && end == k && first == k { continue }
+            markRange(start...end)
+        }
+        // Postal codes beside a place: four or five digits ("1055 Budapest", "00100 Helsinki",
+        // "Helsinki 00100"), "00-590 Warszawa", ZIP+4.
+        for k in 0..<t.count where number(k) && !t[k].hasLetter && Self.postcodeDigits.contains(t[k].count) {
+            let placeAfter = k + 1 < t.count && isPlaceMark(k + 1) && text.gapIsSpace(t[k], t[k + 1])
+            let placeBefore = k > 0 && isPlaceMark(k - 1) && text.sameLine(t[k - 1], t[k]) && t[k].start - t[k - 1].end <= 2
+            var stateBefore = false
+            if k > 0, t[k].count == 5, t[k - 1].allCaps, t[k - 1].count == 2, PlaceRules.states.contains(text.string(t[k - 1])),
+               text.gapIsSpace(t[k - 1], t[k]) { stateBefore = true }
+            guard placeAfter || placeBefore || stateBefore else { continue }
+            var start = k
+            if k >= 1, t[k - 1].hasDigit, !t[k - 1].hasLetter, t[k - 1].count == 2, DateTimeRules.separator(text, t[k - 1], t[k]) == 0x2D {
+                start = k - 1
+            }
+            var end = k
+            if k + 1 < t.count, t[k + 1].count == 4, !t[k + 1].hasLetter, DateTimeRules.separator(text, t[k], t[k + 1]) == 0x2D { end = k + 1 }
+            markRange(start...end)
+        }
+    }
+
+    /// Which tokens the marks so far cover, in one sweep (marks are few, tokens many).
+    func coverage(of marks: Candidates, tokens: [ReportText.Token]) -> [PHISpan.Category?] {
+        var covered = [PHISpan.Category?](repeating: nil, count: tokens.count)
+        let merged = marks.merged()
+        var m = 0
+        for k in 0..<tokens.count {
+            while m < merged.count, merged[m].end <= tokens[k].start { m += 1 }
+            if m < merged.count, merged[m].start <= tokens[k].start, merged[m].end >= tokens[k].end { covered[k] = merged[m].category }
+        }
+        return covered
+    }
+}
