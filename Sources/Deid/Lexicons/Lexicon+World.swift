@@ -35,7 +35,7 @@ extension Lexicon {
 
     /// The most words of any entry of `placeNames`.
     public static let placeNameMaxWords: Int = placeNames.reduce(0) { longest, place in
-        max(longest, place.split(separator: " ").count)
+        max(longest, place.utf8.reduce(1) { words, byte in byte == UInt8(ascii: " ") ? words + 1 : words })
     }
 
     /// Clinical abbreviations, nursing shorthand, drug names and units that are never a name or a
@@ -49,23 +49,34 @@ extension Lexicon {
     /// rule's precision on those, not on these.
     public static let radiologyWords: Set<String> = parseWords(radiologyWordsData)
 
+    // The lists are split on UTF-8 bytes, not Characters: several hold accented letters, and
+    // Character splitting would run grapheme breaking over megabytes of text on first use.
+    private static let newline = UInt8(ascii: "\n")
+    private static let tab = UInt8(ascii: "\t")
+
     private static func parseWords(_ data: String) -> Set<String> {
-        let lines = data.split(separator: "\n")
+        let lines = data.utf8.split(separator: newline)
         var words = Set<String>(minimumCapacity: lines.count)
         for line in lines {
-            words.insert(String(line))
+            words.insert(String(decoding: line, as: UTF8.self))
         }
         return words
     }
 
     private static func parseZipf(_ data: String) -> [String: UInt8] {
-        let lines = data.split(separator: "\n")
+        let lines = data.utf8.split(separator: newline)
         var zipf = [String: UInt8](minimumCapacity: lines.count)
         for line in lines {
-            guard let tab = line.firstIndex(of: "\t"), let value = UInt8(line[line.index(after: tab)...]) else {
-                preconditionFailure("malformed embedded Zipf line \(line)")
+            guard let tabIndex = line.firstIndex(of: tab) else {
+                preconditionFailure("malformed embedded Zipf line \(String(decoding: line, as: UTF8.self))")
             }
-            zipf[String(line[..<tab])] = value
+            // Two decimal digits, written by derive.py; cheaper than a String and UInt8(_:) per line.
+            var value: UInt8 = 0
+            for digit in line[line.index(after: tabIndex)...] {
+                precondition((48...57).contains(digit), "malformed embedded Zipf line")
+                value = value * 10 + (digit - 48)
+            }
+            zipf[String(decoding: line[..<tabIndex], as: UTF8.self)] = value
         }
         return zipf
     }
