@@ -30,6 +30,9 @@ let package = Package(
         .target(name: "Deid", dependencies: ["RaddCore"], exclude: [
             "Lexicons/derive.py", "Lexicons/SOURCE.txt", "Lexicons/first_names.txt", "Lexicons/last_names.txt",
             "Lexicons/common_words.txt", "Lexicons/clinical_safe_terms.txt", "Lexicons/SCOWL-COPYRIGHT.txt",
+            "Lexicons/english_zipf.txt", "Lexicons/dictionary_words.txt", "Lexicons/basic_words.txt",
+            "Lexicons/world_first_names.txt", "Lexicons/world_last_names.txt", "Lexicons/place_names.txt",
+            "Lexicons/clinical_abbreviations.txt", "Lexicons/radiology_words.txt", "Lexicons/THIRD-PARTY-NOTICES.txt",
         ]),
         .target(name: "Labeling", dependencies: ["RaddCore", "CCurl"]),
         .target(name: "Store", dependencies: ["RaddCore", "CSQLCipher"]),

@@ -1,7 +1,7 @@
 /// Name and word lists for the rule de-identifier, embedded in the binary (see SOURCE.txt).
 ///
-/// Every set holds upper-cased ASCII strings, so a rule upper-cases a token once and asks all
-/// three. Each list is parsed on first use (tens of milliseconds for the surnames) and then
+/// The census sets hold upper-cased ASCII strings, so a rule upper-cases a token once and asks
+/// all three (the world lexicons of Lexicon+World.swift follow the same rule, accents kept). Each list is parsed on first use (tens of milliseconds for the surnames) and then
 /// shared; `static let` makes that one-time initialisation thread-safe.
 public enum Lexicon {
     /// 1990 US Census female and male first names: 5,163 names.

