@@ -188,7 +188,8 @@ if let bytes = load(fixtures.appendingPathComponent("csv/openi_reports.csv")) {
           + " (odd uids: \(summary(odd)), even uids held out: \(summary(even)))")
     // Open-i holds no PHI (the curators removed it), so printing these words discloses nothing.
     let top = words.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(30)
-    print("most often replaced (non-PHI radiology words): " + top.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n")
+    let shown = top.isEmpty ? "none" : top.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+    print("most often replaced (non-PHI radiology words): " + shown + "\n")
 }
 
 // The rule labeler, task chestxray14, per core: every Open-i report.
