@@ -89,12 +89,15 @@ final class DeidCommandTests: XCTestCase {
         let good = write(Array("Seen on 03/14/2024.\n".utf8), "good.txt")
         let directory = harness.root + "/folder"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
-        let unreadable = write(marker, "secret.txt")
+        // Root reads a mode-000 file, so only others can check the refusal; root's copy holds no
+        // marker, since reading it is then correct.
+        let unreadable = write(getuid() == 0 ? Array("Seen on 03/14/2024.\n".utf8) : marker, "secret.txt")
         chmod(unreadable, 0o000)
         let missing = harness.root + "/missing.txt"
+        let underAFile = good + "/report.txt"
 
         for spans in [false, true] {
-            let output = deid((spans ? ["--spans"] : []) + [nul, controls, utf16, good, directory, unreadable, missing])
+            let output = deid((spans ? ["--spans"] : []) + [nul, controls, utf16, good, directory, unreadable, missing, underAFile])
             XCTAssertEqual(output.status, 1)
             XCTAssertEqual(output.reason, .exit, "an error, never a crash")
             XCTAssertFalse(output.stdout.contains(Self.marker), output.stdout)
@@ -106,7 +109,8 @@ final class DeidCommandTests: XCTestCase {
             XCTAssertTrue(lines.contains { $0.hasPrefix("raddctl: \(utf16): is UTF-16 text") }, output.stderr)
             XCTAssertTrue(lines.contains("raddctl: \(directory): is a directory, not a report file"), output.stderr)
             XCTAssertTrue(lines.contains("raddctl: \(missing): cannot be read: no such file"), output.stderr)
-            if getuid() != 0 {  // root reads a mode-000 file
+            XCTAssertTrue(lines.contains("raddctl: \(underAFile): cannot be read: Not a directory"), output.stderr)
+            if getuid() != 0 {
                 XCTAssertTrue(lines.contains("raddctl: \(unreadable): cannot be read: permission denied"), output.stderr)
             }
         }
