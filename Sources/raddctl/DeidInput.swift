@@ -98,7 +98,11 @@ struct DeidInput: Equatable {
         default:
             throw DeidInputError.notRegularFile(kind: "special file")
         }
+        if status.st_size > sizeLimit {  // refused before reading; a pipe is checked as it is read
+            throw DeidInputError.tooLarge(size: Int(status.st_size), limit: sizeLimit)
+        }
         var bytes = [UInt8]()
+        bytes.reserveCapacity(Int(status.st_size))
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
