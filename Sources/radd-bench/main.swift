@@ -15,6 +15,41 @@ let interactive = isatty(STDERR_FILENO) != 0
 
 func load(_ url: URL) -> [UInt8]? { (try? Data(contentsOf: url)).map { [UInt8]($0) } }
 
+/// The records of an RFC 4180 CSV file (quoted fields with "" inside, CRLF or LF), UTF-8. Enough for
+/// the repository's own fixtures; the daemon's reader (Ingest) joins the columns with headings,
+/// which would add tokens that are not the report's.
+func csvRows(_ bytes: [UInt8]) -> [[String]] {
+    var rows: [[String]] = [], row: [String] = [], field: [UInt8] = [], quoted = false, index = 0
+    func endField() { row.append(String(decoding: field, as: UTF8.self)); field.removeAll() }
+    while index < bytes.count {
+        let byte = bytes[index]
+        if quoted {
+            if byte == UInt8(ascii: "\""), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "\"") {
+                field.append(byte)
+                index += 1
+            } else if byte == UInt8(ascii: "\"") {
+                quoted = false
+            } else {
+                field.append(byte)
+            }
+        } else if byte == UInt8(ascii: "\"") {
+            quoted = true
+        } else if byte == UInt8(ascii: ",") {
+            endField()
+        } else if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") {
+            if byte == UInt8(ascii: "\r"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "\n") { index += 1 }
+            endField()
+            rows.append(row)
+            row.removeAll()
+        } else {
+            field.append(byte)
+        }
+        index += 1
+    }
+    if !field.isEmpty || !row.isEmpty { endField(); rows.append(row) }
+    return rows
+}
+
 /// Parses `bytes` in a warm-up round and then in `runs` timed runs of at least `seconds` each, and
 /// prints the median run's reports/s and MB/s: a burst of load from elsewhere on the machine then
 /// spoils one run rather than moving the figure.
@@ -87,6 +122,74 @@ if let bytes = load(fixtures.appendingPathComponent("csv/openi_reports.csv")),
         for report in reports { _ = try deidentifier.deidentify(report) }
         return texts.count
     }
+}
+
+// Radiology precision of de-identification: Open-i's curators replaced the PHI with `XXXX`, so
+// every word token outside those marks is non-PHI and every replaced one a false positive. The
+// same definitions as Tests/DeidCorpus/OpenIPrecision.swift (which DeidTests asserts <= 1% with,
+// and which this target does not link): tokens are runs of ASCII letters and digits; a mark is a
+// run of four or more X, with an "x-" before it included ("x-XXXX" was "x-ray"). The text of a row
+// is its last four columns (indication, comparison, findings, impression) joined by newlines.
+if let bytes = load(fixtures.appendingPathComponent("csv/openi_reports.csv")) {
+    struct Count {
+        var replaced = 0, tokens = 0
+        mutating func add(_ other: Count) { replaced += other.replaced; tokens += other.tokens }
+    }
+    func summary(_ count: Count) -> String {
+        String(format: "%d of %d = %.2f%%", count.replaced, count.tokens, count.tokens == 0 ? 0 : 100 * Double(count.replaced) / Double(count.tokens))
+    }
+    func isWord(_ scalar: Unicode.Scalar) -> Bool {
+        ("0"..."9").contains(scalar) || ("A"..."Z").contains(scalar) || ("a"..."z").contains(scalar)
+    }
+    func tokens(_ scalars: [Unicode.Scalar]) -> [Range<Int>] {
+        var result: [Range<Int>] = [], start: Int?
+        for (offset, scalar) in scalars.enumerated() {
+            if isWord(scalar) { start = start ?? offset } else if let open = start { result.append(open..<offset); start = nil }
+        }
+        if let open = start { result.append(open..<scalars.count) }
+        return result
+    }
+    func marks(_ scalars: [Unicode.Scalar]) -> [Range<Int>] {
+        var result: [Range<Int>] = [], index = 0
+        while index < scalars.count {
+            guard scalars[index] == "X" else { index += 1; continue }
+            var end = index
+            while end < scalars.count && scalars[end] == "X" { end += 1 }
+            if end - index >= 4 {
+                let dashed = index >= 2 && scalars[index - 1] == "-" && (scalars[index - 2] == "x" || scalars[index - 2] == "X")
+                result.append((dashed ? index - 2 : index)..<end)
+            }
+            index = end
+        }
+        return result
+    }
+
+    let deidentifier = RuleDeidentifier()
+    var all = Count(), odd = Count(), even = Count(), words: [String: Int] = [:]
+    for row in csvRows(bytes).dropFirst() where row.count >= 8 {
+        guard let uid = Int(row[0]) else { continue }
+        let text = row[4...].joined(separator: "\n")
+        let scalars = Array(text.unicodeScalars)
+        let spans = deidentifier.phiSpans(in: text, structured: StructuredPHI())
+        let curated = marks(scalars)
+        var count = Count()
+        for token in tokens(scalars) where !curated.contains(where: { $0.overlaps(token) }) {
+            count.tokens += 1
+            if spans.contains(where: { $0.start < token.upperBound && token.lowerBound < $0.start + $0.length }) {
+                count.replaced += 1
+                words[String(String.UnicodeScalarView(scalars[token])).lowercased(), default: 0] += 1
+            }
+        }
+        all.add(count)
+        if uid % 2 == 1 { odd.add(count) } else { even.add(count) }
+    }
+    print("\nopen-i radiology precision: \(all.replaced) of \(all.tokens) word tokens outside XXXX replaced = "
+          + String(format: "%.2f%%", all.tokens == 0 ? 0 : 100 * Double(all.replaced) / Double(all.tokens))
+          + " (odd uids: \(summary(odd)), even uids held out: \(summary(even)))")
+    // Open-i holds no PHI (the curators removed it), so printing these words discloses nothing.
+    let top = words.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(30)
+    let shown = top.isEmpty ? "none" : top.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+    print("most often replaced (non-PHI radiology words): " + shown + "\n")
 }
 
 // The rule labeler, task chestxray14, per core: every Open-i report.

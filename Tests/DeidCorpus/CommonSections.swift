@@ -24,7 +24,7 @@ extension ReportWriter {
             line("Medical Record #: ", .identifier(mrn))
             if let account { line("Visit/Account #: ", .identifier(account)) }
             line("Date of Birth: ", date(birthDate), " (age ", ageField, ")")
-            if chance(0.4) { line("Address: ", .place(Surrogates.address(&rng))) }
+            if chance(0.4) { line("Address: ", address()) }
             if chance(0.3) { line("Home phone: ", phone()) }
             line("Ordering: ", clinician(referrer), "   Accession: ", .identifier(accession))
         default:
@@ -47,8 +47,10 @@ extension ReportWriter {
         add(".")
         if chance(0.2) { add(" Referred from ", otherHospital(), " in ", city(), ".") }
         if chance(0.2) { add(" History obtained from ", relative(), " who accompanied the patient.") }
-        if chance(0.1) { add(" Patient lives at ", .place(Surrogates.address(&rng)), ".") }
+        if chance(0.1) { add(" Patient lives at ", address(), ".") }
         if chance(0.1) { add(" Last seen in clinic on ", shortDate(priorDate()), ".") }
+        if chance(0.12) { add(" Remote history of ", pick(["appendectomy", "CABG", "MI", "cholecystectomy", "ORIF"]), " in ", pastYear(), ".") }
+        if chance(0.06) { add(" Recently moved from ", .place(Surrogates.foreignAddress(&rng)), ".") }
         line()
         line()
     }

@@ -5,10 +5,12 @@ struct ExamTemplate {
     /// Typical ages; templates for adults also draw some patients over 89, whose age is PHI.
     var ages: ClosedRange<Int>
     var body: (ReportWriter) -> Void
+    /// The body is the whole document (a nursing note): no report header, call or signature.
+    var isNote = false
 
     static let all: [ExamTemplate] = [
         .chestRadiograph, .ctHead, .ctAbdomenPelvisTrauma, .mriKnee, .ankleRadiograph,
         .screeningMammogram, .obstetricUltrasound, .rightUpperQuadrantUltrasound,
-        .thyroidUltrasound, .mriLumbarSpine, .pediatricRenalUltrasound, .ctChest,
+        .thyroidUltrasound, .mriLumbarSpine, .pediatricRenalUltrasound, .ctChest, .nursingNote,
     ]
 }

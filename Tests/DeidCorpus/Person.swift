@@ -11,6 +11,11 @@ struct Person {
 
     static func random(_ rng: inout SplitMix64, sex: Sex? = nil, clinicalWordRate: Double = 0.12) -> Person {
         let sex = sex ?? (rng.chance(0.5) ? .female : .male)
+        if rng.chance(0.12) {
+            // An international name, given and family from one origin; the census lists have few.
+            let origin = rng.pick(NameOrigin.all)
+            return Person(given: rng.pick(origin.given), middle: nil, family: rng.pick(origin.family), sex: sex)
+        }
         let given: String
         let family: String
         if rng.chance(0.15) {

@@ -29,6 +29,8 @@ struct ReportBuilder {
     private var scalarCount = 0
     /// Some RIS systems still print whole reports in capitals; names in capitals are a case of their own.
     var allCaps = false
+    /// Others (and many nursing and dictated notes) are typed all in lower case, names included.
+    var allLower = false
 
     mutating func add(_ pieces: Piece...) {
         for piece in pieces { append(piece) }
@@ -42,19 +44,24 @@ struct ReportBuilder {
     mutating func append(_ piece: Piece) {
         switch piece {
         case .plain(let value):
-            write(allCaps ? value.uppercased() : value)
+            write(cased(value))
         case .phi(let raw, let category):
-            let value = allCaps ? raw.uppercased() : raw
+            let value = cased(raw)
             gold.append(GoldPHI(span: PHISpan(start: scalarCount, length: value.unicodeScalars.count,
                                               category: category), text: value))
             write(value)
         case .trap(let raw):
-            let value = allCaps ? raw.uppercased() : raw
+            let value = cased(raw)
             traps.append(TrapPhrase(start: scalarCount, length: value.unicodeScalars.count, text: value))
             write(value)
         case .group(let pieces):
             for inner in pieces { append(inner) }
         }
+    }
+
+    /// Cased before its offsets are counted: "ß" in capitals is two scalars, "İ" in lower case two.
+    private func cased(_ value: String) -> String {
+        allCaps ? value.uppercased() : allLower ? value.lowercased() : value
     }
 
     private mutating func write(_ value: String) {

@@ -75,15 +75,23 @@ final class ReportWriter {
     }
     func date(_ date: CalendarDate) -> Piece { .date(Surrogates.date(date, &rng)) }
     func shortDate(_ date: CalendarDate) -> Piece { .date(Surrogates.shortDate(date, &rng)) }
+    /// Times of day are not PHI (HIPAA's Safe Harbor lists dates, not times), so they are traps:
+    /// a finder that replaces them loses precision, and the report its timeline.
     func time() -> Piece {
         let time = Surrogates.time(&rng)
-        return .group([.date(time.time), .plain(time.suffix)])
+        return .group([.trap(time.time), .plain(time.suffix)])
     }
     func phone() -> Piece { .contact(Surrogates.phone(&rng)) }
     func priorDate() -> CalendarDate {
         let date = examDate.adding(days: -int(3...1500))
         return date < birthDate ? examDate.adding(days: -int(1...30)) : date
     }
+    /// A year long before the exam, as a history gives it ("in '98").
+    func pastYear() -> Piece {
+        let earlier = examDate.adding(days: -int(400...9000))
+        return .date(Surrogates.apostropheYear(earlier < birthDate ? birthDate : earlier))
+    }
+    func address() -> Piece { .place(chance(0.3) ? Surrogates.foreignAddress(&rng) : Surrogates.address(&rng)) }
     func city() -> Piece { .place(pick(Surrogates.cities).city) }
     func otherHospital() -> Piece { .place(pick(Surrogates.hospitals)) }
 

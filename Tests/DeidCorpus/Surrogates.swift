@@ -160,6 +160,51 @@ enum Surrogates {
         return "\(number) \(direction)\(rng.pick(streets))\(unit), \(place.city), IN \(zip)"
     }
 
+    /// Addresses abroad, in each country's own order and punctuation (house number after the
+    /// street, postcode before the city, "ul."/"vul."/"kv." abbreviations): the patient's or a
+    /// relative's home, or where a prior study was done. Streets and cities are real public
+    /// places; the numbers are random.
+    static func foreignAddress(_ rng: inout SplitMix64) -> String {
+        let number = rng.int(1...120)
+        switch rng.int(0...8) {
+        case 0:
+            let street = rng.pick(["Kossuth Lajos utca", "Andrássy út", "Váci utca", "Rákóczi út", "Béke tér"])
+            return "\(street) \(number), \(rng.pick(["1055", "1061", "1052", "1073"])) Budapest"
+        case 1:
+            let street = rng.pick(["Mannerheimintie", "Hämeenkatu", "Aleksanterinkatu", "Itäinen Pitkäkatu"])
+            let city = rng.pick(["00100 Helsinki", "33100 Tampere", "20100 Turku"])
+            return "\(street) \(number) \(rng.pick(["A", "B", "C"])) \(rng.int(1...40)), \(city)"
+        case 2:
+            let street = rng.pick(["Marszałkowska", "Piotrkowska", "Długa", "Świętokrzyska", "Floriańska"])
+            let city = rng.pick(["00-590 Warszawa", "90-410 Łódź", "31-019 Kraków", "80-831 Gdańsk"])
+            return "ul. \(street) \(number)\(rng.chance(0.4) ? "/\(rng.int(1...60))" : ""), \(city)"
+        case 3:
+            let street = rng.pick(["Tverskaya", "Arbat", "Nevsky prospekt", "Lenina"])
+            let city = rng.pick(["Moskva 125009", "Sankt-Peterburg 191186", "Kazan 420111"])
+            return "ul. \(street) \(number), kv. \(rng.int(1...200)), \(city)"
+        case 4:
+            let street = rng.pick(["Khreshchatyk", "Sumska", "Deribasivska", "Shevchenka"])
+            return "vul. \(street) \(number), \(rng.pick(["Kyiv 01001", "Kharkiv 61002", "Odesa 65026", "Lviv 79000"]))"
+        case 5:
+            let street = rng.pick(["Atatürk Cad.", "İstiklal Cad.", "Cumhuriyet Mah.", "Bağdat Cad."])
+            return "\(street) No: \(number), \(rng.pick(["06420 Çankaya/Ankara", "34433 Beyoğlu/İstanbul", "35220 Konak/İzmir"]))"
+        case 6:
+            let street = rng.pick(["Awolowo Road", "Adeola Odeku Street", "Allen Avenue", "Ahmadu Bello Way"])
+            return "\(number) \(street), \(rng.pick(["Ikoyi, Lagos", "Victoria Island, Lagos", "Ikeja, Lagos", "Garki, Abuja"]))"
+        case 7:
+            let street = rng.pick(["Lý Thường Kiệt", "Nguyễn Huệ", "Lê Lợi", "Trần Hưng Đạo"])
+            return "\(number) \(street), \(rng.pick(["Hoàn Kiếm, Hà Nội", "Quận 1, TP. Hồ Chí Minh", "Hải Châu, Đà Nẵng"]))"
+        default:
+            let street = rng.pick(["Hauptstraße", "Schillerstraße", "Kaiserstraße"])
+            return "\(street) \(number), \(rng.pick(["10115 Berlin", "80331 München", "50667 Köln"]))"
+        }
+    }
+
+    /// A year alone in two digits with its apostrophe, as in "CABG '98": the year of a date is PHI.
+    static func apostropheYear(_ date: CalendarDate) -> String {
+        "'" + date.pad(date.year % 100)
+    }
+
     static let hospitals = ["Methodist Hospital", "St. Vincent Medical Center", "Riley Children's Hospital",
                             "IU Health University Hospital", "Eskenazi Health", "Community Hospital North",
                             "Franciscan Health Indianapolis", "Witham Memorial Hospital",

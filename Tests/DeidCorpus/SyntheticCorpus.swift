@@ -22,12 +22,17 @@ public enum SyntheticCorpus {
         let writer = ReportWriter(rng: rng, patient: patient, birthDate: birthDate, examDate: examDate,
                                   accountNumber: hasAccountNumber)
         writer.builder.allCaps = writer.chance(0.08)
+        writer.builder.allLower = template.isNote || (!writer.builder.allCaps && writer.chance(0.08))
 
-        writer.header(exam: template.name)
-        template.body(writer)
-        writer.communication()
-        writer.signature()
-        writer.footer()
+        if template.isNote {
+            template.body(writer)
+        } else {
+            writer.header(exam: template.name)
+            template.body(writer)
+            writer.communication()
+            writer.signature()
+            writer.footer()
+        }
 
         return SyntheticReport(index: index, exam: template.name, text: writer.builder.text,
                                structured: writer.structured, gold: writer.builder.gold,

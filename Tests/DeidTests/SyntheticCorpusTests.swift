@@ -90,7 +90,9 @@ final class SyntheticCorpusTests: XCTestCase {
             (.date, #"^\d\d/\d\d/\d{4}$"#), (.date, #"^\d{1,2}/\d{1,2}/\d\d$"#), (.date, #"^\d{4}-\d\d-\d\d$"#),
             (.date, #"^[A-Z][a-z]+ \d{1,2}, \d{4}$"#), (.date, #"^\d{1,2} [A-Z][a-z]{2} \d{4}$"#),
             (.date, #"^\d{1,2}-[A-Z]{3}-\d{4}$"#), (.date, #"^\d{8}$"#), (.date, #"^\d{1,2}/\d{1,2}$"#),
-            (.date, #"^\d\d:\d\d$"#), (.date, #"^\d{1,2}:\d\d [AP]M$"#), (.date, #"^\d{4}$"#), (.date, #"^\d\d:\d\d:\d\d$"#),
+            (.date, #"^'\d\d$"#), (.date, #"^[a-z]{3} \d{1,2}$"#),
+            (.name, #"^[a-z]+ [a-z]+$"#), (.name, "Kovács|Nguyễn|Yılmaz|Wiśniewski|Mäkinen|Shevchenko|Okafor"),
+            (.place, "Budapest|Helsinki|Warszawa|Kyiv|Lagos|Hà Nội|İstanbul"),
             (.contact, #"^\(\d{3}\) 555-01\d\d$"#), (.contact, #"^\d{3}-555-01\d\d$"#), (.contact, #"^\d{3}\.555\.01\d\d$"#),
             (.contact, #"ext\. \d+$"#), (.contact, "@"), (.contact, "^(https?://|www\\.)"), (.contact, #"^\d+\.\d+\.\d+\.\d+$"#),
             (.identifier, #"^9\d\d-\d\d-\d{4}$"#), (.identifier, "^RAD-"), (.place, #"IN \d{5}"#), (.place, "Hospital"),
@@ -98,6 +100,37 @@ final class SyntheticCorpusTests: XCTestCase {
         ]
         for (category, pattern) in forms {
             XCTAssertGreaterThan(count(category, pattern), 0, "no \(category) matching \(pattern)")
+        }
+    }
+
+    /// HIPAA's Safe Harbor lists dates, not times of day: times are traps, never gold.
+    func testTimesOfDayAreNotGoldPHI() {
+        let time = #"^\d{1,2}:\d\d|^\d{4}h?$|[ap]\.?m\.?$"#
+        let goldTimes = Self.corpus.flatMap(\.gold).filter {
+            $0.span.category == .date && $0.text.range(of: time, options: [.regularExpression, .caseInsensitive]) != nil
+        }
+        XCTAssertEqual(goldTimes.map(\.text), [])
+        let trapTimes = Self.corpus.flatMap(\.traps).filter { $0.text.range(of: #"^\d{1,2}:\d\d"#, options: .regularExpression) != nil }
+        XCTAssertGreaterThan(trapTimes.count, 100)
+    }
+
+    func testSomeReportsAreInCapitalsSomeInLowerCaseAndSomeAreNursingNotes() {
+        let letters = Self.corpus.map { $0.text.unicodeScalars.filter { $0.properties.isAlphabetic } }
+        let capitals = letters.filter { $0.allSatisfy { !$0.properties.isLowercase } }.count
+        let lower = letters.filter { $0.allSatisfy { !$0.properties.isUppercase } }.count
+        let notes = Self.corpus.filter { $0.exam == "nursing note" }
+        XCTAssertGreaterThanOrEqual(capitals, 15)
+        XCTAssertGreaterThanOrEqual(lower - notes.count, 15)
+        XCTAssertGreaterThanOrEqual(notes.count, 25)
+        XCTAssertTrue(notes.allSatisfy { $0.gold.contains { $0.span.category == .date && !$0.text.contains(where: { $0.isLetter }) && $0.text.split(separator: "/").count == 2 } })
+    }
+
+    func testInternationalNamesOfEveryOriginAppear() {
+        let names = Set(Self.corpus.flatMap { $0.gold.filter { $0.span.category == .name } }
+            .flatMap { $0.text.split(separator: " ").map { String($0).lowercased() } })
+        for origin in NameOrigin.all {
+            let used = origin.family.filter { names.contains($0.lowercased()) }
+            XCTAssertFalse(used.isEmpty, "no \(origin.origin) family name in the corpus")
         }
     }
 
