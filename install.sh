@@ -92,8 +92,11 @@ readonly MODEL_STOP_TIMEOUT_S=5
 # Swift toolchain in /opt/swift itself needs on a bare Debian 12: swift loads
 # libncurses6, libsqlite3-0 and libxml2 (the toolchain's own; raddd links only
 # SQLCipher), and linking needs binutils (ld.gold), libgcc-12-dev and libc6-dev.
+# hunspell-en-med is the medical word list the de-identifier reads at run time as vocabulary
+# (GPL-3+, so it is read from Debian's package rather than copied into radd;
+# Docs/deidentification.md).
 readonly BUILD_PACKAGES=(libsqlcipher-dev libssl-dev libsystemd-dev libcurl4-openssl-dev pkg-config acl util-linux passwd
-    binutils libc6-dev libgcc-12-dev libncurses6 libsqlite3-0 libxml2)
+    binutils libc6-dev libgcc-12-dev libncurses6 libsqlite3-0 libxml2 hunspell-en-med)
 # Extra packages the tests use: the sqlcipher CLI and systemd-journald.
 readonly TEST_PACKAGES=(sqlcipher systemd)
 

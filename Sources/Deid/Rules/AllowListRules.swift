@@ -83,7 +83,7 @@ struct AllowListRules {
             var i = 0
             while i < t.count {
                 var matched = 0
-                if word(i), !covered[i] {
+                if word(i), !covered[i], vocabulary.beginsPlacePhrase(text.upper(t[i])) {
                     var phrase = text.upper(t[i])
                     var k = i
                     while k + 1 < t.count, k - i + 1 < Lexicon.placeNameMaxWords, word(k + 1), text.gapIsSpace(t[k], t[k + 1]) {
@@ -139,7 +139,9 @@ struct AllowListRules {
                 markToken(k, .place)
                 continue
             }
-            if s == .commonAndName || s == .clinical, nameCue(text, before: k), !(s == .clinical && !t[k].capitalised) {
+            // "son bill" but not "son-in-law": function words are never names after a cue.
+            if s == .commonAndName || s == .clinical, nameCue(text, before: k), !(s == .clinical && !t[k].capitalised),
+               (vocabulary.entry(text.upper(t[k]))?.zipf ?? 0) < 55 || vocabulary.isPopularFirstName(text.upper(t[k])) {
                 if s == .clinical && !nameTitle(text, before: k) { continue }
                 markToken(k, .name)
             }
@@ -179,15 +181,26 @@ struct AllowListRules {
         // The neighbour must be a listed name or one written as a name: an unknown word beside it
         // may be a rare clinical word ("lobe pleuroparenchymal near").
         let caseCarriesNoSignal = !mixedCase || Self.isLowerCase(text)
+        // Frequent words ("in", "son", "law") are words beside any name, unless a popular first name.
+        func couldBeName(_ k: Int) -> Bool {
+            let upper = text.upper(t[k])
+            return (vocabulary.entry(upper)?.zipf ?? 0) < 50 || vocabulary.isPopularFirstName(upper)
+        }
         func anchor(_ j: Int) -> Bool {
             guard covered[j], word(j), isNameMark(j) else { return false }
             return stand(j) == .name || stand(j) == .nameLeaning || nameShaped(j)
         }
         for k in 0..<t.count where !covered[k] && word(k) && stand(k) == .commonAndName {
-            guard caseCarriesNoSignal ? mode == .recall : nameShaped(k) else { continue }
+            guard caseCarriesNoSignal ? mode == .recall : nameShaped(k), couldBeName(k) else { continue }
             let before = k > 0 && text.gapIsSpace(t[k - 1], t[k]) && anchor(k - 1)
             let after = k + 1 < t.count && text.gapIsSpace(t[k], t[k + 1]) && anchor(k + 1)
             if before || after { markToken(k, .name) }
+        }
+
+        // "o'malley", "D'Angelo": the letter before the apostrophe belongs to the name.
+        for k in 0..<(t.count - 1) where !covered[k] && t[k].count == 1 && covered[k + 1] && isNameMark(k + 1) {
+            let letter = text.bytes[t[k].start] | 0x20
+            if letter == 0x6F || letter == 0x64, text.gap(t[k], t[k + 1]).elementsEqual([0x27]) { markToken(k, .name) }
         }
 
         // An initial after a name: "Anna S.", "John Q., who".

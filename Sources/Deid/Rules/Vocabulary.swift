@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a word is by the lexicons alone, before any context: the allow-list side of the
 /// de-identifier (after Philter, Norgeot et al. 2020). A word that is neither known vocabulary nor
 /// explained by a safe pattern is suspect wherever a name or place can stand, so recall does not
@@ -57,6 +59,7 @@ struct Vocabulary: Sendable {
         add(Lexicon.clinicalAbbreviations, Self.clinical)
         add(Lexicon.radiologyWords, Self.radiology)
         add(Lexicon.dictionaryWords, Self.dictionary)
+        add(Self.medicalWords(), Self.dictionary)
         add(Lexicon.commonWords, Self.dictionary)
         add(Lexicon.basicWords, Self.basic)
         add(Lexicon.firstNames, Self.censusFirst)
@@ -69,6 +72,42 @@ struct Vocabulary: Sendable {
     }
 
     func entry(_ upper: String) -> Entry? { entries[upper] }
+
+    /// Debian's medical word list (package hunspell-en-med, OpenMedSpel and others, GPL-3+): read
+    /// from the system at run time, not copied into radd. General word lists miss most clinical
+    /// vocabulary ("ectopy", "granulomata", "levophed"), and a clinical word taken for a name
+    /// is a replaced word in every note. Without the package (install.sh installs it) more rare
+    /// clinical words are replaced: the safe direction.
+    static let medicalWordListPath = "/usr/share/hunspell/en_med_glut.dic"
+
+    /// The list's lower-case entries, upper-cased: capitalised entries are eponyms and brand
+    /// names, which stay for the name rules and the clinical safe list to judge.
+    static func medicalWords(path: String = medicalWordListPath) -> Set<String> {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        var words = Set<String>()
+        words.reserveCapacity(80_000)
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            var start = 0
+            var lower = true
+            var length = 0
+            var end = -1  // where the word ends: at "/" (affix flags) or the line's end
+            for (index, byte) in raw.enumerated() {
+                if byte == 0x0A {
+                    let stop = end >= 0 ? end : index
+                    if lower, length >= 3, stop - start == length {
+                        words.insert(String(decoding: raw[start..<stop], as: UTF8.self).uppercased())
+                    }
+                    start = index + 1
+                    lower = true
+                    length = 0
+                    end = -1
+                } else if end < 0 {
+                    if byte == 0x2F { end = index } else if byte >= 0x61 && byte <= 0x7A { length += 1 } else { lower = false }
+                }
+            }
+        }
+        return words
+    }
 
     /// How a word stands by the lists alone, or by its form when no list knows it. `upper` is the
     /// word upper-cased.
@@ -106,38 +145,48 @@ struct Vocabulary: Sendable {
     /// ("diuresed", "sats", "suctioning"), a clinical ending or beginning, or one slip of the
     /// keyboard from a known word ("pateint", "recieved").
     func explainedByForm(_ upper: String, mode: DeidPolicy.Mode) -> Bool {
-        let count = upper.utf8.count
-        guard count >= 4 else { return false }
-        for ending in Self.wordEndings where count >= ending.utf8.count + 3 && upper.hasSuffix(ending) { return true }
-        for beginning in Self.wordBeginnings where count >= beginning.utf8.count + 3 && upper.hasPrefix(beginning) { return true }
-        for suffix in ["S", "ES", "ED", "D", "ING", "ER", "LY", "'S"] where count > suffix.count + 2 && upper.hasSuffix(suffix) {
-            let stem = String(upper.dropLast(suffix.count))
-            if isVocabulary(stem, mode: mode) || isVocabulary(stem + "E", mode: mode) { return true }
-        }
-        if count >= 4, isTruncation(upper) { return true }
-        guard count >= 5 else { return false }
-        // One transposition, one letter too many or one too few away from vocabulary.
+        // Bytes, not String: hasSuffix and hasPrefix on String walk grapheme clusters, and this
+        // runs for every word no list knows.
         let letters = Array(upper.utf8)
-        for k in 0...letters.count {
-            for letter in UInt8(0x41)...UInt8(0x5A) {
-                var longer = letters
-                longer.insert(letter, at: k)
-                if isVocabulary(String(decoding: longer, as: UTF8.self), mode: mode) { return true }
-            }
+        let count = letters.count
+        guard count >= 4 else { return false }
+        func ends(with ending: [UInt8]) -> Bool {
+            ending.count <= count && letters[(count - ending.count)...].elementsEqual(ending)
+        }
+        for ending in Self.wordEndingBytes where count >= ending.count + 3 && ends(with: ending) { return true }
+        for beginning in Self.wordBeginningBytes where count >= beginning.count + 3 && letters.starts(with: beginning) { return true }
+        for suffix in Self.inflectionBytes where count > suffix.count + 2 && ends(with: suffix) {
+            let stem = letters[..<(count - suffix.count)]
+            if isVocabulary(String(decoding: stem, as: UTF8.self), mode: mode)
+                || isVocabulary(String(decoding: stem, as: UTF8.self) + "E", mode: mode) { return true }
+        }
+        if isTruncation(upper) { return true }
+        guard count >= 5 else { return false }
+        // Of the letters left out, a doubled letter written once is by far the commonest
+        // ("efects", "ocasional"); trying every letter everywhere costs too much per word.
+        for k in 0..<count {
+            var longer = letters
+            longer.insert(letters[k], at: k)
+            if isVocabulary(String(decoding: longer, as: UTF8.self), mode: mode) { return true }
         }
         guard count >= 6 else { return false }
-        for k in 0..<(letters.count - 1) where letters[k] != letters[k + 1] {
+        // One transposition or one letter too many away from vocabulary.
+        for k in 0..<(count - 1) where letters[k] != letters[k + 1] {
             var swapped = letters
             swapped.swapAt(k, k + 1)
             if isVocabulary(String(decoding: swapped, as: UTF8.self), mode: mode) { return true }
         }
-        for k in 0..<letters.count {
+        for k in 0..<count {
             var shorter = letters
             shorter.remove(at: k)
             if isVocabulary(String(decoding: shorter, as: UTF8.self), mode: mode) { return true }
         }
         return false
     }
+
+    static let wordEndingBytes = wordEndings.map { Array($0.utf8) }
+    static let wordBeginningBytes = wordBeginnings.map { Array($0.utf8) }
+    static let inflectionBytes = ["S", "ES", "ED", "D", "ING", "ER", "LY"].map { Array($0.utf8) }
 
     /// Known vocabulary that is no name: what an inflection or a slip can be explained by.
     private func isVocabulary(_ upper: String, mode: DeidPolicy.Mode) -> Bool {
@@ -230,4 +279,11 @@ struct Vocabulary: Sendable {
 
     /// Whether `words` (upper-cased, one space between) name a listed place.
     func isPlacePhrase(_ words: String) -> Bool { Lexicon.placeNames.contains(words) }
+
+    /// First words of the places written in several words ("NEW" of "NEW YORK"): a phrase is
+    /// built only from a word that can begin one, which keeps phrase matching off most tokens.
+    static let placePhraseFirstWords: Set<String> = Set(Lexicon.placeNames.compactMap { place in
+        place.firstIndex(of: " ").map { String(place[..<$0]) }
+    })
+    func beginsPlacePhrase(_ upper: String) -> Bool { Self.placePhraseFirstWords.contains(upper) }
 }
