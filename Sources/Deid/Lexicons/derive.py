@@ -381,7 +381,7 @@ def swift_outputs():
         "EnglishZipf+Data.swift": swift_source(
             "english_zipf.txt", "Lexicon", "englishZipfData",
             "'WORD<TAB>Zipf frequency x 10' lines, upper-cased.",
-            [line.upper() for line in read_plain_list(os.path.join(HERE, "english_zipf.txt"))]),
+            upper_cased_zipf_lines(read_plain_list(os.path.join(HERE, "english_zipf.txt")))),
         "DictionaryWords+Data.swift": world_swift_source(
             "dictionary_words.txt", "dictionaryWordsData", "wamerican (SCOWL 50) lower-case words, upper-cased."),
         "BasicWords+Data.swift": world_swift_source(
@@ -399,6 +399,15 @@ def swift_outputs():
         "RadiologyWords+Data.swift": world_swift_source(
             "radiology_words.txt", "radiologyWordsData", "Words of the odd-uid Open-i reports, upper-cased."),
     }
+
+
+def upper_cased_zipf_lines(lines):
+    # Two spellings can share an upper-case form (aydin, aydın -> AYDIN); the commoner counts.
+    zipf = {}
+    for line in lines:
+        word, value = line.split("\t")
+        zipf[word.upper()] = max(int(value), zipf.get(word.upper(), 0))
+    return [f"{word}\t{zipf[word]}" for word in sorted(zipf)]
 
 
 def world_swift_source(source_file, property_name, summary):
