@@ -297,10 +297,10 @@ struct DateTimeRules {
 
     /// The number is a quantity, a value or a time, never a year: glued to `%`, `/`, `:`, a decimal
     /// point or a range hyphen, or followed by a unit ("in 20 min", "since 02 mg", "2000 hours").
-    static func quantity(_ text: ReportText, at i: Int) -> Bool {
+    static func quantity(_ text: ReportText, at i: Int, lookingBack: Bool = true) -> Bool {
         let t = text.tokens, bytes = text.bytes
         let s = t[i].start, e = t[i].end
-        if s > 0 {
+        if lookingBack, s > 0 {
             let before = bytes[s - 1]
             if before == 0x2F || before == 0x3A || before == 0x2B || before == 0x23 { return true }
             if before == 0x2E || before == 0x2C || before == 0x2D, s >= 2, isDigit(bytes[s - 2]) { return true }
@@ -327,7 +327,7 @@ struct DateTimeRules {
         guard t[i].count == 2 || t[i].count == 4, let value = digits(text, t[i]) else { return nil }
         if t[i].count == 4, plausibleYear(value), i + 1 < t.count, separator(text, t[i], t[i + 1]) == 0x2D,
            t[i + 1].count == 4, let other = digits(text, t[i + 1]), plausibleYear(other),
-           !isClockTime(value) || !isClockTime(other), !quantity(text, at: i + 1) {
+           !isClockTime(value) || !isClockTime(other), !quantity(text, at: i + 1, lookingBack: false) {
             return (t[i].start, i + 1)
         }
         if quantity(text, at: i) { return nil }
