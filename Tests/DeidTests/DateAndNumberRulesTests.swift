@@ -78,6 +78,15 @@ final class DateAndNumberRulesTests: XCTestCase {
         XCTAssertEqual(found(note).count, 0, "\(found(note))")
     }
 
+    func testRangesOfDatesAndChainsOfValues() {
+        let note = "Vanco 7/20-22, then 7/25. Hep lock 3/14-3/16. Stayed from 98 to 02. Vent settings 500/14/5/40, ABG 7.42/38/92/26."
+        assertMarked(note, ["7/20-22", "7/25", "3/14", "3/16", "98", "02"], as: .date)
+        assertKept(note, ["500/14/5/40", "7.42/38/92/26"])
+        let pain = "Pain 4/10, medicated with morphine 2 mg IV with relief to 2/10. Since 02 pt lives alone; sats in 90s."
+        assertKept(pain, ["4/10", "2/10", "90s"])
+        assertMarked(pain, ["02"], as: .date)
+    }
+
     func testScoreShapesAreDatesAfterAStrongDateWord() {
         let note = "Restraints since 5/5. Report dated 2/6."
         assertMarked(note, ["5/5", "2/6"], as: .date)
@@ -115,6 +124,8 @@ final class DateAndNumberRulesTests: XCTestCase {
         let ids = "Accession RAD-2024-118823, specimen 00482913, MRN 4482, bed A12345678. Transfused 1 unit 250cc."
         assertMarked(ids, ["RAD-2024-118823", "00482913", "4482", "A12345678"], as: .identifier)
         assertKept(ids, ["250cc"])
+        let quantities = "Nystatin 500000 units swish. Plt 150000. Heparin 25000 units in 250 ml."
+        XCTAssertEqual(found(quantities).count, 0, "\(found(quantities))")
     }
 
     func testPhoneNumbers() {

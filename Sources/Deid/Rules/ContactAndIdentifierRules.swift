@@ -8,6 +8,9 @@ struct ContactAndIdentifierRules {
         "lic", "npi", "dea", "order", "encounter", "visit", "case", "specimen", "device", "badge", "member", "policy",
         "insurance", "requisition", "req", "record", "ssn", "fin", "csn", "har", "empi", "upi", "unit", "lot", "model",
     ]
+    /// Lab values that reach six digits ("Plt 150000", "viral load 250000"): a number after them is
+    /// a result, not an identifier.
+    static let labWords: Set<String> = ["plt", "plts", "platelets", "wbc", "hct", "hgb", "glucose", "cd4", "load", "copies", "vl", "count"]
     static let fillers: Set<String> = ["number", "no", "num", "nbr", "nr", "is", "of"]
 
     static let phoneSeparators: Set<[UInt8]> = [[0x2D], [0x2E], [0x20], [0x29, 0x20], [0x29], [0x29, 0x2D]]
@@ -156,6 +159,9 @@ struct ContactAndIdentifierRules {
         // "100-120", "1900-0700", "60-70s", "100-120bpm": two values of at most four digits, each
         // perhaps with a unit glued on, are a range. Codes start with letters ("RAD-2024-118823").
         if last == i + 1, isRangeEnd(text, t[i]), isRangeEnd(text, t[last]) { return nil }
+        // "Nystatin 500000 units", "Plt 150000": a quantity or a lab value.
+        if let next = DateTimeRules.wordAfter(text, last), text.token(t[next], isOneOf: DateTimeRules.unitWords) { return nil }
+        if last == i, let before = DateTimeRules.wordBefore(text, i), text.token(t[before], isOneOf: labWords) { return nil }
         // 1.2345678 is a number, not an ID.
         if i > 0, text.gap(t[i - 1], t[i]) == [0x2E], !t[i - 1].hasLetter { return nil }
         return last

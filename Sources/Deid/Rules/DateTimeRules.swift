@@ -63,7 +63,8 @@ struct DateTimeRules {
     /// Pain and other x/10 ratings: "pain 3/10", "rates 4/10", "HA 6/10".
     static let painWords: Set<String> = [
         "pain", "scale", "rates", "rated", "rating", "rate", "score", "level", "discomfort", "ha", "headache", "cramping",
-        "nausea", "anxiety", "severity", "intensity", "vas", "nrs", "denies", "reports", "c/o", "sore", "ache",
+        "nausea", "anxiety", "severity", "intensity", "vas", "nrs", "denies", "reports", "sore", "ache", "relief",
+        "medicated", "tolerable", "comfort", "goal",
     ]
     /// Scores of any shape: "apgars 8/9", "score 7/9", "grade 2/4".
     static let scoreWords: Set<String> = ["scale", "score", "scores", "apgar", "apgars", "apgar's", "grade", "gr", "graded"]
@@ -96,8 +97,8 @@ struct DateTimeRules {
         "sat", "sats", "o2", "spo2", "sao2", "hr", "rr", "bp", "sbp", "dbp", "map", "temp", "t", "tmax", "pulse", "glucose",
         "bs", "fs", "fsbs", "fsbg", "bg", "k", "na", "hct", "hgb", "plt", "wbc", "inr", "ptt", "cvp", "icp", "cpp", "etco2",
         "uop", "uo", "fio2", "peep", "weight", "wt", "ph", "pco2", "po2", "level", "levels", "range", "ranging", "dropped",
-        "decreased", "increased", "down", "up", "went", "drop", "gcs", "rass", "bpm", "was", "were", "remains", "titrated", "weaned", "changed", "rose",
-        "fell", "improved", "came", "increase", "decrease", "wean", "titrate",
+        "decreased", "increased", "down", "up", "went", "drop", "gcs", "rass", "bpm", "was", "were", "remains", "titrated",
+        "weaned", "changed", "rose", "fell", "improved", "came", "increase", "decrease", "wean", "titrate",
     ]
 
     static func apply(_ text: ReportText, into marks: inout Candidates) {
@@ -170,17 +171,31 @@ struct DateTimeRules {
     }
 
     /// Whether any of `words` is among the `before` tokens before `first` or the `after` tokens
-    /// after `last`, on the same line.
+    /// after `last`, in the same sentence on the same line: "Sats in 90s. Since 02 ..." does not
+    /// make the year a saturation.
     static func near(_ text: ReportText, _ first: Int, _ last: Int, _ words: Set<String>, before: Int = 4, after: Int = 3) -> Bool {
         let t = text.tokens
         var k = first - 1
-        while k >= 0, k >= first - before, text.sameLine(t[k], t[first]) {
+        while k >= 0, k >= first - before, !endsClause(text, t[k], t[k + 1]) {
             if text.token(t[k], isOneOf: words) { return true }
             k -= 1
         }
         k = last + 1
-        while k < t.count, k <= last + after, text.sameLine(t[last], t[k]) {
+        while k < t.count, k <= last + after, !endsClause(text, t[k - 1], t[k]) {
             if text.token(t[k], isOneOf: words) { return true }
+            k += 1
+        }
+        return false
+    }
+
+    /// A line break, a semicolon or a full stop before a space lies between two neighbouring
+    /// tokens ("7.35" is one number, "mg. Since" two clauses).
+    static func endsClause(_ text: ReportText, _ a: ReportText.Token, _ b: ReportText.Token) -> Bool {
+        var k = a.end
+        while k < b.start {
+            let c = text.bytes[k]
+            if c == 0x0A || c == 0x0D || c == 0x3B { return true }
+            if c == 0x2E || c == 0x21 || c == 0x3F, k + 1 < b.start, text.bytes[k + 1] == 0x20 || text.bytes[k + 1] == 0x0A { return true }
             k += 1
         }
         return false
@@ -197,6 +212,8 @@ struct DateTimeRules {
         if i + 2 < t.count, separator(text, t[i + 1], t[i + 2]) == sep, let c = digits(text, t[i + 2]) {
             let (la, lb, lc) = (t[i].count, t[i + 1].count, t[i + 2].count)
             if la == 4, lb <= 2, lc <= 2, plausibleYear(a), (1...12).contains(b), (1...31).contains(c) { return i + 2 }
+            // "Settings 500/14/5/40", "ABG 7.42/38/92/26": part of a longer chain of values.
+            if gluedToOtherNumbers(text, i, i + 2) { return nil }
             if la <= 2, lb <= 2, lc == 4 || lc == 2, validDayMonth(a, b) {
                 if lc == 4 && !plausibleYear(c) { return nil }
                 return i + 2
@@ -204,7 +221,11 @@ struct DateTimeRules {
             return nil
         }
         if t[i].count <= 2, t[i + 1].count <= 2 {
-            if sep == 0x2F { return slashDateWithoutYear(text, at: i, a, b) ? i + 1 : nil }
+            if sep == 0x2F {
+                guard slashDateWithoutYear(text, at: i, a, b) else { return nil }
+                // "7/20-22": a range of days belongs to the date.
+                return dayRange(text, after: i + 1) ? i + 2 : i + 1
+            }
             if sep == 0x2D { return hyphenDateWithoutYear(text, at: i, a, b) ? i + 1 : nil }
             return nil
         }
@@ -266,9 +287,23 @@ struct DateTimeRules {
             if after == 0x2F || after == 0x2B || after == 0x25 { return true }
             if after == 0x2E, e + 1 < bytes.count, isDigit(bytes[e + 1]) { return true }
             if after == 0x2D, e + 1 < bytes.count, isDigit(bytes[e + 1]),
-               !(last + 2 < t.count && separator(text, t[last + 1], t[last + 2]) == 0x2F) { return true }
+               !(last + 2 < t.count && separator(text, t[last + 1], t[last + 2]) == 0x2F), !dayRange(text, after: last) { return true }
         }
         return false
+    }
+
+    /// "-22" after the day of "7/20": a later day of the same month, not followed by more of a number.
+    static func dayRange(_ text: ReportText, after day: Int) -> Bool {
+        let t = text.tokens
+        guard day + 1 < t.count, separator(text, t[day], t[day + 1]) == 0x2D, t[day + 1].count <= 2,
+              let first = digits(text, t[day]), let last = digits(text, t[day + 1]), last > first, last <= 31 else { return false }
+        let e = t[day + 1].end
+        guard e < text.bytes.count else { return true }
+        let after = text.bytes[e]
+        if after == 0x2F || after == 0x25 || after == 0x2D || after == 0x2B { return false }
+        if after == 0x2E, e + 1 < text.bytes.count, isDigit(text.bytes[e + 1]) { return false }
+        if let next = wordAfter(text, day + 1), text.token(t[next], isOneOf: unitWords) { return false }
+        return true
     }
 
     static func validDayMonth(_ a: Int, _ b: Int) -> Bool {
@@ -338,9 +373,13 @@ struct DateTimeRules {
         }
         guard let p = wordBefore(text, i) else { return nil }
         if t[i].count == 2 {
+            // "from 98 to 02": the second end of a range of years.
+            if lastYear == p - 1, text.token(t[p], is: "to") || text.token(t[p], is: "and") || text.token(t[p], is: "until") {
+                return (t[i].start, i)
+            }
             guard text.token(t[p], isOneOf: twoDigitYearIntroducers), !text.token(t[p], is: "of") || classOrSeason(text, p),
                   !near(text, p, p, valueWords, before: 3, after: 0),
-                  !(p > 0 && digits(text, t[p - 1]) != nil) else { return nil }
+                  !(p > 0 && !endsClause(text, t[p - 1], t[p]) && digits(text, t[p - 1]) != nil) else { return nil }
             return (t[i].start, i)
         }
         guard plausibleYear(value), text.token(t[p], isOneOf: yearIntroducers) else { return nil }
