@@ -106,7 +106,7 @@ final class DateAndNumberRulesTests: XCTestCase {
     func testNumbersThatLookLikeYearsAreKept() {
         let note = """
             Resting since 2000, turned from 1900 until 2030. Shift 1900-0700, 0700-1900. Sats in 95, HR from 98 to 110. \
-            Repeat in 20 min, in 10 days. Voided 2000 ml, 2000 hours. Bare 1995 and 2003 count as numbers. Height 5'10".
+            Repeat in 20 min, in 10 days, recheck lactate in 30. Voided 2000 ml, 2000 hours. Bare 1995 and 2003 count as numbers. Height 5'10".
             """
         XCTAssertEqual(found(note).count, 0, "\(found(note))")
     }
@@ -114,8 +114,10 @@ final class DateAndNumberRulesTests: XCTestCase {
     func testDayNamesAndHolidays() {
         let note = "Family visits Monday and TUESDAY. Surgery on Sat, PT on tues. Labs Mon 3/14. Home over Christmas, Christmas Eve, New Year's, Labor Day."
         assertMarked(note, ["Monday", "TUESDAY", "Sat", "tues", "Mon", "3/14", "Christmas", "Christmas Eve", "New Year's", "Labor Day"], as: .date)
-        let clinical = "O2 sat 95%, sat up in chair, sun exposure, in labor day 2, Sats stable. Wed to husband."
+        let clinical = "O2 sat 95%, sat up in chair, rash from sun exposure, in labor day 2, Sats stable. Wed to husband."
         assertKept(clinical, ["sat 95", "sat up", "sun", "labor day", "Wed"])
+        let possessive = "Home for Mother’s Day."
+        assertMarked(possessive, ["Mother’s Day"], as: .date)
     }
 
     func testRangesAreNotIdentifiers() {

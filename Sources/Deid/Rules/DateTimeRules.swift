@@ -29,6 +29,8 @@ struct DateTimeRules {
         "on", "this", "next", "last", "since", "until", "till", "by", "from", "every", "each", "before", "after",
         "through", "thru", "sched", "scheduled", "due",
     ]
+    static let ambiguousDayAbbreviations: Set<String> = ["sat", "sun", "wed"]
+    static let strictDayContext: Set<String> = ["on", "this", "next", "last", "every", "each", "since", "until", "till", "by"]
     /// Holidays are elements of dates; they are marked after a word that introduces a day
     /// ("over Christmas", "since Thanksgiving") or before a day word ("Christmas Eve").
     static let holidays: Set<String> = [
@@ -92,6 +94,8 @@ struct DateTimeRules {
     ]
     /// Two-digit years after these only ("in '95" needs none): "in 95", "since 02", "from 98".
     static let twoDigitYearIntroducers: Set<String> = ["in", "since", "from", "until", "till", "during", "circa", "c", "ca", "year", "of"]
+    /// Two-digit numbers after "in" that are durations far more often than years ("recheck in 30").
+    static let roundDurations: Set<Int> = [10, 15, 20, 30, 40, 45, 60]
     /// Vital signs and lab words before "in"/"from" make the number a value: "sats from 98", "HR in 95".
     static let valueWords: Set<String> = [
         "sat", "sats", "o2", "spo2", "sao2", "hr", "rr", "bp", "sbp", "dbp", "map", "temp", "t", "tmax", "pulse", "glucose",
@@ -377,6 +381,10 @@ struct DateTimeRules {
             if lastYear == p - 1, text.token(t[p], is: "to") || text.token(t[p], is: "and") || text.token(t[p], is: "until") {
                 return (t[i].start, i)
             }
+            // "recheck in 30", "until 15": round numbers after "in" or "until" are minutes.
+            if roundDurations.contains(value), text.token(t[p], is: "in") || text.token(t[p], is: "until") || text.token(t[p], is: "till") {
+                return nil
+            }
             guard text.token(t[p], isOneOf: twoDigitYearIntroducers), !text.token(t[p], is: "of") || classOrSeason(text, p),
                   !near(text, p, p, valueWords, before: 3, after: 0),
                   !(p > 0 && !endsClause(text, t[p - 1], t[p]) && digits(text, t[p - 1]) != nil) else { return nil }
@@ -412,6 +420,11 @@ struct DateTimeRules {
         if dayAbbreviations.contains(word) {
             // "on sat 95%" is a saturation; "Mon 3/14" is a day.
             if let next, t[next].hasDigit { return numericDate(text, at: next) != nil ? i : nil }
+            // "from sun exposure", "after sat up": the words that are also common words need a
+            // word that only introduces a day.
+            if ambiguousDayAbbreviations.contains(word) {
+                return wordBefore(text, i).map { text.token(t[$0], isOneOf: strictDayContext) } ?? false ? i : nil
+            }
             return introduced ? i : nil
         }
         let followed = next.map { text.token(t[$0], isOneOf: holidayFollowers) } ?? false
@@ -430,7 +443,9 @@ struct DateTimeRules {
             let context = wordBefore(text, i).map { text.token(t[$0], isOneOf: holidayContext) } ?? false
             return context || (token.capitalised && t[year].capitalised && end > year) ? end : nil
         }
-        if token.capitalised, holidayDays.contains(word) || (word.hasSuffix("s") && holidayDays.contains(String(word.dropLast(2)))) {
+        // "Mother’s" with a curly apostrophe is one token (non-ASCII bytes are word bytes).
+        let curlyPossessive = token.count > 4 && text.bytes[token.end - 4] == 0xE2 && text.bytes[token.end - 1] | 0x20 == 0x73
+        if token.capitalised, holidayDays.contains(word) || (curlyPossessive && holidayDays.contains(String(word.dropLast(2)))) {
             var end = i
             if end + 1 < t.count, separator(text, t[end], t[end + 1]) == 0x27, text.token(t[end + 1], is: "s") { end += 1 }
             if let day = wordAfter(text, end), t[day].capitalised, text.token(t[day], is: "day") { return day }
