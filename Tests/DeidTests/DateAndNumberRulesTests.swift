@@ -57,8 +57,8 @@ final class DateAndNumberRulesTests: XCTestCase {
             Report called 1032 hours, 1032h. Shift 0700-1900, 7p-7a. Ratio 1:1, I:E 1:2.
             """
         XCTAssertEqual(found(note).count, 0, "\(found(note))")
-        let dated = "EXAM DATE: 03/14/2024 10:32 AM. Signed 2024-03-14 22:15."
-        assertMarked(dated, ["03/14/2024", "2024-03-14"], as: .date)
+        let dated = "EXAM DATE: 03/14/2024 10:32 AM. Signed 2024-03-14 22:15. Sent 2024-03-15T08:15:00."
+        assertMarked(dated, ["03/14/2024", "2024-03-14", "2024-03-15"], as: .date)
         assertKept(dated, ["10:32", "AM", "22:15"])
     }
 
@@ -73,7 +73,7 @@ final class DateAndNumberRulesTests: XCTestCase {
         let note = """
             Strength 4/5 LUE, 4+/5 RUE, MAE 5/5. Murmur 2/6 SEM, II/VI. Pulses 2/4 DP. Pain 3/10, rates pain 7/10, 0/10 now. \
             Given 1/2 NS at 100, 1/2 tab tylenol, 1 1/2 tabs. GA 24 2/7 weeks. Tray 3/4 full. Dose 1/2-1 tab. \
-            ABG 7.35/45/88. Vent: peep 5/ps 10, PS 10/5, CPAP 5/5 on 40%. Apgars 8/9. A&O 3/3. BP 120/80, 2.5/3 cm.
+            Side rails up 2/4 side rails, BCx 1/2 positive. ABG 7.35/45/88. Vent: peep 5/ps 10, PS 10/5, CPAP 5/5 on 40%. Apgars 8/9. A&O 3/3. BP 120/80, 2.5/3 cm.
             """
         XCTAssertEqual(found(note).count, 0, "\(found(note))")
     }
@@ -139,7 +139,9 @@ final class DateAndNumberRulesTests: XCTestCase {
         assertMarked(note, ["4567", "2345", "3456", "1234", "12345", "4-5678", "555-0142", "(617) 555-0142", "617.555.0142",
                             "617 555 0142", "+36 1 234 5678", "+358 40 1234567", "+44 20 7946 0958", "+7 495 123-45-67",
                             "+380 44 123 4567", "0044 20 7946 0958", "555-1234"], as: .contact)
-        let clinical = "See page 2, pH 7.35, x2 days, +2 edema, 4+1 assist, ext warm, 0.9 NS 1000 ml."
+        let national = "Daughter 020 7946 0958, son 06-12345678, neighbour 01 23 45 67 89, office 030 1234567."
+        assertMarked(national, ["020 7946 0958", "06-12345678", "01 23 45 67 89", "030 1234567"], as: .contact)
+        let clinical = "See page 2, pH 7.35, x2 days, +2 edema, 4+1 assist, ext warm, 0.9 NS 1000 ml, 0.5 mg 10 20 30, 05 10 15 20."
         XCTAssertEqual(found(clinical).count, 0, "\(found(clinical))")
     }
 

@@ -241,7 +241,8 @@ struct ContactAndIdentifierRules {
 
     /// `+36 1 234 5678`, `+358 40 1234567`, `+44 20 7946 0958`, `+7 495 123-45-67`, `0044 20 7946 0958`:
     /// a `+` (or `00`) and a country code, then groups of digits separated by a space, a hyphen, a
-    /// dot or parentheses, eight to fifteen digits in all (the E.164 limit). Returns the byte the
+    /// dot or parentheses, eight to fifteen digits in all (the E.164 limit). National numbers with
+    /// a trunk zero (`020 7946 0958`, `06-12345678`, `01 23 45 67 89`) need ten or eleven digits. Returns the byte the
     /// mark starts at (the `+`) and the last token.
     static func internationalPhone(_ text: ReportText, at i: Int) -> (Int, Int)? {
         let t = text.tokens, bytes = text.bytes
@@ -255,9 +256,11 @@ struct ContactAndIdentifierRules {
             // "4+5": a plus between numbers is arithmetic or a grade.
             if start > 0, ReportText.isWordByte(bytes[start - 1]) { return nil }
         } else {
-            // "0044 20 ...": the international call prefix instead of the plus.
-            guard token.count == 4 || token.count == 5, bytes[token.start] == 0x30, bytes[token.start + 1] == 0x30,
-                  bytes[token.start + 2] != 0x30 else { return nil }
+            // "0044 20 ...": the international call prefix instead of the plus; "020 7946 0958",
+            // "06-12345678", "01 23 45 67 89": a national number with its trunk zero.
+            guard token.count >= 2, token.count <= 5, bytes[token.start] == 0x30, bytes[token.start + 1] != 0x30
+                    || (token.count >= 4 && bytes[token.start + 2] != 0x30) else { return nil }
+            if start > 0, [0x2E, 0x2C, 0x2F, 0x2D, 0x3A].contains(bytes[start - 1]) { return nil }
         }
         var last = i
         var digits = token.count
@@ -267,7 +270,10 @@ struct ContactAndIdentifierRules {
             last += 1
             digits += t[last].count
         }
-        guard last > i, digits >= (plus ? 8 : 10) else { return nil }
+        // National numbers have ten or eleven digits; after "00" the country code makes more.
+        let national = !plus && bytes[token.start + 1] != 0x30
+        guard last > i, plus ? digits >= 8 : national ? (10...11).contains(digits) : digits >= 10 else { return nil }
+        if national, !t[i...last].contains(where: { $0.count >= 3 }) && last - i < 4 { return nil }
         if let next = DateTimeRules.wordAfter(text, last), text.token(t[next], isOneOf: DateTimeRules.unitWords) { return nil }
         return (start, last)
     }

@@ -52,9 +52,12 @@ struct DateTimeRules {
         "degree", "degrees", "deg", "f", "c", "beats", "breaths", "puffs", "drops", "gtt", "gtts", "mph", "lbs", "lb",
         "pounds", "feet", "ft", "kcal", "cal", "calories", "french", "fr", "gauge", "ga",
     ]
-    /// After the common fractions only ("1/2 of", "3/4 way", "1/2 normal saline"): words that would
-    /// be too loose after any month/day.
-    static let fractionFollowers: Set<String> = ["of", "in", "way", "normal", "amount", "portion", "meal", "meals", "tray", "inch"]
+    /// After the common fractions and small counts only ("1/2 of", "3/4 way", "2/4 side rails",
+    /// "1/2 positive"): words that would be too loose after any month/day.
+    static let fractionFollowers: Set<String> = [
+        "of", "in", "way", "normal", "amount", "portion", "meal", "meals", "tray", "inch", "positive", "negative", "pos", "neg",
+        "side", "siderails", "rails", "sr", "bottle", "bottles",
+    ]
     static let commonFractions: Set<Int> = [102, 103, 203, 104, 304, 108, 308, 508, 708]
 
     /// Murmurs (x/6), pulses and reflexes (x/4): "2/6 SEM", "pulses 2/4", "DTR 2/4".
@@ -212,6 +215,11 @@ struct DateTimeRules {
         let t = text.tokens
         guard i + 1 < t.count, let a = digits(text, t[i]), let sep = separator(text, t[i], t[i + 1]),
               sep == 0x2F || sep == 0x2D || sep == 0x2E, let b = digits(text, t[i + 1]) else { return nil }
+        // "2024-03-14T10:32": the day and the hour are one token; the token is marked with the date.
+        if i + 2 < t.count, sep == 0x2D, t[i].count == 4, plausibleYear(a), (1...12).contains(b), separator(text, t[i + 1], t[i + 2]) == sep,
+           let day = isoDayWithTime(text, t[i + 2]), (1...31).contains(day) {
+            return i + 2
+        }
         // A decimal point between two numbers is a measurement unless a third part follows.
         if i + 2 < t.count, separator(text, t[i + 1], t[i + 2]) == sep, let c = digits(text, t[i + 2]) {
             let (la, lb, lc) = (t[i].count, t[i + 1].count, t[i + 2].count)
@@ -240,6 +248,14 @@ struct DateTimeRules {
         return nil
     }
 
+    /// The day of "14T10" (ISO 8601 date and time written together), if the token has that shape.
+    static func isoDayWithTime(_ text: ReportText, _ token: ReportText.Token) -> Int? {
+        let b = text.bytes
+        guard token.count >= 4, token.count <= 9, isDigit(b[token.start]), isDigit(b[token.start + 1]),
+              b[token.start + 2] | 0x20 == 0x74, b[(token.start + 3)..<token.end].allSatisfy(isDigit) else { return nil }
+        return Int(b[token.start] - 0x30) * 10 + Int(b[token.start + 1] - 0x30)
+    }
+
     /// `7/22`, `since 10/16`, `on 22/7`: a date unless the words around it make it a score, a
     /// fraction or a setting, or the bytes glued to it make it part of another number.
     static func slashDateWithoutYear(_ text: ReportText, at i: Int, _ a: Int, _ b: Int) -> Bool {
@@ -253,7 +269,10 @@ struct DateTimeRules {
         if i > 0, digits(text, t[i - 1]) != nil, text.gapIsSpace(t[i - 1], t[i]) { return false }
         if let next = wordAfter(text, i + 1) {
             if text.token(t[next], isOneOf: unitWords) { return false }
-            if commonFractions.contains(a * 100 + b), text.token(t[next], isOneOf: fractionFollowers) { return false }
+            // Common fractions and counts out of a small total ("2/4 side rails", "BCx 1/2 positive").
+            if commonFractions.contains(a * 100 + b) || (a <= b && b <= 4), text.token(t[next], isOneOf: fractionFollowers) {
+                return false
+            }
         }
         // Strength (x/5) and murmur (x/6) grades have no other reading worth the loss.
         if (b == 5 && a <= 5) || (b == 6 && a <= 6) { return false }
