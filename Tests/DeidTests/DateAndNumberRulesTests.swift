@@ -60,6 +60,9 @@ final class DateAndNumberRulesTests: XCTestCase {
         let dated = "EXAM DATE: 03/14/2024 10:32 AM. Signed 2024-03-14 22:15. Sent 2024-03-15T08:15:00."
         assertMarked(dated, ["03/14/2024", "2024-03-14", "2024-03-15"], as: .date)
         assertKept(dated, ["10:32", "AM", "22:15"])
+        let european = "Dictated: 03-31-2020 11:48:10. Signed 07-08-2025 22:04."
+        XCTAssertEqual(found(european).map(\.text), ["03-31-2020", "07-08-2025"])
+        XCTAssertEqual(found(european).map(\.category), [.date, .date])
     }
 
     func testMonthAndDayWithoutAYearIsADate() {

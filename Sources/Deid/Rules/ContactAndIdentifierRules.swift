@@ -262,16 +262,19 @@ struct ContactAndIdentifierRules {
                     || (token.count >= 4 && bytes[token.start + 2] != 0x30) else { return nil }
             if start > 0, [0x2E, 0x2C, 0x2F, 0x2D, 0x3A].contains(bytes[start - 1]) { return nil }
         }
+        let national = !plus && bytes[token.start + 1] != 0x30
+        // "03-31-2020 11:48" is a date and a time.
+        if national, DateTimeRules.numericDate(text, at: i) != nil { return nil }
         var last = i
         var digits = token.count
-        while last + 1 < t.count, DateTimeRules.digits(text, t[last + 1]) != nil, digits + t[last + 1].count <= 15 {
+        while last + 1 < t.count, DateTimeRules.digits(text, t[last + 1]) != nil, digits + t[last + 1].count <= 15,
+              !(t[last + 1].end < bytes.count && bytes[t[last + 1].end] == 0x3A) {
             let gap = text.gap(t[last], t[last + 1])
             guard !gap.isEmpty, gap.count <= 2, gap.allSatisfy({ $0 == 0x20 || $0 == 0x2D || $0 == 0x2E || $0 == 0x28 || $0 == 0x29 }) else { break }
             last += 1
             digits += t[last].count
         }
         // National numbers have ten or eleven digits; after "00" the country code makes more.
-        let national = !plus && bytes[token.start + 1] != 0x30
         guard last > i, plus ? digits >= 8 : national ? (10...11).contains(digits) : digits >= 10 else { return nil }
         if national, !t[i...last].contains(where: { $0.count >= 3 }) && last - i < 4 { return nil }
         if let next = DateTimeRules.wordAfter(text, last), text.token(t[next], isOneOf: DateTimeRules.unitWords) { return nil }
