@@ -91,8 +91,10 @@ final class DateAndNumberRulesTests: XCTestCase {
     }
 
     func testScoreShapesAreDatesAfterAStrongDateWord() {
-        let note = "Restraints since 5/5. Report dated 2/6."
-        assertMarked(note, ["5/5", "2/6"], as: .date)
+        let note = "Restraints since 5/5. Report dated 2/6. Radiographs performed on 4/5, report not available."
+        assertMarked(note, ["5/5", "2/6", "4/5"], as: .date)
+        let exam = "Grip strength on 4/5 bilaterally. Murmur heard on 2/6 loudness."
+        assertKept(exam, ["4/5", "2/6"])
     }
 
     func testYearsInContext() {

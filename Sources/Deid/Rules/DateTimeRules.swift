@@ -60,6 +60,12 @@ struct DateTimeRules {
     ]
     static let commonFractions: Set<Int> = [102, 103, 203, 104, 304, 108, 308, 508, 708]
 
+    /// Strength and murmur grades (x/5, x/6) after "on": "MAE on 5/5"? rare, but "strength on
+    /// exam 4/5" and "murmur on auscultation 2/6" are not dates.
+    static let gradeWords: Set<String> = [
+        "strength", "motor", "mae", "power", "grip", "ue", "le", "rue", "lue", "rle", "lle", "bue", "ble", "extremities",
+        "muscle", "flexion", "extension", "sem", "murmur", "murmurs", "systolic", "diastolic", "hsm", "exam", "grade",
+    ]
     /// Murmurs (x/6), pulses and reflexes (x/4): "2/6 SEM", "pulses 2/4", "DTR 2/4".
     static let murmurWords: Set<String> = [
         "murmur", "murmurs", "sem", "hsm", "dm", "sm", "systolic", "diastolic", "pulse", "pulses", "edema", "reflex",
@@ -274,8 +280,9 @@ struct DateTimeRules {
                 return false
             }
         }
-        // Strength (x/5) and murmur (x/6) grades have no other reading worth the loss.
-        if (b == 5 && a <= 5) || (b == 6 && a <= 6) { return false }
+        // Strength (x/5) and murmur (x/6) grades, unless a date word comes right before and no
+        // word about strength or murmurs is near ("performed on 4/5" is a date).
+        if (b == 5 && a <= 5) || (b == 6 && a <= 6), introducer == nil || near(text, i, i + 1, gradeWords) { return false }
         if b == 4, a <= 4, near(text, i, i + 1, murmurWords) || near(text, i, i + 1, orientationWords) { return false }
         if b == 3, a <= 3, near(text, i, i + 1, orientationWords) { return false }
         if b == 10, near(text, i, i + 1, painWords) { return false }
