@@ -76,7 +76,7 @@ final class DateAndNumberRulesTests: XCTestCase {
         let note = """
             Strength 4/5 LUE, 4+/5 RUE, MAE 5/5. Murmur 2/6 SEM, II/VI. Pulses 2/4 DP. Pain 3/10, rates pain 7/10, 0/10 now. \
             Given 1/2 NS at 100, 1/2 tab tylenol, 1 1/2 tabs. GA 24 2/7 weeks. Tray 3/4 full. Dose 1/2-1 tab. \
-            Side rails up 2/4 side rails, BCx 1/2 positive. ABG 7.35/45/88. Vent: peep 5/ps 10, PS 10/5, CPAP 5/5 on 40%. Apgars 8/9. A&O 3/3. BP 120/80, 2.5/3 cm.
+            Side rails up 2/4 side rails, BCx 1/2 positive. ABG 7.35/45/88. Vent: peep 5/ps 10, PS 10/5, CPAP 5/5 on 40%. Apgars 8/9. A&O 3/3, pupils 3/3 brisk. Stage 2/3 ulcer. BP 120/80, 2.5/3 cm.
             """
         XCTAssertEqual(found(note).count, 0, "\(found(note))")
     }
@@ -100,9 +100,9 @@ final class DateAndNumberRulesTests: XCTestCase {
     func testYearsInContext() {
         let note = """
             Hx MI '92, CABG in '95, appy in 1995, smoker since 1985, TAH (2010), quit year 2004. \
-            Lived there from 1999 to 2003, worked 1988-1994. Dx March 2024, Mar '98. Stent in 05, class of 1978.
+            Lived there from 1999 to 2003, worked 1988-1994. Dx March 2024, Mar '98. Stent in 05, class of 1978, born 1931.
             """
-        assertMarked(note, ["'92", "'95", "1995", "1985", "2010", "2004", "1999", "2003", "1988-1994", "March 2024", "Mar '98", "05", "1978"],
+        assertMarked(note, ["'92", "'95", "1995", "1985", "2010", "2004", "1999", "2003", "1988-1994", "March 2024", "Mar '98", "05", "1978", "1931"],
                      as: .date)
         let curly = "CVA in ’07."
         assertMarked(curly, ["’07"], as: .date)
@@ -139,11 +139,11 @@ final class DateAndNumberRulesTests: XCTestCase {
         let note = """
             Call x4567 or ext 4567, ext. 2345, extension 3456. Pager 1234, beeper #2345, pgr 12345, page 4-5678. \
             Wife 555-0142, cell (617) 555-0142, 617.555.0142, +1 617 555 0142. Son +36 1 234 5678, +358 40 1234567, \
-            +44 20 7946 0958, +7 495 123-45-67, +380 44 123 4567, 0044 20 7946 0958. Home phone 555-1234.
+            +44 20 7946 0958, +7 495 123-45-67, +380 44 123 4567, 0044 20 7946 0958. Home phone 555-1234, HCP #555-4321.
             """
         assertMarked(note, ["4567", "2345", "3456", "1234", "12345", "4-5678", "555-0142", "(617) 555-0142", "617.555.0142",
                             "617 555 0142", "+36 1 234 5678", "+358 40 1234567", "+44 20 7946 0958", "+7 495 123-45-67",
-                            "+380 44 123 4567", "0044 20 7946 0958", "555-1234"], as: .contact)
+                            "+380 44 123 4567", "0044 20 7946 0958", "555-1234", "555-4321"], as: .contact)
         let national = "Daughter 020 7946 0958, son 06-12345678, neighbour 01 23 45 67 89, office 030 1234567."
         assertMarked(national, ["020 7946 0958", "06-12345678", "01 23 45 67 89", "030 1234567"], as: .contact)
         let clinical = "See page 2, pH 7.35, x2 days, +2 edema, 4+1 assist, ext warm, 0.9 NS 1000 ml, 0.5 mg 10 20 30, 05 10 15 20."

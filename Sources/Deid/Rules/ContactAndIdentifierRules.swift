@@ -202,6 +202,8 @@ struct ContactAndIdentifierRules {
             return nil
         }
         if let next = DateTimeRules.wordAfter(text, i + 1), text.token(t[next], isOneOf: DateTimeRules.unitWords) { return nil }
+        // "#555-1234" is written as a number to call.
+        if s > 0, bytes[s - 1] == 0x23 { return i + 1 }
         if bytes[t[i + 1].start] == 0x30 || DateTimeRules.near(text, i, i + 1, phoneContext, before: 5, after: 0) { return i + 1 }
         return nil
     }

@@ -78,9 +78,11 @@ struct DateTimeRules {
         "medicated", "tolerable", "comfort", "goal",
     ]
     /// Scores of any shape: "apgars 8/9", "score 7/9", "grade 2/4".
-    static let scoreWords: Set<String> = ["scale", "score", "scores", "apgar", "apgars", "apgar's", "grade", "gr", "graded"]
-    /// Orientation (x/3, x/4): "oriented 3/3", "A&O 4/4".
-    static let orientationWords: Set<String> = ["oriented", "orientated", "orientation", "ao", "aao", "aox", "aaox", "o", "alert"]
+    static let scoreWords: Set<String> = ["scale", "score", "scores", "apgar", "apgars", "grade", "gr", "graded", "stage", "staged"]
+    /// Orientation and pupils (x/3, x/4): "oriented 3/3", "A&O 4/4", "pupils 3/3 brisk".
+    static let orientationWords: Set<String> = [
+        "oriented", "orientated", "orientation", "ao", "aao", "aox", "aaox", "o", "alert", "pupils", "perrl", "perrla", "brisk",
+    ]
     /// Ventilator settings write pressures as x/y: "PS 10/5", "peep 5/ps 10", "CPAP 5/5", "bipap 12/6".
     static let ventWords: Set<String> = [
         "peep", "ps", "psv", "cpap", "bipap", "fio2", "vent", "ventilator", "settings", "setting", "ac", "simv", "imv",
@@ -93,7 +95,7 @@ struct DateTimeRules {
     static let yearIntroducers: Set<String> = [
         "in", "during", "circa", "c", "ca", "year", "yr", "of", "spring", "summer", "fall", "autumn", "winter",
         "early", "late", "mid", "around", "approx", "approximately", "since", "from", "until", "till", "by",
-        "before", "after", "through", "thru", "between", "to", "and",
+        "before", "after", "through", "thru", "between", "to", "and", "dob", "born", "birth", "yob",
     ]
     /// Of the introducers, those that also come before a clock time ("since 2000", "from 1900",
     /// "until 1930"): after them a number that is a valid clock time (hhmm) is left alone.
