@@ -1,4 +1,6 @@
-/// Phone and fax numbers, e-mail addresses, URLs, IP addresses, SSNs and every kind of ID number.
+/// Phone and fax numbers (also international, short and extension-only ones), e-mail addresses,
+/// URLs, IP addresses, SSNs and every kind of ID number. Ranges of values ("100-120",
+/// "1900-0700", "60-70s") are not identifiers: nursing notes are full of them.
 struct ContactAndIdentifierRules {
     /// Words after which the next number-bearing token is an identifier, whatever it looks like.
     static let idKeywords: Set<String> = [
@@ -6,9 +8,27 @@ struct ContactAndIdentifierRules {
         "lic", "npi", "dea", "order", "encounter", "visit", "case", "specimen", "device", "badge", "member", "policy",
         "insurance", "requisition", "req", "record", "ssn", "fin", "csn", "har", "empi", "upi", "unit", "lot", "model",
     ]
+    /// Lab values that reach six digits ("Plt 150000", "viral load 250000"): a number after them is
+    /// a result, not an identifier.
+    static let labWords: Set<String> = ["plt", "plts", "platelets", "wbc", "hct", "hgb", "glucose", "cd4", "load", "copies", "vl", "count"]
     static let fillers: Set<String> = ["number", "no", "num", "nbr", "nr", "is", "of"]
 
     static let phoneSeparators: Set<[UInt8]> = [[0x2D], [0x2E], [0x20], [0x29, 0x20], [0x29], [0x29, 0x2D]]
+
+    /// Words before a short number that make it a phone extension or a pager: "ext. 4567",
+    /// "pager 1234", "beeper #2345", "page 4-5678". The number needs four digits or more, so
+    /// "page 2" and "ph 7.35" stay.
+    static let shortNumberWords: Set<String> = [
+        "ext", "extension", "pager", "beeper", "pgr", "bpr", "page", "paged", "tel", "phone", "ph", "cell", "fax",
+        "telephone", "mobile", "beep", "pg",
+    ]
+    /// Words before a seven-digit-less "555-1234" that make it a phone number rather than a range
+    /// ("500-1000 cc"): a number with a leading zero after the hyphen ("555-0142") needs none.
+    static let phoneContext: Set<String> = [
+        "phone", "ph", "tel", "telephone", "cell", "mobile", "call", "called", "calls", "calling", "page", "paged", "pager",
+        "beeper", "pgr", "fax", "contact", "number", "num", "no", "home", "work", "reach", "reached", "dial", "ext",
+        "extension", "office", "voicemail", "vm", "line",
+    ]
 
     static func apply(_ text: ReportText, into marks: inout Candidates) {
         let t = text.tokens
@@ -16,6 +36,9 @@ struct ContactAndIdentifierRules {
         var i = 0
         while i < t.count {
             if let end = phone(text, at: i) { marks.add(phoneStart(text, i), t[end].end, .contact); i = end + 1; continue }
+            if let (start, end) = internationalPhone(text, at: i) { marks.add(start, t[end].end, .contact); i = end + 1; continue }
+            if let end = shortPhone(text, at: i) { marks.add(phoneStart(text, i), t[end].end, .contact); i = end + 1; continue }
+            if let end = extensionOnly(text, at: i) { marks.add(t[end == i ? i : i + 1].start, t[end].end, .contact); i = end + 1; continue }
             if let end = ssn(text, at: i) { marks.add(t[i].start, t[end].end, .identifier); i = end + 1; continue }
             if let end = ipv4(text, at: i) { marks.add(t[i].start, t[end].end, .contact); i = end + 1; continue }
             if text.token(t[i], isOneOf: idKeywords), let (first, last) = identifierAfterKeyword(text, at: i) {
@@ -115,6 +138,9 @@ struct ContactAndIdentifierRules {
               sep == 0x2D || sep == 0x2F || sep == 0x2E || sep == 0x5F { last += 1 }
         let hasDigit = t[first...last].contains { $0.hasDigit }
         guard hasDigit else { return nil }
+        // "1 unit 250 cc", "unit 250cc": a quantity after the keyword, not a value of it.
+        if let next = DateTimeRules.wordAfter(text, last), text.token(t[next], isOneOf: DateTimeRules.unitWords) { return nil }
+        if first == last, isQuantityWithUnit(text, t[first]) { return nil }
         // "unit 3 mg" or "model 2" are not identifiers: require some length.
         let digits = t[first...last].reduce(0) { $0 + digitCount(text, $1) }
         guard digits >= 3 || t[first...last].contains(where: { $0.hasLetter && $0.hasDigit }) else { return nil }
@@ -130,9 +156,131 @@ struct ContactAndIdentifierRules {
               t[last + 1].hasDigit || t[last + 1].allCaps { last += 1 }
         let digits = t[i...last].reduce(0) { $0 + digitCount(text, $1) }
         guard digits >= 6 else { return nil }
+        // "100-120", "1900-0700", "60-70s", "100-120bpm": two values of at most four digits, each
+        // perhaps with a unit glued on, are a range. Codes start with letters ("RAD-2024-118823").
+        if last == i + 1, isRangeEnd(text, t[i]), isRangeEnd(text, t[last]) { return nil }
+        // "Nystatin 500000 units", "Plt 150000": a quantity or a lab value.
+        if let next = DateTimeRules.wordAfter(text, last), text.token(t[next], isOneOf: DateTimeRules.unitWords) { return nil }
+        if last == i, let before = DateTimeRules.wordBefore(text, i), text.token(t[before], isOneOf: labWords) { return nil }
         // 1.2345678 is a number, not an ID.
         if i > 0, text.gap(t[i - 1], t[i]) == [0x2E], !t[i - 1].hasLetter { return nil }
         return last
+    }
+
+    /// Up to four digits, then letters only: "120", "70s", "3L", "120bpm".
+    static func isRangeEnd(_ text: ReportText, _ token: ReportText.Token) -> Bool {
+        var k = token.start
+        while k < token.end, DateTimeRules.isDigit(text.bytes[k]) { k += 1 }
+        guard k > token.start, k - token.start <= 4 else { return false }
+        while k < token.end {
+            guard !DateTimeRules.isDigit(text.bytes[k]) else { return false }
+            k += 1
+        }
+        return true
+    }
+
+    /// Digits with a unit glued on ("250cc", "20mg"): a quantity, not an ID.
+    static func isQuantityWithUnit(_ text: ReportText, _ token: ReportText.Token) -> Bool {
+        guard token.hasDigit, token.hasLetter, DateTimeRules.isDigit(text.bytes[token.start]) else { return false }
+        var k = token.start
+        while k < token.end, DateTimeRules.isDigit(text.bytes[k]) { k += 1 }
+        let unit = ReportText.string(text.bytes, ReportText.Token(index: token.index, start: k, end: token.end, hasLetter: true, hasDigit: false, capitalised: false, allCaps: false)) {
+            $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0
+        }
+        return DateTimeRules.unitWords.contains(unit)
+    }
+
+    /// `555-0142`, `call 555-1234`: three digits, a hyphen and four, without an area code. Without
+    /// a word about phones before it, a number with no leading zero after the hyphen is a range
+    /// ("500-1000 cc").
+    static func shortPhone(_ text: ReportText, at i: Int) -> Int? {
+        let t = text.tokens, bytes = text.bytes
+        guard i + 1 < t.count, isDigits(t[i], count: 3), isDigits(t[i + 1], count: 4), text.gap(t[i], t[i + 1]) == [0x2D] else { return nil }
+        let s = t[i].start, e = t[i + 1].end
+        if s > 0, [0x2D, 0x2F, 0x2E, 0x2B, 0x3A].contains(bytes[s - 1]) { return nil }
+        if e < bytes.count, [0x2D, 0x2F, 0x25, 0x3A, 0x2B].contains(bytes[e]) || (bytes[e] == 0x2E && e + 1 < bytes.count && DateTimeRules.isDigit(bytes[e + 1])) {
+            return nil
+        }
+        if let next = DateTimeRules.wordAfter(text, i + 1), text.token(t[next], isOneOf: DateTimeRules.unitWords) { return nil }
+        // "#555-1234" is written as a number to call.
+        if s > 0, bytes[s - 1] == 0x23 { return i + 1 }
+        if bytes[t[i + 1].start] == 0x30 || DateTimeRules.near(text, i, i + 1, phoneContext, before: 5, after: 0) { return i + 1 }
+        return nil
+    }
+
+    /// `x4567`, `ext. 4567`, `extension 4567`, `pager 1234`, `beeper #2345`, `pgr 12345`,
+    /// `page 4-5678`: a short number that a word or an `x` makes a phone. Returns the last token;
+    /// the mark starts at the number (the word is kept), or at the `x4567` token.
+    static func extensionOnly(_ text: ReportText, at i: Int) -> Int? {
+        let t = text.tokens, bytes = text.bytes
+        let token = t[i]
+        // "x4567" as one token.
+        if token.hasLetter, token.hasDigit, token.count >= 5, token.count <= 6, bytes[token.start] | 0x20 == 0x78,
+           bytes[(token.start + 1)..<token.end].allSatisfy(DateTimeRules.isDigit) {
+            if let next = DateTimeRules.wordAfter(text, i), text.token(t[next], isOneOf: DateTimeRules.unitWords) { return nil }
+            return i
+        }
+        guard token.hasLetter, !token.hasDigit, i + 1 < t.count, text.token(token, isOneOf: shortNumberWords) else { return nil }
+        let gap = text.gap(token, t[i + 1])
+        guard !gap.isEmpty, gap.count <= 4, gap.allSatisfy({ $0 == 0x20 || $0 == 0x2E || $0 == 0x3A || $0 == 0x23 || $0 == 0x2D }),
+              DateTimeRules.digits(text, t[i + 1]) != nil else { return nil }
+        // A full number after the word is found by the phone rules on the next token.
+        if phone(text, at: i + 1) != nil || shortPhone(text, at: i + 1) != nil { return nil }
+        var last = i + 1
+        var digits = t[last].count
+        while last + 1 < t.count, text.gap(t[last], t[last + 1]) == [0x2D], DateTimeRules.digits(text, t[last + 1]) != nil {
+            last += 1
+            digits += t[last].count
+        }
+        guard (4...15).contains(digits) else { return nil }
+        let e = t[last].end
+        if e < bytes.count, bytes[e] == 0x25 || bytes[e] == 0x2F || (bytes[e] == 0x2E && e + 1 < bytes.count && DateTimeRules.isDigit(bytes[e + 1])) {
+            return nil
+        }
+        if let next = DateTimeRules.wordAfter(text, last), text.token(t[next], isOneOf: DateTimeRules.unitWords) { return nil }
+        return last
+    }
+
+    /// `+36 1 234 5678`, `+358 40 1234567`, `+44 20 7946 0958`, `+7 495 123-45-67`, `0044 20 7946 0958`:
+    /// a `+` (or `00`) and a country code, then groups of digits separated by a space, a hyphen, a
+    /// dot or parentheses, eight to fifteen digits in all (the E.164 limit). National numbers with
+    /// a trunk zero (`020 7946 0958`, `06-12345678`, `01 23 45 67 89`) need ten or eleven digits. Returns the byte the
+    /// mark starts at (the `+`) and the last token.
+    static func internationalPhone(_ text: ReportText, at i: Int) -> (Int, Int)? {
+        let t = text.tokens, bytes = text.bytes
+        let token = t[i]
+        guard token.hasDigit, !token.hasLetter else { return nil }
+        var start = token.start
+        let plus = token.start > 0 && bytes[token.start - 1] == 0x2B
+        if plus {
+            guard token.count <= 3 else { return nil }
+            start -= 1
+            // "4+5": a plus between numbers is arithmetic or a grade.
+            if start > 0, ReportText.isWordByte(bytes[start - 1]) { return nil }
+        } else {
+            // "0044 20 ...": the international call prefix instead of the plus; "020 7946 0958",
+            // "06-12345678", "01 23 45 67 89": a national number with its trunk zero.
+            guard token.count >= 2, token.count <= 5, bytes[token.start] == 0x30, bytes[token.start + 1] != 0x30
+                    || (token.count >= 4 && bytes[token.start + 2] != 0x30) else { return nil }
+            if start > 0, [0x2E, 0x2C, 0x2F, 0x2D, 0x3A].contains(bytes[start - 1]) { return nil }
+        }
+        let national = !plus && bytes[token.start + 1] != 0x30
+        // "03-31-2020 11:48" is a date and a time.
+        if national, DateTimeRules.numericDate(text, at: i) != nil { return nil }
+        var last = i
+        var digits = token.count
+        while last + 1 < t.count, DateTimeRules.digits(text, t[last + 1]) != nil, digits + t[last + 1].count <= 15,
+              !(t[last + 1].end < bytes.count && bytes[t[last + 1].end] == 0x3A) {
+            let gap = text.gap(t[last], t[last + 1])
+            guard !gap.isEmpty, gap.count <= 2, gap.allSatisfy({ $0 == 0x20 || $0 == 0x2D || $0 == 0x2E || $0 == 0x28 || $0 == 0x29 }) else { break }
+            last += 1
+            digits += t[last].count
+        }
+        // National numbers have ten or eleven digits; after "00" the country code makes more.
+        guard last > i, plus ? digits >= 8 : national ? (10...11).contains(digits) : digits >= 10 else { return nil }
+        if national, !t[i...last].contains(where: { $0.count >= 3 }) && last - i < 4 { return nil }
+        if let next = DateTimeRules.wordAfter(text, last), text.token(t[next], isOneOf: DateTimeRules.unitWords) { return nil }
+        return (start, last)
     }
 
     static func isEmailByte(_ c: UInt8) -> Bool {
