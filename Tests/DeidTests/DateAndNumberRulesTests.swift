@@ -83,7 +83,8 @@ final class DateAndNumberRulesTests: XCTestCase {
 
     func testRangesOfDatesAndChainsOfValues() {
         let note = "Vanco 7/20-22, then 7/25. Hep lock 3/14-3/16. Stayed from 98 to 02. Vent settings 500/14/5/40, ABG 7.42/38/92/26."
-        assertMarked(note, ["7/20-22", "7/25", "3/14", "3/16", "98", "02"], as: .date)
+        assertMarked(note, ["7/20", "7/25", "3/14", "3/16", "98", "02"], as: .date)
+        XCTAssertEqual(found("Vanco 7/20-22.").map(\.text), ["7/20", "22"], "a range of days is two marks")
         assertKept(note, ["500/14/5/40", "7.42/38/92/26"])
         let pain = "Pain 4/10, medicated with morphine 2 mg IV with relief to 2/10. Since 02 pt lives alone; sats in 90s."
         assertKept(pain, ["4/10", "2/10", "90s"])

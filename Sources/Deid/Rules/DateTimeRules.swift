@@ -123,7 +123,14 @@ struct DateTimeRules {
         var i = 0
         while i < t.count {
             if let end = numericDate(text, at: i) {
-                marks.add(t[i].start, t[end].end, .date)
+                if end == i + 2, separator(text, t[i], t[i + 1]) == 0x2F, separator(text, t[i + 1], t[i + 2]) == 0x2D {
+                    // "7/20-22": two marks, so surrogate date shifting does not read "7/20-22" as a
+                    // date of 2022.
+                    marks.add(t[i].start, t[i + 1].end, .date)
+                    marks.add(t[end].start, t[end].end, .date)
+                } else {
+                    marks.add(t[i].start, t[end].end, .date)
+                }
                 i = end + 1
                 continue
             }
