@@ -572,6 +572,9 @@ color Doppler
 spectral Doppler
 power Doppler
 Doppler ultrasound
+Chaddock reflex
+Chaddock sign
+Hoffmann sign
 Eustachian
 Eustachian tube
 Eustachian valve
@@ -797,6 +800,8 @@ Houston valve
 Sims position
 Trendelenburg gait
 Zinn ligament
+carina
+carinal
 Hickman
 Whipple
 Jackson-Pratt drain
@@ -1545,6 +1550,12 @@ Zellweger
 Cockayne
 Fahr disease
 Fahr syndrome
+Framingham risk score
+Framingham score
+McIsaac score
+Centor score
+McGill pain questionnaire
+McGill pain index
 Lyme borreliosis
 West Nile
 West Nile virus

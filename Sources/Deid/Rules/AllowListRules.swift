@@ -17,8 +17,8 @@ struct AllowListRules {
     /// Street words that tie a house number to the words before or after them, in the forms of
     /// several countries: "8734 Kshlerin Ridge", "Kossuth Lajos utca 12", "ul. Marszałkowska 10".
     static let streetWords: Set<String> = [
-        "street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "drive", "dr", "lane", "ln", "way", "court",
-        "ct", "place", "pl", "parkway", "pkwy", "highway", "hwy", "circle", "cir", "terrace", "ter", "trail", "trl",
+        "street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "drive", "lane", "ln", "way", "court",
+        "place", "pl", "parkway", "pkwy", "highway", "hwy", "circle", "cir", "terrace", "ter", "trail", "trl",
         "square", "sq", "pike", "row", "alley", "ridge", "crossing", "point", "points", "heights", "hills", "hill",
         "park", "plaza", "loop", "run", "pass", "path", "green", "glen", "grove", "hollow", "manor", "mill", "mills",
         "ford", "falls", "estates", "shores", "springs", "station", "summit", "valley", "village", "vista", "walk",
@@ -173,7 +173,9 @@ struct AllowListRules {
 
         // A state after a place found: "Atlanta, GA", "Detroit, MI".
         for k in 1..<t.count where !covered[k] && t[k].count == 2 && t[k].allCaps && PlaceRules.states.contains(text.string(t[k])) {
-            guard covered[k - 1], isPlaceMark(k - 1), text.gap(t[k - 1], t[k]).elementsEqual([0x2C, 0x20]) else { continue }
+            // A place, not a person: "Serrano, MD" is a credential.
+            guard covered[k - 1], category[k - 1] == .place || (vocabulary.entry(text.upper(t[k - 1]))?.flags ?? 0) & Vocabulary.place != 0,
+                  text.gap(t[k - 1], t[k]).elementsEqual([0x2C, 0x20]) else { continue }
             markToken(k, .place)
         }
 
@@ -211,6 +213,7 @@ struct AllowListRules {
         }
 
         addresses(text, covered: &covered, category: &category, into: &marks)
+        phoneNumbersAfterCue(text, covered: &covered, into: &marks)
 
         // A word found as a name anywhere is a name everywhere in the text, in any letter case,
         // unless it is also vocabulary ("Will" in "Will Smith" leaves "will" alone).
@@ -294,42 +297,185 @@ struct AllowListRules {
                 category[j] = .place
             }
         }
-        func isPlaceMark(_ k: Int) -> Bool { category[k] == .place || category[k] == .name }
+        func isPlaceMark(_ k: Int) -> Bool { k >= 0 && k < t.count && (category[k] == .place || category[k] == .name) }
         func isPlaceOrName(_ k: Int) -> Bool { k >= 0 && k < t.count && covered[k] && t[k].hasLetter }
         func number(_ k: Int) -> Bool { k >= 0 && k < t.count && t[k].hasDigit && t[k].count <= 6 && !covered[k] }
+        func houseNumber(_ k: Int) -> Bool { number(k) && t[k].count <= 5 && (!t[k].hasLetter || t[k].count <= 4) }
         func street(_ k: Int) -> Bool { k >= 0 && k < t.count && text.token(t[k], isOneOf: Self.streetWords) }
-        for k in 0..<t.count where street(k) && t[k].hasLetter {
-            // Words of the street name before the street word, found by the rules above.
-            var first = k
-            while first - 1 >= 0, isPlaceOrName(first - 1), text.sameLine(t[first - 1], t[k]), k - first < 4 { first -= 1 }
-            guard first < k || (k + 1 < t.count && isPlaceOrName(k + 1)) else { continue }
-            var start = first
+        func near(_ a: Int, _ b: Int) -> Bool { text.sameLine(t[a], t[b]) && t[b].start - t[a].end <= 3 }
+        /// The end of "58/35", "5 A 7", "12B", ", kv. 8", ", Apt 2B" after a house number at `k`.
+        func flat(after k: Int) -> Int {
             var end = k
-            if number(first - 1), text.sameLine(t[first - 1], t[k]), !t[first - 1].hasLetter || t[first - 1].count <= 5 { start = first - 1 }
-            if number(k + 1), text.sameLine(t[k], t[k + 1]) { end = k + 1 }
-            // "5 A 7": a letter and flat number after the house number.
-            if end > k, end + 1 < t.count, t[end + 1].count == 1, text.sameLine(t[end], t[end + 1]) { end += 1 }
-            if end > k, number(end + 1), text.sameLine(t[end], t[end + 1]), text.gapIsSpace(t[end], t[end + 1]) { end += 1 }
-            if start == first && end == k && first == k { continue }
+            if end + 2 < t.count, text.gap(t[end], t[end + 1]).elementsEqual([0x2F]), t[end + 1].hasDigit { end += 1 }
+            if end + 1 < t.count, t[end + 1].count == 1, t[end + 1].hasLetter, text.gapIsSpace(t[end], t[end + 1]) {
+                end += 1
+                if number(end + 1), text.gapIsSpace(t[end], t[end + 1]) { end += 1 }
+            }
+            if end + 2 < t.count, text.token(t[end + 1], isOneOf: Self.flatWords), near(end, end + 1), near(end + 1, end + 2),
+               t[end + 2].hasDigit { end += 2 }
+            return end
+        }
+        for k in 0..<t.count where street(k) && t[k].hasLetter {
+            // The street's name: marked words before the street word ("Kshlerin Ridge") or after
+            // it ("ul. Długa", "rue Lepic").
+            var first = k
+            while first - 1 >= 0, isPlaceOrName(first - 1), near(first - 1, first), k - first < 4 { first -= 1 }
+            var last = k
+            if text.token(t[k], isOneOf: Self.streetWordsBeforeName) {
+                while last + 1 < t.count, isPlaceOrName(last + 1), near(last, last + 1), last - k < 4 { last += 1 }
+            }
+            // Lower case or unlisted: "4 w oak lane" — a house number, up to three words and an
+            // unambiguous street word.
+            if first == k, last == k, text.token(t[k], isOneOf: Self.unambiguousStreetWords) {
+                var j = k - 1
+                while j >= 0, k - j <= 3, t[j].hasLetter, !t[j].hasDigit, near(j, j + 1) { j -= 1 }
+                if j < k - 1, houseNumber(j), near(j, j + 1) { first = j + 1 }
+            }
+            guard first < k || last > k else { continue }
+            var start = first
+            var end = last
+            if houseNumber(first - 1), near(first - 1, first) { start = first - 1 }
+            if houseNumber(last + 1), near(last, last + 1) { end = flat(after: last + 1) }
             markRange(start...end)
+        }
+        // House-number words after a street's name: "Ryabinovyy, d. 3/6", "Vatmanskyi, bud. 69",
+        // "Dinu Nr. 896".
+        for k in 1..<max(1, t.count - 1) where text.token(t[k], isOneOf: Self.houseNumberWords) && isPlaceOrName(k - 1) {
+            guard text.sameLine(t[k - 1], t[k]), t[k].start - t[k - 1].end <= 2, houseNumber(k + 1), near(k, k + 1) else { continue }
+            markRange(k...flat(after: k + 1))
+        }
+        // A house number before a street's name that a comma ends: "630 Urheilubulevardi, Halsua",
+        // "4 Haaksikatu, Siikalatva".
+        for k in 0..<max(0, t.count - 1) where houseNumber(k) && !t[k].hasLetter && isPlaceOrName(k + 1) && near(k, k + 1) {
+            var last = k + 1
+            while last + 1 < t.count, isPlaceOrName(last + 1), near(last, last + 1), last - k < 3 { last += 1 }
+            guard last + 1 < t.count, text.gap(t[last], t[last + 1]).first == 0x2C, isPlaceMark(last + 1) || t[last + 1].hasDigit,
+                  k == 0 || [0x2C, 0x3A].contains(text.gap(t[k - 1], t[k]).first ?? 0) || text.token(t[k - 1], isOneOf: Self.addressCues)
+            else { continue }
+            markRange(k...k)
+        }
+        // A house number after a street's name, where a postcode or a place follows:
+        // "Elonpolku 188, 00100 Helsinki", "Długa 58/35, 80-831 Gdańsk".
+        for k in 1..<max(1, t.count) where houseNumber(k) && isPlaceOrName(k - 1) && near(k - 1, k) && !t[k - 1].allCaps {
+            let end = flat(after: k)
+            guard end + 1 < t.count, text.gap(t[end], t[end + 1]).first == 0x2C,
+                  t[end + 1].hasDigit || isPlaceMark(end + 1) else { continue }
+            markRange(k...end)
         }
         // Postal codes beside a place: four or five digits ("1055 Budapest", "00100 Helsinki",
-        // "Helsinki 00100"), "00-590 Warszawa", ZIP+4.
-        for k in 0..<t.count where number(k) && !t[k].hasLetter && Self.postcodeDigits.contains(t[k].count) {
-            let placeAfter = k + 1 < t.count && isPlaceMark(k + 1) && text.gapIsSpace(t[k], t[k + 1])
-            let placeBefore = k > 0 && isPlaceMark(k - 1) && text.sameLine(t[k - 1], t[k]) && t[k].start - t[k - 1].end <= 2
-            var stateBefore = false
-            if k > 0, t[k].count == 5, t[k - 1].allCaps, t[k - 1].count == 2, PlaceRules.states.contains(text.string(t[k - 1])),
-               text.gapIsSpace(t[k - 1], t[k]) { stateBefore = true }
-            guard placeAfter || placeBefore || stateBefore else { continue }
+        // "Helsinki 00100"), "00-590 Warszawa", "475 27 Zruč", ZIP+4; and after a label
+        // ("Postcode: 6520", "ZIP 02115").
+        for k in 0..<t.count where number(k) && !t[k].hasLetter && (2...5).contains(t[k].count) {
             var start = k
-            if k >= 1, t[k - 1].hasDigit, !t[k - 1].hasLetter, t[k - 1].count == 2, DateTimeRules.separator(text, t[k - 1], t[k]) == 0x2D {
-                start = k - 1
-            }
             var end = k
-            if k + 1 < t.count, t[k + 1].count == 4, !t[k + 1].hasLetter, DateTimeRules.separator(text, t[k], t[k + 1]) == 0x2D { end = k + 1 }
+            // "80-831", "475 27": a postcode written in two groups.
+            if k + 1 < t.count, !t[k + 1].hasLetter, t[k + 1].hasDigit, t[k].count + t[k + 1].count == 5,
+               DateTimeRules.separator(text, t[k], t[k + 1]) == 0x2D || text.gapIsSpace(t[k], t[k + 1]) {
+                end = k + 1
+            } else if t[k].count < 4 {
+                continue
+            }
+            if end + 1 < t.count, t[end + 1].count == 4, !t[end + 1].hasLetter, DateTimeRules.separator(text, t[end], t[end + 1]) == 0x2D {
+                end += 1
+            }
+            let placeAfter = end + 1 < t.count && isPlaceMark(end + 1) && category[end + 1] != nil && text.gapIsSpace(t[end], t[end + 1])
+            let placeBefore = start > 0 && isPlaceMark(start - 1) && text.sameLine(t[start - 1], t[start]) && t[start].start - t[start - 1].end <= 2
+            var stateBefore = false
+            if start > 0, t[start].count == 5, t[start - 1].allCaps, t[start - 1].count == 2,
+               PlaceRules.states.contains(text.string(t[start - 1])), text.gapIsSpace(t[start - 1], t[start]) { stateBefore = true }
+            let labelled = start > 0 && text.token(t[start - 1], isOneOf: Self.postcodeLabels) && near(start - 1, start)
+                || start > 1 && text.token(t[start - 1], is: "code") && text.token(t[start - 2], is: "postal")
+            guard placeAfter || placeBefore || stateBefore || labelled else { continue }
+            // "H-1055 Budapest", "CH-8001", "D-10115": a country letter before the code.
+            if start > 0, t[start - 1].hasLetter, !t[start - 1].hasDigit, t[start - 1].count <= 2, t[start - 1].allCaps || t[start - 1].count == 1,
+               DateTimeRules.separator(text, t[start - 1], t[start]) == 0x2D {
+                start -= 1
+            }
             markRange(start...end)
+            start = end
         }
+        // Postcodes with letters, distinctive enough to stand alone: "NG2 9BN", "K1A 0B1",
+        // "6243 RW" beside a place.
+        for k in 0..<(t.count - 1) where !covered[k] && !covered[k + 1] && t[k].hasDigit && t[k + 1].hasDigit {
+            guard text.gapIsSpace(t[k], t[k + 1]), isOutwardCode(text, t[k]), isInwardCode(text, t[k + 1]) else { continue }
+            markRange(k...(k + 1))
+        }
+    }
+
+    /// Words after which digit groups are a phone number in any national layout: "telephone 041
+    /// 418 338", "call 129 59 91", "reachable on 8 216 340 9536".
+    static let phoneCues: Set<String> = [
+        "phone", "telephone", "tel", "call", "mobile", "cell", "fax", "ph", "reachable", "contact", "number", "pager",
+        "tfn", "mob", "telefon", "telefono", "whatsapp", "sms", "text", "dial",
+    ]
+
+    /// Digit groups after a phone word, or after a "+", that add up to a phone number's length.
+    func phoneNumbersAfterCue(_ text: ReportText, covered: inout [Bool], into marks: inout Candidates) {
+        let t = text.tokens
+        var k = 0
+        while k < t.count {
+            guard t[k].hasDigit, !t[k].hasLetter, !covered[k] else { k += 1; continue }
+            var cue = false
+            let plus = t[k].start > 0 && text.bytes[t[k].start - 1] == 0x2B
+            for back in 1...3 where k - back >= 0 {
+                if text.token(t[k - back], isOneOf: Self.phoneCues), text.sameLine(t[k - back], t[k]) { cue = true }
+                if t[k - back].hasDigit { break }
+            }
+            guard cue || plus else { k += 1; continue }
+            var end = k
+            var digits = t[k].count
+            while end + 1 < t.count, t[end + 1].hasDigit, !t[end + 1].hasLetter, !covered[end + 1] {
+                let gap = text.gap(t[end], t[end + 1])
+                guard gap.count <= 3, gap.allSatisfy({ [0x20, 0x2D, 0x2E, 0x2F, 0x28, 0x29].contains($0) }) else { break }
+                end += 1
+                digits += t[end].count
+            }
+            if (6...15).contains(digits), end > k || digits >= 8 {
+                marks.add(plus ? t[k].start - 1 : t[k].start, t[end].end, .contact)
+                for j in k...end { covered[j] = true }
+            }
+            k = end + 1
+        }
+    }
+
+    /// Words for "house number" in several languages, written before the number.
+    static let houseNumberWords: Set<String> = ["d", "dom", "bud", "budynok", "nr", "no", "numero", "num", "hausnr", "house"]
+    /// Words right before an address's house number: "lives at 630 ...", "moved to 4 ...".
+    static let addressCues: Set<String> = ["at", "to", "address", "from", "in", "is"]
+
+    /// Street words written before the street's name: "ul. Długa", "rue Lepic", "via Roma".
+    static let streetWordsBeforeName: Set<String> = [
+        "ul", "ulica", "ulitsa", "vul", "vulytsia", "rue", "via", "viale", "corso", "piazza", "calle", "avenida", "rua",
+        "aleja", "al", "plac", "pr", "prospekt", "bul", "bulvar", "avenue", "boulevard", "strada", "str", "pasaje", "paseo",
+    ]
+
+    /// Flat and apartment words after a house number: "kv. 8", "Apt 2B", "m. 4".
+    static let flatWords: Set<String> = ["apt", "apartment", "suite", "ste", "unit", "flat", "kv", "kvartira", "lok", "m", "app", "door", "dept", "piso", "et"]
+    /// Street words that are rarely anything else after a number in clinical text ("3 way foley",
+    /// "2 point restraints" are not addresses).
+    static let unambiguousStreetWords: Set<String> = [
+        "street", "avenue", "ave", "road", "rd", "boulevard", "blvd", "lane", "ln", "drive", "terrace", "parkway", "pkwy",
+        "highway", "hwy", "crescent", "utca", "katu", "ulica", "strasse", "weg", "allee", "gasse", "laan", "straat",
+        "vej", "gatan", "prospekt", "cadde", "caddesi", "sokak", "avenida", "calle", "rua",
+    ]
+    static let postcodeLabels: Set<String> = ["postcode", "zip", "zipcode", "postleitzahl", "plz", "cep", "cap"]
+
+    /// The first half of a UK or Canadian postcode: "NG2", "SW1A", "K1A", "M5V".
+    func isOutwardCode(_ text: ReportText, _ token: ReportText.Token) -> Bool {
+        let b = text.bytes[token.start..<token.end].map { $0 & 0xDF }
+        guard (2...4).contains(b.count), b.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x10 && $0 <= 0x19) }) else { return false }
+        let letter = { (x: UInt8) in x >= 0x41 && x <= 0x5A }
+        let digit = { (x: UInt8) in x >= 0x10 && x <= 0x19 }  // digits after clearing bit 5
+        return letter(b[0]) && b.dropFirst().contains(where: digit) && b.count >= 2 && (digit(b[1]) || (b.count > 2 && digit(b[2])))
+    }
+
+    /// The second half: digit letter letter ("9BN") or digit letter digit ("0B1").
+    func isInwardCode(_ text: ReportText, _ token: ReportText.Token) -> Bool {
+        let b = Array(text.bytes[token.start..<token.end])
+        guard b.count == 3 else { return false }
+        let isDigit = { (x: UInt8) in x >= 0x30 && x <= 0x39 }
+        let isLetter = { (x: UInt8) in (x | 0x20) >= 0x61 && (x | 0x20) <= 0x7A }
+        return isDigit(b[0]) && isLetter(b[1]) && (isLetter(b[2]) || isDigit(b[2]))
     }
 
     /// Which tokens the marks so far cover, in one sweep (marks are few, tokens many).

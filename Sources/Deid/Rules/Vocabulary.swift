@@ -269,10 +269,12 @@ struct Vocabulary: Sendable {
             return .commonAndName
         }
         if census { return .name }
+        // Places before the world name lists: a state or city that is also somebody's name
+        // somewhere ("Alabama") is frequent in English text only because it is a place.
+        if flags & Self.place != 0 { return upper.utf8.count <= 3 && entry.zipf >= 40 ? .common : .place }
         // The world lists come from social-network profiles and hold everyday words of many
         // languages; a word English text uses very often ("ok", "online") is a word first.
         if anyName { return entry.zipf >= 35 ? .common : .name }
-        if flags & Self.place != 0 { return upper.utf8.count <= 3 && entry.zipf >= 40 ? .common : .place }
         let threshold: UInt8 = mode == .recall ? 20 : 15
         return entry.zipf >= threshold ? .common : .unknown
     }
