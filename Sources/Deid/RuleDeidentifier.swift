@@ -22,6 +22,11 @@ public struct RuleDeidentifier: PHIFinder, Deidentifier {
         self.pseudonymizer = pseudonymizer
     }
 
+    /// Builds the word lists and the clinical safe list now rather than on the first report.
+    public func prepare() {
+        _ = phiSpans(in: "Seen by Dr. Quixote at GH on 3/14.", structured: StructuredPHI())
+    }
+
     public func phiSpans(in text: String, structured: StructuredPHI) -> [PHISpan] {
         let report = ReportText(text)
         let protected = report.byteRanges(ofScalarRanges: knowledge.protectedRanges(text))

@@ -184,6 +184,9 @@ public final class Daemon {
         let labeling = try LabelingService(configuration: configuration, store: store, actor: actor)
         store.labelPlan = labeling.plan
         let deidentifier = RuleDeidentifier(policy: deidPolicy, pseudonymizer: store.pseudonymizer)
+        // The lexicons are built once, here, before raddd says it is ready: built on the first
+        // report instead, they would delay it by a second or more.
+        deidentifier.prepare()
         let pipeline = IngestPipeline(sources: sources, quarantine: quarantine, deidentifier: deidentifier, store: store,
                                       actor: actor, settleTime: configuration.settleSeconds, onStored: { labeling.notify() })
         let handler = ControlRequestHandler(

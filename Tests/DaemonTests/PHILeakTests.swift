@@ -38,7 +38,7 @@ final class PHILeakTests: XCTestCase {
         let report = harness.raddctl(["report", "1", "--json"])
         XCTAssertEqual(report.status, 0, report.stderr)
         XCTAssertTrue(report.stdout.contains("Pneumothorax"), report.stdout)
-        XCTAssertTrue(report.stdout.contains("\"deidMethod\" : \"rules-1+tags\""), report.stdout)
+        XCTAssertTrue(report.stdout.contains("\"deidMethod\" : \"rules-2+tags\""), report.stdout)
         let human = harness.raddctl(["report", "1"]).stdout
         XCTAssertTrue(human.contains("replaced 1 contact, 1 date, 2 name, 1 place"), human)
         XCTAssertTrue(human.contains("HISTORY: [NAME] fell at [PLACE] on [DATE]."), human)

@@ -98,7 +98,7 @@ final class RuleDeidentifierTests: XCTestCase {
                             receivedAt: Date())
         let clean = try deidentifier.deidentify(report)
         XCTAssertEqual(clean.report.text, "[NAME] ([ID], [ID]). [NAME] has Parkinson disease; Mr [NAME] fell.")
-        XCTAssertEqual(clean.method, "rules-1+tags")
+        XCTAssertEqual(clean.method, "rules-2+tags")
         XCTAssertEqual(clean.report.fingerprint, report.fingerprint, "the fingerprint is of the text as received")
     }
 

@@ -11,7 +11,7 @@ final class WorldLexiconTests: XCTestCase {
         XCTAssertTrue((35_000...45_000).contains(Lexicon.basicWords.count), "\(Lexicon.basicWords.count)")
         XCTAssertTrue((60_000...85_000).contains(Lexicon.worldFirstNames.count), "\(Lexicon.worldFirstNames.count)")
         XCTAssertTrue((145_000...180_000).contains(Lexicon.worldLastNames.count), "\(Lexicon.worldLastNames.count)")
-        XCTAssertTrue((35_000...45_000).contains(Lexicon.placeNames.count), "\(Lexicon.placeNames.count)")
+        XCTAssertTrue((75_000...90_000).contains(Lexicon.placeNames.count), "\(Lexicon.placeNames.count)")
         XCTAssertTrue((1_500...2_800).contains(Lexicon.clinicalAbbreviations.count), "\(Lexicon.clinicalAbbreviations.count)")
         XCTAssertTrue((1_500...2_500).contains(Lexicon.radiologyWords.count), "\(Lexicon.radiologyWords.count)")
         let distinctNames = Lexicon.worldFirstNames.union(Lexicon.worldLastNames).count

@@ -26,8 +26,9 @@ extension Lexicon {
     /// Surnames likewise: each country's 1,500 commonest plus all census surnames.
     public static let worldLastNames: Set<String> = parseWords(worldLastNamesData)
 
-    /// Cities of 15,000 people or more (GeoNames), countries (common, short and official names),
-    /// capitals, US states and territories and US counties without "County"/"Parish"/....
+    /// Cities and towns of 5,000 people or more (GeoNames), countries (common, short and official
+    /// names), capitals, every country's regions and provinces (ISO 3166-2) and US counties
+    /// without "County"/"Parish"/....
     /// Multi-word places are their letter runs joined by one space: "NEW YORK", "WINSTON SALEM",
     /// "ST LOUIS", "PRINCE GEORGE S"; a rule matches phrases of up to `placeNameMaxWords` words
     /// tokenised the same way.

@@ -41,6 +41,7 @@ struct AllowListRules {
         var covered = category.map { $0 != nil }
         var standing = [WordStanding?](repeating: nil, count: t.count)
         let mixedCase = Self.isMixedCase(text)
+        let caseCarriesNoSignalForPlaces = !mixedCase || Self.isLowerCase(text)
         var protectedToken = [Bool](repeating: false, count: t.count)
         if !protected.isEmpty {
             var p = 0
@@ -128,7 +129,9 @@ struct AllowListRules {
         // name even in lower case ("dr nicholson", "wife bill").
         for k in 0..<t.count where !covered[k] && word(k) {
             let s = stand(k)
-            if s == .common, vocabulary.isDictionaryWord(text.upper(t[k])) || !t[k].allCaps { continue }
+            // A dictionary word is no hospital; a frequent string of web text that no dictionary
+            // holds can be one ("UCSF", "Baystate").
+            if s == .common, vocabulary.isDictionaryWord(text.upper(t[k])) { continue }
             if k > 0, t[k].allCaps, t[k].count >= 2, t[k].count <= 5, s != .clinical,
                text.token(t[k - 1], isOneOf: Self.placePrepositions), text.gapIsSpace(t[k - 1], t[k]) {
                 markToken(k, .place)
@@ -140,10 +143,25 @@ struct AllowListRules {
                 continue
             }
             // "son bill" but not "son-in-law": function words are never names after a cue.
+            if s == .common { continue }
             if s == .commonAndName || s == .clinical, nameCue(text, before: k), !(s == .clinical && !t[k].capitalised),
                (vocabulary.entry(text.upper(t[k]))?.zipf ?? 0) < 55 || vocabulary.isPopularFirstName(text.upper(t[k])) {
                 if s == .clinical && !nameTitle(text, before: k) { continue }
                 markToken(k, .name)
+                // The rest of the name after the cue: "dr lee horn", "wife mary ann", "garnet s. baker".
+                var j = k + 1
+                while j < t.count, j - k <= 3, !covered[j], word(j), text.sameLine(t[k], t[j]) {
+                    let gap = text.gap(t[j - 1], t[j])
+                    guard gap.count <= 2, gap.allSatisfy({ $0 == 0x20 || $0 == 0x2E || $0 == 0x2D }) else { break }
+                    if gap.contains(0x2E), t[j - 1].count > 1 { break }
+                    let next = stand(j)
+                    let initial = t[j].count == 1 && text.byte(at: t[j].end) == 0x2E
+                    guard initial || next == .name || next == .nameLeaning || next == .unknown
+                            || (next == .commonAndName && vocabulary.isCensusLastName(text.upper(t[j]))
+                                && (vocabulary.entry(text.upper(t[j]))?.zipf ?? 0) < 50) else { break }
+                    markToken(j, .name)
+                    j += 1
+                }
             }
         }
 
@@ -161,6 +179,41 @@ struct AllowListRules {
                           k + 1 < t.count, text.byte(at: t[k].end) == 0x20, t[k + 1].count == 1, t[k + 1].capitalised {
                     markToken(k, .name)
                 }
+            }
+        }
+
+        // Hospitals written without capitals: "ball memorial hospital", "st joseph regional
+        // medical center". The capitalised forms are PlaceRules' work.
+        if caseCarriesNoSignalForPlaces {
+            for k in 1..<max(1, t.count) where !covered[k] && text.token(t[k], isOneOf: Self.institutionKinds) {
+                var end = k
+                while end + 1 < t.count, text.token(t[end + 1], isOneOf: PlaceRules.institutionWords), text.gapIsSpace(t[end], t[end + 1]) { end += 1 }
+                var first = k
+                while first - 1 >= 0, k - first < 3, word(first - 1), !covered[first - 1] || category[first - 1] == .place || category[first - 1] == .name,
+                      text.gapIsSpace(t[first - 1], t[first], allowing: [0x2E, 0x27]), stand(first - 1) != .clinical,
+                      !text.token(t[first - 1], isOneOf: Self.notInstitutionNames) { first -= 1 }
+                guard first < k else { continue }
+                markRange(first...end, .place)
+            }
+        }
+
+        // Names before a credential in text without capitals: "garnet s. baker, md", "lee horn,
+        // bsn rn". NameRules finds the capitalised ones.
+        if caseCarriesNoSignalForPlaces {
+            for c in 1..<max(1, t.count) where text.token(t[c], isOneOf: Self.credentialsAfterComma) {
+                guard text.gap(t[c - 1], t[c]).first == 0x2C, text.sameLine(t[c - 1], t[c]) else { continue }
+                var first = c
+                while first - 1 >= 0, c - first < 4, word(first - 1), text.sameLine(t[first - 1], t[c]) {
+                    let j = first - 1
+                    let gap = text.gap(t[j], t[first])
+                    guard first == c || (gap.count <= 2 && gap.allSatisfy({ $0 == 0x20 || $0 == 0x2E || $0 == 0x2D })) else { break }
+                    let initial = t[j].count == 1 && text.byte(at: t[j].end) == 0x2E
+                    let kind = stand(j)
+                    guard initial || kind == .name || kind == .nameLeaning || kind == .unknown || kind == .commonAndName else { break }
+                    first = j
+                }
+                guard first < c else { continue }
+                markRange(first...(c - 1), .name)
             }
         }
 
@@ -236,6 +289,7 @@ struct AllowListRules {
         if nameTitle(text, before: k) { return true }
         for length in 1...2 where k - length >= 0 {
             if NameRules.introducerLengths(text, at: k - length) == length, text.sameLine(t[k - length], t[k]) { return true }
+            if NameRules.labelLengths(text, at: k - length) == length, text.sameLine(t[k - length], t[k]) { return true }
         }
         return false
     }
@@ -437,6 +491,24 @@ struct AllowListRules {
             k = end + 1
         }
     }
+
+    /// Credentials written after a name and a comma.
+    static let credentialsAfterComma: Set<String> = [
+        "md", "do", "rn", "bsn", "msn", "np", "pa", "phd", "mbbs", "dnp", "fnp", "aprn", "crna", "lpn", "rrt", "pt", "ot",
+        "slp", "lcsw", "msw", "pharmd", "dpm", "dds", "cnm", "cna", "emt",
+    ]
+
+    /// Words that make the words before a hospital word its name: "ball memorial hospital",
+    /// "st vincent regional medical center".
+    static let institutionKinds: Set<String> = [
+        "memorial", "regional", "community", "general", "methodist", "baptist", "presbyterian", "lutheran", "mercy",
+        "university", "county", "childrens", "children", "veterans", "saint", "st", "sacred", "deaconess",
+    ]
+    /// Words before such a word that name no hospital: "the community hospital", "a general ward".
+    static let notInstitutionNames: Set<String> = [
+        "the", "a", "an", "at", "to", "from", "in", "of", "and", "or", "our", "this", "that", "outside", "local", "other",
+        "same", "another", "prior", "previous", "with", "by", "for", "on",
+    ]
 
     /// Words for "house number" in several languages, written before the number.
     static let houseNumberWords: Set<String> = ["d", "dom", "bud", "budynok", "nr", "no", "numero", "num", "hausnr", "house"]

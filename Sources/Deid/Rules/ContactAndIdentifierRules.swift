@@ -218,6 +218,12 @@ struct ContactAndIdentifierRules {
         if token.hasLetter, token.hasDigit, token.count >= 5, token.count <= 6, bytes[token.start] | 0x20 == 0x78,
            bytes[(token.start + 1)..<token.end].allSatisfy(DateTimeRules.isDigit) {
             if let next = DateTimeRules.wordAfter(text, i), text.token(t[next], isOneOf: DateTimeRules.unitWords) { return nil }
+            // A capital "X1234" is a code or a label unless a phone word stands before it; nurses
+            // write the extension with a small x ("call x4567").
+            if bytes[token.start] == 0x58 {
+                let cue = (max(0, i - 2)..<i).contains { text.token(t[$0], isOneOf: AllowListRules.phoneCues) || text.token(t[$0], isOneOf: shortNumberWords) }
+                if !cue { return nil }
+            }
             return i
         }
         guard token.hasLetter, !token.hasDigit, i + 1 < t.count, text.token(token, isOneOf: shortNumberWords) else { return nil }

@@ -291,7 +291,10 @@ struct DateTimeRules {
         }
         // Strength (x/5) and murmur (x/6) grades, unless a date word comes right before and no
         // word about strength or murmurs is near ("performed on 4/5" is a date).
-        if (b == 5 && a <= 5) || (b == 6 && a <= 6), introducer == nil || near(text, i, i + 1, gradeWords) { return false }
+        if b == 5, a <= 5, introducer == nil || near(text, i, i + 1, gradeWords) { return false }
+        // A murmur grade is written with its murmur ("2/6 SEM"); a bare x/6 is as often a date
+        // ("last bm 3/6").
+        if b == 6, a <= 6, near(text, i, i + 1, murmurWords) || near(text, i, i + 1, gradeWords) { return false }
         if b == 4, a <= 4, near(text, i, i + 1, murmurWords) || near(text, i, i + 1, orientationWords) { return false }
         if b == 3, a <= 3, near(text, i, i + 1, orientationWords) { return false }
         if b == 10, near(text, i, i + 1, painWords) { return false }
@@ -355,16 +358,18 @@ struct DateTimeRules {
     static func isClockTime(_ v: Int) -> Bool { v / 100 <= 23 && v % 100 < 60 }
 
     /// The byte where an apostrophe in front of a two-digit year starts ("'92", "’92"), if there is
-    /// one and it does not follow a digit or letter ("5'10" is a height). A curly apostrophe is
-    /// part of the token (non-ASCII bytes are word bytes), so the token is then five bytes long.
+    /// one and it does not follow a digit or letter ("5'10" is a height). A curly apostrophe
+    /// (U+2019, three bytes) separates words like the straight one.
     static func apostropheYear(_ text: ReportText, _ token: ReportText.Token) -> Int? {
         let bytes = text.bytes
-        if token.count == 2, !token.hasLetter, token.start > 0, bytes[token.start - 1] == 0x27 {
+        guard token.count == 2, !token.hasLetter else { return nil }
+        if token.start > 0, bytes[token.start - 1] == 0x27 {
             return token.start >= 2 && ReportText.isWordByte(bytes[token.start - 2]) ? nil : token.start - 1
         }
-        if token.count == 5, bytes[token.start] == 0xE2, bytes[token.start + 1] == 0x80, bytes[token.start + 2] == 0x99,
-           isDigit(bytes[token.start + 3]), isDigit(bytes[token.start + 4]) {
-            return token.start
+        if token.start >= 3, bytes[token.start - 3] == 0xE2, bytes[token.start - 2] == 0x80, bytes[token.start - 1] == 0x99 {
+            let before = token.start - 4
+            return before >= 0 && ReportText.isWordByte(bytes[before]) && ReportText.punctuationLength(bytes, at: before) == 0
+                && bytes[before] < 0x80 ? nil : token.start - 3
         }
         return nil
     }
@@ -478,11 +483,11 @@ struct DateTimeRules {
             let context = wordBefore(text, i).map { text.token(t[$0], isOneOf: holidayContext) } ?? false
             return context || (token.capitalised && t[year].capitalised && end > year) ? end : nil
         }
-        // "Mother’s" with a curly apostrophe is one token (non-ASCII bytes are word bytes).
-        let curlyPossessive = token.count > 4 && text.bytes[token.end - 4] == 0xE2 && text.bytes[token.end - 1] | 0x20 == 0x73
-        if token.capitalised, holidayDays.contains(word) || (curlyPossessive && holidayDays.contains(String(word.dropLast(2)))) {
+        if token.capitalised, holidayDays.contains(word) {
             var end = i
-            if end + 1 < t.count, separator(text, t[end], t[end + 1]) == 0x27, text.token(t[end + 1], is: "s") { end += 1 }
+            // "Mother's", "Mother’s": the "s" after a straight or curly apostrophe.
+            if end + 1 < t.count, text.token(t[end + 1], is: "s"),
+               separator(text, t[end], t[end + 1]) == 0x27 || text.gap(t[end], t[end + 1]).elementsEqual([0xE2, 0x80, 0x99]) { end += 1 }
             if let day = wordAfter(text, end), t[day].capitalised, text.token(t[day], is: "day") { return day }
         }
         return nil

@@ -21,7 +21,8 @@ struct NameRules {
     static let personIntroducers: [[String]] = [
         ["dictated", "by"], ["signed", "by"], ["reviewed", "by"], ["read", "by"], ["interpreted", "by"],
         ["verified", "by"], ["transcribed", "by"], ["approved", "by"], ["requested", "by"], ["ordered", "by"],
-        ["performed", "by"], ["referred", "by"], ["discussed", "with"], ["spoke", "with"], ["spoke", "to"],
+        ["performed", "by"], ["referred", "by"], ["seen", "by"], ["updated", "by"], ["evaluated", "by"],
+        ["examined", "by"], ["covered", "by"], ["followed", "by"], ["assessed", "by"], ["treated", "by"], ["discussed", "with"], ["spoke", "with"], ["spoke", "to"],
         ["called", "to"], ["communicated", "to"], ["conveyed", "to"], ["relayed", "to"], ["reported", "to"],
         ["d", "w"], ["per"], ["notified"], ["paged"], ["informed"], ["rn"], ["nurse"], ["charge", "nurse"],
         ["nurse", "practitioner"], ["mother"], ["father"], ["wife"], ["husband"], ["son"], ["daughter"],
@@ -230,6 +231,12 @@ struct NameRules {
     /// The length of the person-introducing phrase at `i`, for rules outside this type.
     static func introducerLengths(_ text: ReportText, at i: Int) -> Int? {
         NameRules(knowledge: .standard).introducer(text, at: i)
+    }
+
+    /// The length of a name label followed by a colon at `i` ("physician:"), for rules outside
+    /// this type.
+    static func labelLengths(_ text: ReportText, at i: Int) -> Int? {
+        NameRules(knowledge: .standard).label(text, at: i)
     }
 
     static let introducersByFirstWord = Dictionary(grouping: personIntroducers, by: { $0[0] })

@@ -29,11 +29,11 @@ struct ReportText {
         var i = 0
         let n = bytes.count
         while i < n {
-            guard Self.isWordByte(bytes[i]) else { i += 1; continue }
+            guard Self.isWordByte(bytes[i]), Self.punctuationLength(bytes, at: i) == 0 else { i += max(1, Self.punctuationLength(bytes, at: i)); continue }
             var token = Token(index: tokens.count, start: i, end: i, hasLetter: false, hasDigit: false, capitalised: false, allCaps: true)
             let first = bytes[i]
             token.capitalised = (first >= 0x41 && first <= 0x5A) || first >= 0xC0
-            while i < n, Self.isWordByte(bytes[i]) {
+            while i < n, Self.isWordByte(bytes[i]), Self.punctuationLength(bytes, at: i) == 0 {
                 let b = bytes[i]
                 if b >= 0x30 && b <= 0x39 { token.hasDigit = true } else {
                     token.hasLetter = true
@@ -67,6 +67,21 @@ struct ReportText {
             for k in 0..<token.count { buffer[k] = map(bytes[token.start + k]) }
             return token.count
         }
+    }
+
+    /// The length of a non-ASCII punctuation mark or space starting at `i`, 0 if there is none:
+    /// curly quotes and apostrophes, dashes, bullets and ellipses (U+2000–U+206F), the no-break
+    /// space and Latin-1 symbols (U+00A0–U+00BF), × and ÷. They separate words like their ASCII
+    /// cousins: "“final”" is the word "final", and "patient’s" is "patient" and "s".
+    static func punctuationLength(_ bytes: [UInt8], at i: Int) -> Int {
+        let b = bytes[i]
+        guard b >= 0xC2 else { return 0 }
+        if b == 0xE2, i + 2 < bytes.count, bytes[i + 1] == 0x80 || bytes[i + 1] == 0x81 { return 3 }
+        if b == 0xC2, i + 1 < bytes.count, bytes[i + 1] >= 0xA0, bytes[i + 1] != 0xAA, bytes[i + 1] != 0xB5, bytes[i + 1] != 0xBA {
+            return 2
+        }
+        if b == 0xC3, i + 1 < bytes.count, bytes[i + 1] == 0x97 || bytes[i + 1] == 0xB7 { return 2 }
+        return 0
     }
 
     /// Letters, digits and any non-ASCII byte (accented letters in names).

@@ -220,6 +220,7 @@ struct Vocabulary: Sendable {
     /// A census or world first name, or surname, for pairing words that are also vocabulary.
     func isFirstName(_ upper: String) -> Bool { (entries[upper]?.flags ?? 0) & (Self.censusFirst | Self.worldFirst) != 0 }
     func isLastName(_ upper: String) -> Bool { (entries[upper]?.flags ?? 0) & (Self.censusLast | Self.worldLast) != 0 }
+    func isCensusLastName(_ upper: String) -> Bool { (entries[upper]?.flags ?? 0) & Self.censusLast != 0 }
     /// An entry of the English dictionaries, not merely a frequent string of web text ("UCSF").
     func isDictionaryWord(_ upper: String) -> Bool { (entries[upper]?.flags ?? 0) & (Self.dictionary | Self.clinical) != 0 }
 
