@@ -24,7 +24,11 @@ public struct RuleDeidentifier: PHIFinder, Deidentifier {
 
     /// Builds the word lists and the clinical safe list now rather than on the first report.
     public func prepare() {
-        _ = phiSpans(in: "Seen by Dr. Quixote at GH on 3/14.", structured: StructuredPHI())
+        // A sample through every rule touches every lazily built list (a misspelling reaches the
+        // sorted vocabulary, "New" the place phrases).
+        let sample = ReportText("Seen by Dr. Quixote at GH in New York on 3/14; pateint intol.")
+        let protected = sample.byteRanges(ofScalarRanges: knowledge.protectedRanges("Murphy sign"))
+        _ = findMarks(sample, structured: StructuredPHI(), protected: protected)
     }
 
     public func phiSpans(in text: String, structured: StructuredPHI) -> [PHISpan] {

@@ -67,6 +67,7 @@ struct DeidCommand: ParsableCommand {
         // would be zero days and every numeric date would print unchanged. So dates become [DATE].
         chosen.shiftDates = false
         let deidentifier = RuleDeidentifier(policy: chosen)
+        deidentifier.prepare()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var failed = 0

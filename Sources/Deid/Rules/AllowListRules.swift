@@ -144,9 +144,10 @@ struct AllowListRules {
             }
             // "son bill" but not "son-in-law": function words are never names after a cue.
             if s == .common { continue }
-            if s == .commonAndName || s == .clinical, nameCue(text, before: k), !(s == .clinical && !t[k].capitalised),
+            // A clinical word is a name only after a title and with a capital ("Dr. Ho").
+            if s == .clinical, !(t[k].capitalised && nameTitle(text, before: k)) { continue }
+            if s == .commonAndName || s == .clinical, nameCue(text, before: k),
                (vocabulary.entry(text.upper(t[k]))?.zipf ?? 0) < 55 || vocabulary.isPopularFirstName(text.upper(t[k])) {
-                if s == .clinical && !nameTitle(text, before: k) { continue }
                 markToken(k, .name)
                 // The rest of the name after the cue: "dr lee horn", "wife mary ann", "garnet s. baker".
                 var j = k + 1

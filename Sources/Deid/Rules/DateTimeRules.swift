@@ -449,13 +449,27 @@ struct DateTimeRules {
     }
 
     /// `Monday`, `on Sat`, `Mon 3/14`, `over Christmas`, `Christmas Eve`, `New Year's`, `Labor Day`.
+    /// First letters (lower case, by byte) of the day names, their abbreviations, the holidays
+    /// and "new": most words are turned away by this table before any string is made.
+    static let dayOrHolidayInitials: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for word in dayNames.union(dayAbbreviations).union(holidays).union(["new"]) {
+            if let first = word.utf8.first { table[Int(first)] = true }
+        }
+        // Non-ASCII first bytes are left to the sets.
+        for b in 0x80..<256 { table[b] = true }
+        return table
+    }()
+
     static func dayOrHoliday(_ text: ReportText, at i: Int) -> Int? {
         let t = text.tokens
         let token = t[i]
-        guard !token.hasDigit, token.count >= 3, token.count <= 12 else { return nil }
+        guard !token.hasDigit, token.count >= 3, token.count <= 12, dayOrHolidayInitials[Int(text.bytes[token.start] | 0x20)] else {
+            return nil
+        }
         let word = text.lower(token)
         if dayNames.contains(word) { return i }
-        let introduced = wordBefore(text, i).map { text.token(t[$0], isOneOf: dayContext) } ?? false
+        var introduced: Bool { wordBefore(text, i).map { text.token(t[$0], isOneOf: dayContext) } ?? false }
         let next = wordAfter(text, i)
         if dayAbbreviations.contains(word) {
             // "on sat 95%" is a saturation; "Mon 3/14" is a day.
@@ -467,11 +481,11 @@ struct DateTimeRules {
             }
             return introduced ? i : nil
         }
-        let followed = next.map { text.token(t[$0], isOneOf: holidayFollowers) } ?? false
+        var followed: Bool { next.map { text.token(t[$0], isOneOf: holidayFollowers) } ?? false }
         if holidays.contains(word) {
             let context = wordBefore(text, i).map { text.token(t[$0], isOneOf: holidayContext) } ?? false
             guard context || followed else { return nil }
-            return followed && text.token(t[next!], isOneOf: ["eve", "day"]) ? next : i
+            return followed && (text.token(t[next!], is: "eve") || text.token(t[next!], is: "day")) ? next : i
         }
         if word == "new", let year = next, text.token(t[year], is: "year") || text.token(t[year], is: "years")
             || text.lower(t[year]) == "year’s" {
@@ -495,10 +509,20 @@ struct DateTimeRules {
 
     /// `March 14, 2024`, `Mar 14`, `14 Mar 2024`, `14-MAR-2024`, `March 2024`, `Mar. 14th`, `Mar '92`,
     /// with an optional day name in front. A month name alone is not a date ("may represent").
+    /// First letters of month and day names and abbreviations, for the same quick refusal.
+    static let monthOrDayInitials: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for word in Set(months.keys).union(dayNames).union(dayAbbreviations) {
+            if let first = word.utf8.first { table[Int(first)] = true }
+        }
+        return table
+    }()
+
     static func monthNameDate(_ text: ReportText, at i: Int) -> (Int, Int)? {
         let t = text.tokens
         func month(_ k: Int) -> Int? {
-            guard k < t.count, t[k].hasLetter, !t[k].hasDigit, t[k].count <= 9 else { return nil }
+            guard k < t.count, t[k].hasLetter, !t[k].hasDigit, t[k].count >= 3, t[k].count <= 9,
+                  monthOrDayInitials[Int(text.bytes[t[k].start] | 0x20)] else { return nil }
             return months[text.lower(t[k])]
         }
         func day(_ k: Int) -> Bool {
@@ -516,6 +540,11 @@ struct DateTimeRules {
         }
         func close(_ a: Int, _ b: Int) -> Bool { b < t.count && t[b].start - t[a].end <= 3 && text.sameLine(t[a], t[b]) }
         let first = i
+        // A word that can begin no month or day name begins no date here ("14 Mar" begins with
+        // its number, which passes).
+        if !t[i].hasDigit {
+            guard t[i].count >= 3, t[i].count <= 9, monthOrDayInitials[Int(text.bytes[t[i].start] | 0x20)] else { return nil }
+        }
         if i + 1 < t.count, text.token(t[i], isOneOf: dayNames) || text.token(t[i], isOneOf: dayAbbreviations),
            close(i, i + 1), month(i + 1) != nil || (day(i + 1) && text.token(t[i], isOneOf: dayNames)) {
             return monthNameDate(text, at: i + 1).map { (first, $0.1) }
@@ -566,9 +595,12 @@ struct DateTimeRules {
     }
 
     /// `92-year-old`, `92 yo`, `92 y/o`, `98Y`, `age 95`, `aged 91`: ages over 89 identify a person.
+    static let yearSuffix: Set<String> = ["y"]
+
     static func isAgeOver89(_ text: ReportText, at i: Int) -> Bool {
         let t = text.tokens
-        if let age = number(text, t[i], suffix: ["y"]), (90...130).contains(age) { return true }
+        guard t[i].hasDigit else { return false }
+        if let age = number(text, t[i], suffix: yearSuffix), (90...130).contains(age) { return true }
         guard let age = digits(text, t[i]), (90...130).contains(age), t[i].count <= 3 else { return false }
         if i + 1 < t.count, t[i + 1].start - t[i].end <= 1, text.token(t[i + 1], isOneOf: ageUnits) { return true }
         if i > 0, text.token(t[i - 1], is: "age") || text.token(t[i - 1], is: "aged") { return true }

@@ -68,7 +68,7 @@ struct NameRules {
             let token = t[k]
             guard token.hasLetter, !token.hasDigit, token.capitalised, token.count >= 2 else { return false }
             // "d/w CHF", "per ABG": an abbreviation in capitals after a person phrase is no name.
-            if token.allCaps, Vocabulary.standard.standing(text.upper(token), mode: .recall) == .clinical { return false }
+            if token.allCaps, Vocabulary.standard.isClinicalWord(text.upper(token)) { return false }
             return !text.token(token, isOneOf: Self.notNames)
         }
         func initial(_ k: Int) -> Bool {
@@ -242,8 +242,17 @@ struct NameRules {
     static let introducersByFirstWord = Dictionary(grouping: personIntroducers, by: { $0[0] })
     static let labelsByFirstWord = Dictionary(grouping: personLabels, by: { $0[0] })
 
+    /// First letters of every introducing phrase and label: a word that begins none of them is
+    /// turned away before its lower-cased string is hashed (this runs for every word, twice).
+    static let phraseInitials: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for phrase in personIntroducers + personLabels { if let first = phrase[0].utf8.first { table[Int(first)] = true } }
+        return table
+    }()
+
     func match(_ phrases: [String: [[String]]], _ text: ReportText, at i: Int) -> Int? {
         let t = text.tokens
+        guard Self.phraseInitials[Int(text.bytes[t[i].start] | 0x20)] else { return nil }
         var best: Int?
         for phrase in phrases[text.lower(t[i])] ?? [] {
             guard i + phrase.count - 1 < t.count else { continue }

@@ -220,6 +220,12 @@ struct Vocabulary: Sendable {
     /// A census or world first name, or surname, for pairing words that are also vocabulary.
     func isFirstName(_ upper: String) -> Bool { (entries[upper]?.flags ?? 0) & (Self.censusFirst | Self.worldFirst) != 0 }
     func isLastName(_ upper: String) -> Bool { (entries[upper]?.flags ?? 0) & (Self.censusLast | Self.worldLast) != 0 }
+    /// A listed clinical abbreviation or radiology word, by the lists alone (no form checks: the
+    /// name rules ask this for every word in capitals).
+    func isClinicalWord(_ upper: String) -> Bool {
+        guard let flags = entries[upper]?.flags else { return false }
+        return flags & Self.clinical != 0 || (flags & Self.radiology != 0 && flags & Self.nameFlags == 0)
+    }
     func isCensusLastName(_ upper: String) -> Bool { (entries[upper]?.flags ?? 0) & Self.censusLast != 0 }
     /// An entry of the English dictionaries, not merely a frequent string of web text ("UCSF").
     func isDictionaryWord(_ upper: String) -> Bool { (entries[upper]?.flags ?? 0) & (Self.dictionary | Self.clinical) != 0 }
