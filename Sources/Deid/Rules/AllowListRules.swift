@@ -8,15 +8,15 @@ struct AllowListRules {
     let mode: DeidPolicy.Mode
 
     /// Words after which a short capitalised code names a hospital or unit: "at GH", "from NEBH".
-    static let placePrepositions: Set<String> = ["at", "from", "to"]
+    static let placePrepositions: WordSet = ["at", "from", "to"]
     /// Units and services after which the word before names a hospital: "Baystate ER", "Farr ICU".
-    static let unitWords: Set<String> = [
+    static let unitWords: WordSet = [
         "er", "ed", "icu", "micu", "sicu", "ccu", "csru", "nicu", "picu", "tsicu", "hospital", "clinic", "rehab",
         "nursing", "pavilion", "campus",
     ]
     /// Street words that tie a house number to the words before or after them, in the forms of
     /// several countries: "8734 Kshlerin Ridge", "Kossuth Lajos utca 12", "ul. Marszałkowska 10".
-    static let streetWords: Set<String> = [
+    static let streetWords: WordSet = [
         "street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "drive", "lane", "ln", "way", "court",
         "place", "pl", "parkway", "pkwy", "highway", "hwy", "circle", "cir", "terrace", "ter", "trail", "trl",
         "square", "sq", "pike", "row", "alley", "ridge", "crossing", "point", "points", "heights", "hills", "hill",
@@ -84,7 +84,11 @@ struct AllowListRules {
             var i = 0
             while i < t.count {
                 var matched = 0
-                if word(i), !covered[i], vocabulary.beginsPlacePhrase(text.upper(t[i])) {
+                // The hash refuses most words at once; words with non-ASCII letters skip it, since
+                // it folds only ASCII case.
+                let asciiOnly = !text.bytes[t[i].start..<t[i].end].contains { $0 >= 0x80 }
+                if word(i), !covered[i], !asciiOnly || vocabulary.mayBeginPlacePhrase(hash: text.wordHashes[i]),
+                   vocabulary.beginsPlacePhrase(text.upper(t[i])) {
                     var phrase = text.upper(t[i])
                     var k = i
                     while k + 1 < t.count, k - i + 1 < Lexicon.placeNameMaxWords, word(k + 1), text.gapIsSpace(t[k], t[k + 1]) {
@@ -459,7 +463,7 @@ struct AllowListRules {
 
     /// Words after which digit groups are a phone number in any national layout: "telephone 041
     /// 418 338", "call 129 59 91", "reachable on 8 216 340 9536".
-    static let phoneCues: Set<String> = [
+    static let phoneCues: WordSet = [
         "phone", "telephone", "tel", "call", "mobile", "cell", "fax", "ph", "reachable", "contact", "number", "pager",
         "tfn", "mob", "telefon", "telefono", "whatsapp", "sms", "text", "dial",
     ]
@@ -494,44 +498,44 @@ struct AllowListRules {
     }
 
     /// Credentials written after a name and a comma.
-    static let credentialsAfterComma: Set<String> = [
+    static let credentialsAfterComma: WordSet = [
         "md", "do", "rn", "bsn", "msn", "np", "pa", "phd", "mbbs", "dnp", "fnp", "aprn", "crna", "lpn", "rrt", "pt", "ot",
         "slp", "lcsw", "msw", "pharmd", "dpm", "dds", "cnm", "cna", "emt",
     ]
 
     /// Words that make the words before a hospital word its name: "ball memorial hospital",
     /// "st vincent regional medical center".
-    static let institutionKinds: Set<String> = [
+    static let institutionKinds: WordSet = [
         "memorial", "regional", "community", "general", "methodist", "baptist", "presbyterian", "lutheran", "mercy",
         "university", "county", "childrens", "children", "veterans", "saint", "st", "sacred", "deaconess",
     ]
     /// Words before such a word that name no hospital: "the community hospital", "a general ward".
-    static let notInstitutionNames: Set<String> = [
+    static let notInstitutionNames: WordSet = [
         "the", "a", "an", "at", "to", "from", "in", "of", "and", "or", "our", "this", "that", "outside", "local", "other",
         "same", "another", "prior", "previous", "with", "by", "for", "on",
     ]
 
     /// Words for "house number" in several languages, written before the number.
-    static let houseNumberWords: Set<String> = ["d", "dom", "bud", "budynok", "nr", "no", "numero", "num", "hausnr", "house"]
+    static let houseNumberWords: WordSet = ["d", "dom", "bud", "budynok", "nr", "no", "numero", "num", "hausnr", "house"]
     /// Words right before an address's house number: "lives at 630 ...", "moved to 4 ...".
-    static let addressCues: Set<String> = ["at", "to", "address", "from", "in", "is"]
+    static let addressCues: WordSet = ["at", "to", "address", "from", "in", "is"]
 
     /// Street words written before the street's name: "ul. Długa", "rue Lepic", "via Roma".
-    static let streetWordsBeforeName: Set<String> = [
+    static let streetWordsBeforeName: WordSet = [
         "ul", "ulica", "ulitsa", "vul", "vulytsia", "rue", "via", "viale", "corso", "piazza", "calle", "avenida", "rua",
         "aleja", "al", "plac", "pr", "prospekt", "bul", "bulvar", "avenue", "boulevard", "strada", "str", "pasaje", "paseo",
     ]
 
     /// Flat and apartment words after a house number: "kv. 8", "Apt 2B", "m. 4".
-    static let flatWords: Set<String> = ["apt", "apartment", "suite", "ste", "unit", "flat", "kv", "kvartira", "lok", "m", "app", "door", "dept", "piso", "et"]
+    static let flatWords: WordSet = ["apt", "apartment", "suite", "ste", "unit", "flat", "kv", "kvartira", "lok", "m", "app", "door", "dept", "piso", "et"]
     /// Street words that are rarely anything else after a number in clinical text ("3 way foley",
     /// "2 point restraints" are not addresses).
-    static let unambiguousStreetWords: Set<String> = [
+    static let unambiguousStreetWords: WordSet = [
         "street", "avenue", "ave", "road", "rd", "boulevard", "blvd", "lane", "ln", "drive", "terrace", "parkway", "pkwy",
         "highway", "hwy", "crescent", "utca", "katu", "ulica", "strasse", "weg", "allee", "gasse", "laan", "straat",
         "vej", "gatan", "prospekt", "cadde", "caddesi", "sokak", "avenida", "calle", "rua",
     ]
-    static let postcodeLabels: Set<String> = ["postcode", "zip", "zipcode", "postleitzahl", "plz", "cep", "cap"]
+    static let postcodeLabels: WordSet = ["postcode", "zip", "zipcode", "postleitzahl", "plz", "cep", "cap"]
 
     /// The first half of a UK or Canadian postcode: "NG2", "SW1A", "K1A", "M5V".
     func isOutwardCode(_ text: ReportText, _ token: ReportText.Token) -> Bool {

@@ -3,28 +3,28 @@
 /// "1900-0700", "60-70s") are not identifiers: nursing notes are full of them.
 struct ContactAndIdentifierRules {
     /// Words after which the next number-bearing token is an identifier, whatever it looks like.
-    static let idKeywords: Set<String> = [
+    static let idKeywords: WordSet = [
         "mrn", "mr", "acc", "accession", "account", "acct", "id", "identifier", "serial", "sn", "license", "licence",
         "lic", "npi", "dea", "order", "encounter", "visit", "case", "specimen", "device", "badge", "member", "policy",
         "insurance", "requisition", "req", "record", "ssn", "fin", "csn", "har", "empi", "upi", "unit", "lot", "model",
     ]
     /// Lab values that reach six digits ("Plt 150000", "viral load 250000"): a number after them is
     /// a result, not an identifier.
-    static let labWords: Set<String> = ["plt", "plts", "platelets", "wbc", "hct", "hgb", "glucose", "cd4", "load", "copies", "vl", "count"]
-    static let fillers: Set<String> = ["number", "no", "num", "nbr", "nr", "is", "of"]
+    static let labWords: WordSet = ["plt", "plts", "platelets", "wbc", "hct", "hgb", "glucose", "cd4", "load", "copies", "vl", "count"]
+    static let fillers: WordSet = ["number", "no", "num", "nbr", "nr", "is", "of"]
 
     static let phoneSeparators: Set<[UInt8]> = [[0x2D], [0x2E], [0x20], [0x29, 0x20], [0x29], [0x29, 0x2D]]
 
     /// Words before a short number that make it a phone extension or a pager: "ext. 4567",
     /// "pager 1234", "beeper #2345", "page 4-5678". The number needs four digits or more, so
     /// "page 2" and "ph 7.35" stay.
-    static let shortNumberWords: Set<String> = [
+    static let shortNumberWords: WordSet = [
         "ext", "extension", "pager", "beeper", "pgr", "bpr", "page", "paged", "tel", "phone", "ph", "cell", "fax",
         "telephone", "mobile", "beep", "pg",
     ]
     /// Words before a seven-digit-less "555-1234" that make it a phone number rather than a range
     /// ("500-1000 cc"): a number with a leading zero after the hyphen ("555-0142") needs none.
-    static let phoneContext: Set<String> = [
+    static let phoneContext: WordSet = [
         "phone", "ph", "tel", "telephone", "cell", "mobile", "call", "called", "calls", "calling", "page", "paged", "pager",
         "beeper", "pgr", "fax", "contact", "number", "num", "no", "home", "work", "reach", "reached", "dial", "ext",
         "extension", "office", "voicemail", "vm", "line",

@@ -14,36 +14,36 @@ struct DateTimeRules {
         "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
     ]
     /// Words that introduce a date: with one of them, a day/month order ("on 22/7") is a date too.
-    static let dateIntroducers: Set<String> = ["on", "dated", "since", "from", "until", "through", "thru", "till", "by", "date", "dos", "dob"]
+    static let dateIntroducers: WordSet = ["on", "dated", "since", "from", "until", "through", "thru", "till", "by", "date", "dos", "dob"]
     /// Words that make even a score-shaped number a date ("dated 5/5", "since 4/5"). "on" and "from"
     /// are not among them: "on 10/5" is as often a vent setting and "from 2/6" a murmur change.
-    static let strongDateWords: Set<String> = ["dated", "date", "dos", "dob", "since", "until", "till", "through", "thru"]
+    static let strongDateWords: WordSet = ["dated", "date", "dos", "dob", "since", "until", "till", "through", "thru"]
     /// Words before a hyphenated month-day without a year ("on 7-22"): without one, "7-22" is a range.
-    static let hyphenDateWords: Set<String> = ["on", "dated", "date", "since", "until", "till", "through", "thru", "dos", "dob"]
-    static let ageUnits: Set<String> = ["year", "years", "yr", "yrs", "yo", "y"]
-    static let dayNames: Set<String> = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+    static let hyphenDateWords: WordSet = ["on", "dated", "date", "since", "until", "till", "through", "thru", "dos", "dob"]
+    static let ageUnits: WordSet = ["year", "years", "yr", "yrs", "yo", "y"]
+    static let dayNames: WordSet = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
     /// Abbreviated day names are also words ("sat", "sun", "wed", "mon" in "O2 sat"), so they need
     /// a word before them that introduces a day, or a date right after them ("Mon 3/14").
-    static let dayAbbreviations: Set<String> = ["mon", "tue", "tues", "wed", "weds", "thu", "thur", "thurs", "fri", "sat", "sun"]
-    static let dayContext: Set<String> = [
+    static let dayAbbreviations: WordSet = ["mon", "tue", "tues", "wed", "weds", "thu", "thur", "thurs", "fri", "sat", "sun"]
+    static let dayContext: WordSet = [
         "on", "this", "next", "last", "since", "until", "till", "by", "from", "every", "each", "before", "after",
         "through", "thru", "sched", "scheduled", "due",
     ]
-    static let ambiguousDayAbbreviations: Set<String> = ["sat", "sun", "wed"]
-    static let strictDayContext: Set<String> = ["on", "this", "next", "last", "every", "each", "since", "until", "till", "by"]
+    static let ambiguousDayAbbreviations: WordSet = ["sat", "sun", "wed"]
+    static let strictDayContext: WordSet = ["on", "this", "next", "last", "every", "each", "since", "until", "till", "by"]
     /// Holidays are elements of dates; they are marked after a word that introduces a day
     /// ("over Christmas", "since Thanksgiving") or before a day word ("Christmas Eve").
-    static let holidays: Set<String> = [
+    static let holidays: WordSet = [
         "christmas", "xmas", "thanksgiving", "easter", "halloween", "hanukkah", "chanukah", "kwanzaa", "passover",
     ]
-    static let holidayContext: Set<String> = dayContext.union(["over", "during", "for", "at", "around", "past", "of", "before", "after"])
-    static let holidayFollowers: Set<String> = ["eve", "day", "weekend", "holiday", "holidays", "break", "week"]
+    static let holidayContext: WordSet = dayContext.union(["over", "during", "for", "at", "around", "past", "of", "before", "after"])
+    static let holidayFollowers: WordSet = ["eve", "day", "weekend", "holiday", "holidays", "break", "week"]
     /// Capitalised words that make a holiday with "Day" after them ("Labor Day", "Mother's Day").
-    static let holidayDays: Set<String> = ["memorial", "labor", "independence", "veterans", "presidents", "valentine", "mother", "father", "mlk", "columbus", "boxing"]
+    static let holidayDays: WordSet = ["memorial", "labor", "independence", "veterans", "presidents", "valentine", "mother", "father", "mlk", "columbus", "boxing"]
 
     /// Words after a number that make it a quantity, never a date or a year: "1/2 tab", "in 10 days",
     /// "since 02 mg" are doses, durations and measurements.
-    static let unitWords: Set<String> = [
+    static let unitWords: WordSet = [
         "mg", "mcg", "g", "gm", "gms", "kg", "ml", "cc", "l", "lpm", "liter", "liters", "litre", "litres", "ns", "tab", "tabs", "tablet",
         "tablets", "pill", "pills", "cap", "caps", "amp", "amps", "unit", "units", "u", "meq", "mmol", "strength", "inch",
         "inches", "cm", "mm", "oz", "cup", "cups", "dose", "doses", "full", "bottle", "bottles", "set", "sets", "vial",
@@ -54,7 +54,7 @@ struct DateTimeRules {
     ]
     /// After the common fractions and small counts only ("1/2 of", "3/4 way", "2/4 side rails",
     /// "1/2 positive"): words that would be too loose after any month/day.
-    static let fractionFollowers: Set<String> = [
+    static let fractionFollowers: WordSet = [
         "of", "in", "way", "normal", "amount", "portion", "meal", "meals", "tray", "inch", "positive", "negative", "pos", "neg",
         "side", "siderails", "rails", "sr", "bottle", "bottles",
     ]
@@ -62,29 +62,29 @@ struct DateTimeRules {
 
     /// Strength and murmur grades (x/5, x/6) after "on": "MAE on 5/5"? rare, but "strength on
     /// exam 4/5" and "murmur on auscultation 2/6" are not dates.
-    static let gradeWords: Set<String> = [
+    static let gradeWords: WordSet = [
         "strength", "motor", "mae", "power", "grip", "ue", "le", "rue", "lue", "rle", "lle", "bue", "ble", "extremities",
         "muscle", "flexion", "extension", "sem", "murmur", "murmurs", "systolic", "diastolic", "hsm", "exam", "grade",
     ]
     /// Murmurs (x/6), pulses and reflexes (x/4): "2/6 SEM", "pulses 2/4", "DTR 2/4".
-    static let murmurWords: Set<String> = [
+    static let murmurWords: WordSet = [
         "murmur", "murmurs", "sem", "hsm", "dm", "sm", "systolic", "diastolic", "pulse", "pulses", "edema", "reflex",
         "reflexes", "dtr", "dtrs", "pedal", "radial", "dp", "pt", "rub", "gallop", "pitting", "nonpitting",
     ]
     /// Pain and other x/10 ratings: "pain 3/10", "rates 4/10", "HA 6/10".
-    static let painWords: Set<String> = [
+    static let painWords: WordSet = [
         "pain", "scale", "rates", "rated", "rating", "rate", "score", "level", "discomfort", "ha", "headache", "cramping",
         "nausea", "anxiety", "severity", "intensity", "vas", "nrs", "denies", "reports", "sore", "ache", "relief",
         "medicated", "tolerable", "comfort", "goal",
     ]
     /// Scores of any shape: "apgars 8/9", "score 7/9", "grade 2/4".
-    static let scoreWords: Set<String> = ["scale", "score", "scores", "apgar", "apgars", "grade", "gr", "graded", "stage", "staged"]
+    static let scoreWords: WordSet = ["scale", "score", "scores", "apgar", "apgars", "grade", "gr", "graded", "stage", "staged"]
     /// Orientation and pupils (x/3, x/4): "oriented 3/3", "A&O 4/4", "pupils 3/3 brisk".
-    static let orientationWords: Set<String> = [
+    static let orientationWords: WordSet = [
         "oriented", "orientated", "orientation", "ao", "aao", "aox", "aaox", "o", "alert", "pupils", "perrl", "perrla", "brisk",
     ]
     /// Ventilator settings write pressures as x/y: "PS 10/5", "peep 5/ps 10", "CPAP 5/5", "bipap 12/6".
-    static let ventWords: Set<String> = [
+    static let ventWords: WordSet = [
         "peep", "ps", "psv", "cpap", "bipap", "fio2", "vent", "ventilator", "settings", "setting", "ac", "simv", "imv",
         "prvc", "pc", "vc", "aprv", "niv", "nippv", "epap", "ipap", "tv", "vt", "rr", "trach", "ett", "mask", "sbt", "rsbi",
         "mmv",
@@ -92,23 +92,23 @@ struct DateTimeRules {
     /// Year introducers: "in 1995", "during 2003", "year 2004", "class of 1998", "summer 2010". A
     /// four-digit year with no such word is not marked: a bare number in a note is more often a
     /// count, a dose or a clock time.
-    static let yearIntroducers: Set<String> = [
+    static let yearIntroducers: WordSet = [
         "in", "during", "circa", "c", "ca", "year", "yr", "of", "spring", "summer", "fall", "autumn", "winter",
         "early", "late", "mid", "around", "approx", "approximately", "since", "from", "until", "till", "by",
         "before", "after", "through", "thru", "between", "to", "and", "dob", "born", "birth", "yob",
     ]
     /// Of the introducers, those that also come before a clock time ("since 2000", "from 1900",
     /// "until 1930"): after them a number that is a valid clock time (hhmm) is left alone.
-    static let clockIntroducers: Set<String> = [
+    static let clockIntroducers: WordSet = [
         "since", "from", "until", "till", "by", "before", "after", "through", "thru", "between", "to", "and", "around",
         "approx", "approximately",
     ]
     /// Two-digit years after these only ("in '95" needs none): "in 95", "since 02", "from 98".
-    static let twoDigitYearIntroducers: Set<String> = ["in", "since", "from", "until", "till", "during", "circa", "c", "ca", "year", "of"]
+    static let twoDigitYearIntroducers: WordSet = ["in", "since", "from", "until", "till", "during", "circa", "c", "ca", "year", "of"]
     /// Two-digit numbers after "in" that are durations far more often than years ("recheck in 30").
     static let roundDurations: Set<Int> = [10, 15, 20, 30, 40, 45, 60]
     /// Vital signs and lab words before "in"/"from" make the number a value: "sats from 98", "HR in 95".
-    static let valueWords: Set<String> = [
+    static let valueWords: WordSet = [
         "sat", "sats", "o2", "spo2", "sao2", "hr", "rr", "bp", "sbp", "dbp", "map", "temp", "t", "tmax", "pulse", "glucose",
         "bs", "fs", "fsbs", "fsbg", "bg", "k", "na", "hct", "hgb", "plt", "wbc", "inr", "ptt", "cvp", "icp", "cpp", "etco2",
         "uop", "uo", "fio2", "peep", "weight", "wt", "ph", "pco2", "po2", "level", "levels", "range", "ranging", "dropped",
@@ -195,7 +195,7 @@ struct DateTimeRules {
     /// Whether any of `words` is among the `before` tokens before `first` or the `after` tokens
     /// after `last`, in the same sentence on the same line: "Sats in 90s. Since 02 ..." does not
     /// make the year a saturation.
-    static func near(_ text: ReportText, _ first: Int, _ last: Int, _ words: Set<String>, before: Int = 4, after: Int = 3) -> Bool {
+    static func near(_ text: ReportText, _ first: Int, _ last: Int, _ words: WordSet, before: Int = 4, after: Int = 3) -> Bool {
         let t = text.tokens
         var k = first - 1
         while k >= 0, k >= first - before, !endsClause(text, t[k], t[k + 1]) {
@@ -445,15 +445,16 @@ struct DateTimeRules {
     /// "class of", "summer of", "end of": the only words that make "of" introduce a year.
     static func classOrSeason(_ text: ReportText, _ of: Int) -> Bool {
         guard of > 0 else { return false }
-        return text.token(text.tokens[of - 1], isOneOf: ["class", "spring", "summer", "fall", "autumn", "winter", "end", "beginning", "start", "middle"])
+        return text.token(text.tokens[of - 1], isOneOf: classOrSeasonWords)
     }
+    static let classOrSeasonWords: WordSet = ["class", "spring", "summer", "fall", "autumn", "winter", "end", "beginning", "start", "middle"]
 
     /// `Monday`, `on Sat`, `Mon 3/14`, `over Christmas`, `Christmas Eve`, `New Year's`, `Labor Day`.
     /// First letters (lower case, by byte) of the day names, their abbreviations, the holidays
     /// and "new": most words are turned away by this table before any string is made.
     static let dayOrHolidayInitials: [Bool] = {
         var table = [Bool](repeating: false, count: 256)
-        for word in dayNames.union(dayAbbreviations).union(holidays).union(["new"]) {
+        for word in dayNames.words.union(dayAbbreviations.words).union(holidays.words).union(["new"]) {
             if let first = word.utf8.first { table[Int(first)] = true }
         }
         // Non-ASCII first bytes are left to the sets.
@@ -512,7 +513,7 @@ struct DateTimeRules {
     /// First letters of month and day names and abbreviations, for the same quick refusal.
     static let monthOrDayInitials: [Bool] = {
         var table = [Bool](repeating: false, count: 256)
-        for word in Set(months.keys).union(dayNames).union(dayAbbreviations) {
+        for word in Set(months.keys).union(dayNames.words).union(dayAbbreviations.words) {
             if let first = word.utf8.first { table[Int(first)] = true }
         }
         return table

@@ -7,16 +7,16 @@ struct NameRules {
     let knowledge: NameKnowledge
 
     /// Lower-case words inside names: "Van der Berg", "de la Cruz".
-    static let particles: Set<String> = ["van", "von", "der", "den", "de", "la", "le", "du", "da", "di", "del", "della", "dos", "bin", "al", "ter"]
+    static let particles: WordSet = ["van", "von", "der", "den", "de", "la", "le", "du", "da", "di", "del", "della", "dos", "bin", "al", "ter"]
     /// Capitalised abbreviations that name a department, not a person, when they stand alone.
-    static let departments: Set<String> = ["ed", "er"]
-    static let titles: Set<String> = ["dr", "doctor", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "dra", "sr", "sra"]
-    static let credentials: Set<String> = [
+    static let departments: WordSet = ["ed", "er"]
+    static let titles: WordSet = ["dr", "doctor", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "dra", "sr", "sra"]
+    static let credentials: WordSet = [
         "md", "do", "rn", "np", "phd", "mbbs", "frcr", "facr", "frcpc", "dds", "rt", "rrt", "pac", "crna", "mph", "ms",
         "lpn", "aprn", "dnp", "fnp", "arnp", "mbchb",
     ]
     /// Credentials that mark a name even without a comma before them ("ROE, JANE MD").
-    static let strongCredentials: Set<String> = ["md", "phd", "mbbs", "frcr", "facr", "frcpc", "mbchb", "dds"]
+    static let strongCredentials: WordSet = ["md", "phd", "mbbs", "frcr", "facr", "frcpc", "mbchb", "dds"]
     /// Words after which the next capitalised words name a person.
     static let personIntroducers: [[String]] = [
         ["dictated", "by"], ["signed", "by"], ["reviewed", "by"], ["read", "by"], ["interpreted", "by"],
@@ -39,7 +39,7 @@ struct NameRules {
         ["reading", "radiologist"], ["interpreting", "radiologist"], ["signed"], ["signature"],
     ]
     /// Capitalised words that follow those phrases but name no one.
-    static let notNames: Set<String> = [
+    static let notNames: WordSet = [
         "the", "a", "an", "team", "staff", "radiology", "emergency", "department", "service", "on",
         "call", "nurse", "nursing", "attending", "resident", "physician", "doctor", "md", "pa", "np", "rn", "patient",
         "family", "primary", "care", "clinician", "surgeon", "surgery", "oncology", "cardiology", "neurology", "office",
@@ -250,9 +250,12 @@ struct NameRules {
         return table
     }()
 
+    static let phraseFirstWords = WordSet(Set((personIntroducers + personLabels).map { $0[0] }))
+
     func match(_ phrases: [String: [[String]]], _ text: ReportText, at i: Int) -> Int? {
         let t = text.tokens
-        guard Self.phraseInitials[Int(text.bytes[t[i].start] | 0x20)] else { return nil }
+        guard Self.phraseInitials[Int(text.bytes[t[i].start] | 0x20)],
+              Self.phraseFirstWords.mayContain(hash: text.wordHashes[t[i].index]) else { return nil }
         var best: Int?
         for phrase in phrases[text.lower(t[i])] ?? [] {
             guard i + phrase.count - 1 < t.count else { continue }

@@ -1,25 +1,25 @@
 /// Street addresses, "City, ST 12345", ZIP codes, places introduced by "lives in", and hospital
 /// and institution names.
 struct PlaceRules {
-    static let streetSuffixes: Set<String> = [
+    static let streetSuffixes: WordSet = [
         "street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "drive", "dr", "lane", "ln", "way", "court",
         "ct", "place", "pl", "parkway", "pkwy", "highway", "hwy", "circle", "cir", "terrace", "ter", "trail", "trl",
         "square", "sq", "pike", "row", "alley",
     ]
-    static let directions: Set<String> = ["n", "s", "e", "w", "ne", "nw", "se", "sw", "north", "south", "east", "west"]
-    static let unitWords: Set<String> = ["apt", "apartment", "suite", "ste", "unit", "floor", "fl", "room", "rm"]
+    static let directions: WordSet = ["n", "s", "e", "w", "ne", "nw", "se", "sw", "north", "south", "east", "west"]
+    static let unitWords: WordSet = ["apt", "apartment", "suite", "ste", "unit", "floor", "fl", "room", "rm"]
     static let states: Set<String> = [
         "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME",
         "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA",
         "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "DC",
     ]
     /// Words that end an institution's name.
-    static let institutionWords: Set<String> = [
+    static let institutionWords: WordSet = [
         "hospital", "hospitals", "clinic", "clinics", "health", "healthcare", "infirmary", "university", "college",
         "institute", "center", "centre", "sanatorium", "hospice", "pavilion", "medical",
     ]
     /// Capitalised words that follow an institution's name without being part of it.
-    static let notPlaceWords: Set<String> = [
+    static let notPlaceWords: WordSet = [
         "emergency", "department", "radiology", "imaging", "finalized", "signed", "dictated", "patient", "comparison",
         "technique", "findings", "impression", "history", "exam", "on", "at", "and", "the", "for", "view", "questions",
         "location", "clinical", "indication", "report", "ordering", "referring", "attending", "physician", "in",

@@ -7,6 +7,8 @@ struct ReportText {
     let lowered: [String]
     /// Capitalised tokens upper-cased, made once, for the name lexicons; "" for the others.
     let uppered: [String]
+    /// Each token's FNV-1a hash, lower-cased, for WordSet's quick refusal.
+    let wordHashes: [UInt64]
 
     struct Token {
         var index: Int
@@ -47,6 +49,7 @@ struct ReportText {
         }
         self.tokens = tokens
         let bytes = self.bytes
+        wordHashes = tokens.map { WordSet.hash(bytes[$0.start..<$0.end]) }
         lowered = tokens.map { token in
             guard token.count <= 24 else { return "" }
             return Self.string(bytes, token) { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
@@ -115,6 +118,10 @@ struct ReportText {
 
     func token(_ token: Token, isOneOf words: Set<String>) -> Bool {
         token.count <= 16 && words.contains(lowered[token.index])
+    }
+
+    func token(_ token: Token, isOneOf words: WordSet) -> Bool {
+        token.count <= 16 && words.mayContain(hash: wordHashes[token.index]) && words.contains(lowered[token.index])
     }
 
     /// The bytes between two tokens (punctuation and spaces).

@@ -295,4 +295,7 @@ struct Vocabulary: Sendable {
         place.firstIndex(of: " ").map { String(place[..<$0]) }
     })
     func beginsPlacePhrase(_ upper: String) -> Bool { Self.placePhraseFirstWords.contains(upper) }
+    /// The same asked with a token's hash first: most words begin no place.
+    static let placePhraseFirstWordSet = WordSet(placePhraseFirstWords)
+    func mayBeginPlacePhrase(hash: UInt64) -> Bool { Self.placePhraseFirstWordSet.mayContain(hash: hash) }
 }
