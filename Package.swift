@@ -45,7 +45,7 @@ let package = Package(
             "RaddDaemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "radd-bench", dependencies: ["Ingest", "Deid", "Labeling", "RaddCore"]),
+        .executableTarget(name: "radd-bench", dependencies: ["Ingest", "Deid", "DeidCorpus", "Labeling", "RaddCore"]),
         // Latency of audited label queries through a real raddd with a large database.
         .executableTarget(name: "radd-query-bench", dependencies: ["Control", "Ingest", "Labeling", "RaddCore", "Store"]),
         // The synthetic report corpus and token-level scorer the de-identifier is measured with.

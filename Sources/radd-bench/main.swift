@@ -1,4 +1,5 @@
 import Deid
+import DeidCorpus
 import Foundation
 import Ingest
 import Labeling
@@ -125,71 +126,20 @@ if let bytes = load(fixtures.appendingPathComponent("csv/openi_reports.csv")),
 }
 
 // Radiology precision of de-identification: Open-i's curators replaced the PHI with `XXXX`, so
-// every word token outside those marks is non-PHI and every replaced one a false positive. The
-// same definitions as Tests/DeidCorpus/OpenIPrecision.swift (which DeidTests asserts <= 1% with,
-// and which this target does not link): tokens are runs of ASCII letters and digits; a mark is a
-// run of four or more X, with an "x-" before it included ("x-XXXX" was "x-ray"). The text of a row
-// is its last four columns (indication, comparison, findings, impression) joined by newlines.
+// every word token outside those marks is non-PHI and every replaced one a false positive
+// (Tests/DeidCorpus/OpenIPrecision.swift, which DeidTests also asserts <= 1% with). The text of a
+// row is its last four columns (indication, comparison, findings, impression) joined by newlines.
 if let bytes = load(fixtures.appendingPathComponent("csv/openi_reports.csv")) {
-    struct Count {
-        var replaced = 0, tokens = 0
-        mutating func add(_ other: Count) { replaced += other.replaced; tokens += other.tokens }
+    let reports = csvRows(bytes).dropFirst().compactMap { row -> (uid: Int, text: String)? in
+        guard row.count >= 8, let uid = Int(row[0]) else { return nil }
+        return (uid: uid, text: row[4...].joined(separator: "\n"))
     }
-    func summary(_ count: Count) -> String {
-        String(format: "%d of %d = %.2f%%", count.replaced, count.tokens, count.tokens == 0 ? 0 : 100 * Double(count.replaced) / Double(count.tokens))
-    }
-    func isWord(_ scalar: Unicode.Scalar) -> Bool {
-        ("0"..."9").contains(scalar) || ("A"..."Z").contains(scalar) || ("a"..."z").contains(scalar)
-    }
-    func tokens(_ scalars: [Unicode.Scalar]) -> [Range<Int>] {
-        var result: [Range<Int>] = [], start: Int?
-        for (offset, scalar) in scalars.enumerated() {
-            if isWord(scalar) { start = start ?? offset } else if let open = start { result.append(open..<offset); start = nil }
-        }
-        if let open = start { result.append(open..<scalars.count) }
-        return result
-    }
-    func marks(_ scalars: [Unicode.Scalar]) -> [Range<Int>] {
-        var result: [Range<Int>] = [], index = 0
-        while index < scalars.count {
-            guard scalars[index] == "X" else { index += 1; continue }
-            var end = index
-            while end < scalars.count && scalars[end] == "X" { end += 1 }
-            if end - index >= 4 {
-                let dashed = index >= 2 && scalars[index - 1] == "-" && (scalars[index - 2] == "x" || scalars[index - 2] == "X")
-                result.append((dashed ? index - 2 : index)..<end)
-            }
-            index = end
-        }
-        return result
-    }
-
-    let deidentifier = RuleDeidentifier()
-    var all = Count(), odd = Count(), even = Count(), words: [String: Int] = [:]
-    for row in csvRows(bytes).dropFirst() where row.count >= 8 {
-        guard let uid = Int(row[0]) else { continue }
-        let text = row[4...].joined(separator: "\n")
-        let scalars = Array(text.unicodeScalars)
-        let spans = deidentifier.phiSpans(in: text, structured: StructuredPHI())
-        let curated = marks(scalars)
-        var count = Count()
-        for token in tokens(scalars) where !curated.contains(where: { $0.overlaps(token) }) {
-            count.tokens += 1
-            if spans.contains(where: { $0.start < token.upperBound && token.lowerBound < $0.start + $0.length }) {
-                count.replaced += 1
-                words[String(String.UnicodeScalarView(scalars[token])).lowercased(), default: 0] += 1
-            }
-        }
-        all.add(count)
-        if uid % 2 == 1 { odd.add(count) } else { even.add(count) }
-    }
-    print("\nopen-i radiology precision: \(all.replaced) of \(all.tokens) word tokens outside XXXX replaced = "
-          + String(format: "%.2f%%", all.tokens == 0 ? 0 : 100 * Double(all.replaced) / Double(all.tokens))
-          + " (odd uids: \(summary(odd)), even uids held out: \(summary(even)))")
+    let figure = OpenIPrecision.measure(reports, finder: RuleDeidentifier())
+    print("\n" + figure.line)
     // Open-i holds no PHI (the curators removed it), so printing these words discloses nothing.
-    let top = words.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(30)
-    let shown = top.isEmpty ? "none" : top.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-    print("most often replaced (non-PHI radiology words): " + shown + "\n")
+    let top = figure.topWords(30)
+    print("most often replaced (non-PHI radiology words): "
+          + (top.isEmpty ? "none" : top.map { "\($0.word) \($0.count)" }.joined(separator: ", ")) + "\n")
 }
 
 // The rule labeler, task chestxray14, per core: every Open-i report.

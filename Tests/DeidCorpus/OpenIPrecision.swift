@@ -6,9 +6,8 @@ import Deid
 /// false positive. Real radiology text, unlike the synthetic corpus, so this is the figure that
 /// says what de-identification costs a labeler.
 ///
-/// radd-bench prints the same figure with its own copy of these definitions (it does not link
-/// this module); keep the two alike: tokens are runs of ASCII letters and digits, a mark is a
-/// run of four or more `X` with an `x-` or `X-` before it included.
+/// Tokens are runs of ASCII letters and digits; a mark is a run of four or more `X` with an `x-`
+/// or `X-` before it included. radd-bench prints the figure through this type too.
 public struct OpenIPrecision: Sendable {
     public struct Count: Sendable, Equatable {
         public var replaced = 0

@@ -454,7 +454,7 @@ struct DateTimeRules {
     /// and "new": most words are turned away by this table before any string is made.
     static let dayOrHolidayInitials: [Bool] = {
         var table = [Bool](repeating: false, count: 256)
-        for word in dayNames.words.union(dayAbbreviations.words).union(holidays.words).union(["new"]) {
+        for word in dayNames.words.union(dayAbbreviations.words).union(holidays.words).union(holidayDays.words).union(["new"]) {
             if let first = word.utf8.first { table[Int(first)] = true }
         }
         // Non-ASCII first bytes are left to the sets.
