@@ -37,22 +37,14 @@ struct AllowListRules {
         guard !t.isEmpty else { return }
         // The category of the mark over each token, nil where none is: asked for every token, so
         // it is kept per token rather than searched for among the marks.
-        var category = coverage(of: marks, tokens: t)
+        var category = marks.categories(over: t)
         var covered = category.map { $0 != nil }
         var standing = [WordStanding?](repeating: nil, count: t.count)
-        let mixedCase = Self.isMixedCase(text)
-        let caseCarriesNoSignalForPlaces = !mixedCase || Self.isLowerCase(text)
-        var protectedToken = [Bool](repeating: false, count: t.count)
-        if !protected.isEmpty {
-            var p = 0
-            let sortedProtected = protected.sorted { $0.lowerBound < $1.lowerBound }
-            for k in 0..<t.count {
-                while p < sortedProtected.count, sortedProtected[p].upperBound <= t[k].start { p += 1 }
-                if p < sortedProtected.count, sortedProtected[p].lowerBound <= t[k].start, sortedProtected[p].upperBound >= t[k].end {
-                    protectedToken[k] = true
-                }
-            }
-        }
+        let letters = Self.letterCase(text)
+        let mixedCase = letters.lower > letters.upper
+        // Text in capitals, or without capitals as many nursing notes are: case then says nothing.
+        let caseCarriesNoSignal = !mixedCase || letters.upper * 50 < letters.lower
+        let protectedToken = text.tokens(inside: protected)
         func word(_ k: Int) -> Bool { t[k].hasLetter && !t[k].hasDigit && !protectedToken[k] }
         func stand(_ k: Int) -> WordStanding {
             if let known = standing[k] { return known }
@@ -189,7 +181,7 @@ struct AllowListRules {
 
         // Hospitals written without capitals: "ball memorial hospital", "st joseph regional
         // medical center". The capitalised forms are PlaceRules' work.
-        if caseCarriesNoSignalForPlaces {
+        if caseCarriesNoSignal {
             for k in 1..<max(1, t.count) where !covered[k] && text.token(t[k], isOneOf: Self.institutionKinds) {
                 var end = k
                 while end + 1 < t.count, text.token(t[end + 1], isOneOf: PlaceRules.institutionWords), text.gapIsSpace(t[end], t[end + 1]) { end += 1 }
@@ -204,7 +196,7 @@ struct AllowListRules {
 
         // Names before a credential in text without capitals: "garnet s. baker, md", "lee horn,
         // bsn rn". NameRules finds the capitalised ones.
-        if caseCarriesNoSignalForPlaces {
+        if caseCarriesNoSignal {
             for c in 1..<max(1, t.count) where text.token(t[c], isOneOf: Self.credentialsAfterComma) {
                 guard text.gap(t[c - 1], t[c]).first == 0x2C, text.sameLine(t[c - 1], t[c]) else { continue }
                 var first = c
@@ -240,7 +232,6 @@ struct AllowListRules {
         // A word that is also a name is one next to a name found: "Bill Nicholson", "Carol Young".
         // The neighbour must be a listed name or one written as a name: an unknown word beside it
         // may be a rare clinical word ("lobe pleuroparenchymal near").
-        let caseCarriesNoSignal = !mixedCase || Self.isLowerCase(text)
         // Frequent words ("in", "son", "law") are words beside any name, unless a popular first name.
         func couldBeName(_ k: Int) -> Bool {
             let upper = text.upper(t[k])
@@ -324,25 +315,16 @@ struct AllowListRules {
         }
     }
 
-    /// Mostly lower-case letters: then a word in capitals stands out as an abbreviation. A text in
-    /// capitals (or one without letters) is not.
-    static func isMixedCase(_ text: ReportText) -> Bool {
+    /// How many ASCII letters are lower and upper case: mostly lower case makes a word in capitals
+    /// stand out as an abbreviation; a text in capitals, or one without capitals, says nothing by
+    /// case.
+    static func letterCase(_ text: ReportText) -> (lower: Int, upper: Int) {
         var lower = 0
         var upper = 0
         for b in text.bytes {
             if b >= 0x61 && b <= 0x7A { lower += 1 } else if b >= 0x41 && b <= 0x5A { upper += 1 }
         }
-        return lower > upper
-    }
-
-    /// Written without capitals, as many nursing notes are: capitals then say nothing either.
-    static func isLowerCase(_ text: ReportText) -> Bool {
-        var lower = 0
-        var upper = 0
-        for b in text.bytes {
-            if b >= 0x61 && b <= 0x7A { lower += 1 } else if b >= 0x41 && b <= 0x5A { upper += 1 }
-        }
-        return upper * 50 < lower
+        return (lower, upper)
     }
 
     /// House numbers and postal codes next to places and street words: "8734 [Kshlerin] Ridge",
@@ -553,17 +535,5 @@ struct AllowListRules {
         let isDigit = { (x: UInt8) in x >= 0x30 && x <= 0x39 }
         let isLetter = { (x: UInt8) in (x | 0x20) >= 0x61 && (x | 0x20) <= 0x7A }
         return isDigit(b[0]) && isLetter(b[1]) && (isLetter(b[2]) || isDigit(b[2]))
-    }
-
-    /// Which tokens the marks so far cover, in one sweep (marks are few, tokens many).
-    func coverage(of marks: Candidates, tokens: [ReportText.Token]) -> [PHISpan.Category?] {
-        var covered = [PHISpan.Category?](repeating: nil, count: tokens.count)
-        let merged = marks.merged()
-        var m = 0
-        for k in 0..<tokens.count {
-            while m < merged.count, merged[m].end <= tokens[k].start { m += 1 }
-            if m < merged.count, merged[m].start <= tokens[k].start, merged[m].end >= tokens[k].end { covered[k] = merged[m].category }
-        }
-        return covered
     }
 }

@@ -18,6 +18,19 @@ struct Candidates {
         add(first.start, last.end, category)
     }
 
+    /// The category of the merged mark that covers each token, nil where none does: one sweep,
+    /// since asking each token against every mark is quadratic on a long text.
+    func categories(over tokens: [ReportText.Token]) -> [PHISpan.Category?] {
+        var covered = [PHISpan.Category?](repeating: nil, count: tokens.count)
+        let merged = merged()
+        var m = 0
+        for k in 0..<tokens.count {
+            while m < merged.count, merged[m].end <= tokens[k].start { m += 1 }
+            if m < merged.count, merged[m].start <= tokens[k].start, merged[m].end >= tokens[k].end { covered[k] = merged[m].category }
+        }
+        return covered
+    }
+
     func covers(_ token: ReportText.Token) -> Bool {
         marks.contains { $0.start <= token.start && $0.end >= token.end }
     }

@@ -450,22 +450,22 @@ struct DateTimeRules {
     static let classOrSeasonWords: WordSet = ["class", "spring", "summer", "fall", "autumn", "winter", "end", "beginning", "start", "middle"]
 
     /// `Monday`, `on Sat`, `Mon 3/14`, `over Christmas`, `Christmas Eve`, `New Year's`, `Labor Day`.
-    /// First letters (lower case, by byte) of the day names, their abbreviations, the holidays
-    /// and "new": most words are turned away by this table before any string is made.
-    static let dayOrHolidayInitials: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for word in dayNames.words.union(dayAbbreviations.words).union(holidays.words).union(holidayDays.words).union(["new"]) {
-            if let first = word.utf8.first { table[Int(first)] = true }
-        }
-        // Non-ASCII first bytes are left to the sets.
-        for b in 0x80..<256 { table[b] = true }
-        return table
-    }()
+    /// Every word dayOrHoliday looks for first: most words are turned away by their hash before
+    /// any string is made or hashed.
+    static let dayOrHolidayWords = dayNames.union(dayAbbreviations).union(holidays).union(holidayDays).union(["new"])
+
+    /// "New Year's", "Mother’s": an "s" after a straight or curly apostrophe right after token `k`
+    /// belongs to the holiday.
+    static func isPossessiveS(_ text: ReportText, after k: Int) -> Bool {
+        let t = text.tokens
+        guard k + 1 < t.count, text.token(t[k + 1], is: "s") else { return false }
+        return separator(text, t[k], t[k + 1]) == 0x27 || text.gap(t[k], t[k + 1]).elementsEqual([0xE2, 0x80, 0x99])
+    }
 
     static func dayOrHoliday(_ text: ReportText, at i: Int) -> Int? {
         let t = text.tokens
         let token = t[i]
-        guard !token.hasDigit, token.count >= 3, token.count <= 12, dayOrHolidayInitials[Int(text.bytes[token.start] | 0x20)] else {
+        guard !token.hasDigit, token.count >= 3, token.count <= 12, dayOrHolidayWords.mayContain(hash: text.wordHashes[i]) else {
             return nil
         }
         let word = text.lower(token)
@@ -488,11 +488,9 @@ struct DateTimeRules {
             guard context || followed else { return nil }
             return followed && (text.token(t[next!], is: "eve") || text.token(t[next!], is: "day")) ? next : i
         }
-        if word == "new", let year = next, text.token(t[year], is: "year") || text.token(t[year], is: "years")
-            || text.lower(t[year]) == "year’s" {
+        if word == "new", let year = next, text.token(t[year], is: "year") || text.token(t[year], is: "years") {
             var end = year
-            // "New Year's": the "s" after the apostrophe.
-            if end + 1 < t.count, separator(text, t[end], t[end + 1]) == 0x27, text.token(t[end + 1], is: "s") { end += 1 }
+            if isPossessiveS(text, after: end) { end += 1 }
             let after = wordAfter(text, end)
             if let after, text.token(t[after], is: "eve") || text.token(t[after], is: "day") { return after }
             let context = wordBefore(text, i).map { text.token(t[$0], isOneOf: holidayContext) } ?? false
@@ -500,9 +498,7 @@ struct DateTimeRules {
         }
         if token.capitalised, holidayDays.contains(word) {
             var end = i
-            // "Mother's", "Mother’s": the "s" after a straight or curly apostrophe.
-            if end + 1 < t.count, text.token(t[end + 1], is: "s"),
-               separator(text, t[end], t[end + 1]) == 0x27 || text.gap(t[end], t[end + 1]).elementsEqual([0xE2, 0x80, 0x99]) { end += 1 }
+            if isPossessiveS(text, after: end) { end += 1 }
             if let day = wordAfter(text, end), t[day].capitalised, text.token(t[day], is: "day") { return day }
         }
         return nil
@@ -510,20 +506,14 @@ struct DateTimeRules {
 
     /// `March 14, 2024`, `Mar 14`, `14 Mar 2024`, `14-MAR-2024`, `March 2024`, `Mar. 14th`, `Mar '92`,
     /// with an optional day name in front. A month name alone is not a date ("may represent").
-    /// First letters of month and day names and abbreviations, for the same quick refusal.
-    static let monthOrDayInitials: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for word in Set(months.keys).union(dayNames.words).union(dayAbbreviations.words) {
-            if let first = word.utf8.first { table[Int(first)] = true }
-        }
-        return table
-    }()
+    /// Month and day names and abbreviations, asked by hash first for the same quick refusal.
+    static let monthOrDayWords = WordSet(Set(months.keys)).union(dayNames).union(dayAbbreviations)
 
     static func monthNameDate(_ text: ReportText, at i: Int) -> (Int, Int)? {
         let t = text.tokens
         func month(_ k: Int) -> Int? {
             guard k < t.count, t[k].hasLetter, !t[k].hasDigit, t[k].count >= 3, t[k].count <= 9,
-                  monthOrDayInitials[Int(text.bytes[t[k].start] | 0x20)] else { return nil }
+                  monthOrDayWords.mayContain(hash: text.wordHashes[k]) else { return nil }
             return months[text.lower(t[k])]
         }
         func day(_ k: Int) -> Bool {
@@ -544,7 +534,7 @@ struct DateTimeRules {
         // A word that can begin no month or day name begins no date here ("14 Mar" begins with
         // its number, which passes).
         if !t[i].hasDigit {
-            guard t[i].count >= 3, t[i].count <= 9, monthOrDayInitials[Int(text.bytes[t[i].start] | 0x20)] else { return nil }
+            guard t[i].count >= 3, t[i].count <= 9, monthOrDayWords.mayContain(hash: text.wordHashes[i]) else { return nil }
         }
         if i + 1 < t.count, text.token(t[i], isOneOf: dayNames) || text.token(t[i], isOneOf: dayAbbreviations),
            close(i, i + 1), month(i + 1) != nil || (day(i + 1) && text.token(t[i], isOneOf: dayNames)) {

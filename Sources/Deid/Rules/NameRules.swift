@@ -52,18 +52,8 @@ struct NameRules {
     func apply(_ text: ReportText, protected: [Range<Int>], into marks: inout Candidates) {
         let t = text.tokens
         var found: [Int] = []
-        // Protected ranges come sorted and apart from each other (ClinicalSafeList matches do not
-        // overlap), so a binary search finds the one that could hold a token: a linear search
-        // per token is quadratic on a long report.
-        func isProtected(_ token: ReportText.Token) -> Bool {
-            var low = 0
-            var high = protected.count
-            while low < high {
-                let middle = (low + high) / 2
-                if protected[middle].upperBound < token.end { low = middle + 1 } else { high = middle }
-            }
-            return low < protected.count && protected[low].lowerBound <= token.start && protected[low].upperBound >= token.end
-        }
+        let protectedTokens = text.tokens(inside: protected)
+        func isProtected(_ token: ReportText.Token) -> Bool { protectedTokens[token.index] }
         func nameLike(_ k: Int) -> Bool {
             let token = t[k]
             guard token.hasLetter, !token.hasDigit, token.capitalised, token.count >= 2 else { return false }
@@ -154,14 +144,9 @@ struct NameRules {
         var names = Set<String>()
         for k in found where t[k].count >= 2 && t[k].hasLetter && !isProtected(t[k]) { names.insert(text.upper(t[k])) }
         guard !names.isEmpty else { return }
-        // Coverage in one sweep over the merged marks: asking each token against every mark is
-        // quadratic on a long text with many names.
-        let merged = marks.merged()
-        var m = 0
+        let covered = marks.categories(over: t)
         for token in t where token.capitalised && token.count >= 2 && token.hasLetter && !token.hasDigit {
-            while m < merged.count, merged[m].end <= token.start { m += 1 }
-            if m < merged.count, merged[m].start <= token.start, merged[m].end >= token.end { continue }
-            guard names.contains(text.upper(token)), !isProtected(token) else { continue }
+            guard covered[token.index] == nil, names.contains(text.upper(token)), !isProtected(token) else { continue }
             marks.add(token.start, token.end, .name)
         }
     }
@@ -242,20 +227,13 @@ struct NameRules {
     static let introducersByFirstWord = Dictionary(grouping: personIntroducers, by: { $0[0] })
     static let labelsByFirstWord = Dictionary(grouping: personLabels, by: { $0[0] })
 
-    /// First letters of every introducing phrase and label: a word that begins none of them is
-    /// turned away before its lower-cased string is hashed (this runs for every word, twice).
-    static let phraseInitials: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for phrase in personIntroducers + personLabels { if let first = phrase[0].utf8.first { table[Int(first)] = true } }
-        return table
-    }()
-
+    /// First words of every introducing phrase and label: a word that begins none of them is
+    /// turned away by its hash before its lower-cased string is hashed (this runs for every word).
     static let phraseFirstWords = WordSet(Set((personIntroducers + personLabels).map { $0[0] }))
 
     func match(_ phrases: [String: [[String]]], _ text: ReportText, at i: Int) -> Int? {
         let t = text.tokens
-        guard Self.phraseInitials[Int(text.bytes[t[i].start] | 0x20)],
-              Self.phraseFirstWords.mayContain(hash: text.wordHashes[t[i].index]) else { return nil }
+        guard Self.phraseFirstWords.mayContain(hash: text.wordHashes[t[i].index]) else { return nil }
         var best: Int?
         for phrase in phrases[text.lower(t[i])] ?? [] {
             guard i + phrase.count - 1 < t.count else { continue }

@@ -151,6 +151,18 @@ struct ReportText {
         !bytes[a.end..<b.start].contains { $0 == 0x0A || $0 == 0x0D }
     }
 
+    /// For each token, whether one of `ranges` (byte ranges, sorted and apart, as the clinical
+    /// safe list's matches are) holds it whole: one sweep over both.
+    func tokens(inside ranges: [Range<Int>]) -> [Bool] {
+        var inside = [Bool](repeating: false, count: tokens.count)
+        var r = 0
+        for token in tokens {
+            while r < ranges.count, ranges[r].upperBound < token.end { r += 1 }
+            if r < ranges.count, ranges[r].lowerBound <= token.start { inside[token.index] = true }
+        }
+        return inside
+    }
+
     /// Byte ranges of scalar ranges (the inverse of `scalarOffsets`).
     func byteRanges(ofScalarRanges ranges: [Range<Int>]) -> [Range<Int>] {
         guard !ranges.isEmpty else { return [] }

@@ -290,12 +290,10 @@ struct Vocabulary: Sendable {
     func isPlacePhrase(_ words: String) -> Bool { Lexicon.placeNames.contains(words) }
 
     /// First words of the places written in several words ("NEW" of "NEW YORK"): a phrase is
-    /// built only from a word that can begin one, which keeps phrase matching off most tokens.
-    static let placePhraseFirstWords: Set<String> = Set(Lexicon.placeNames.compactMap { place in
+    /// built only from a word that can begin one, and most words are refused by their hash.
+    static let placePhraseFirstWords = WordSet(Set(Lexicon.placeNames.compactMap { place in
         place.firstIndex(of: " ").map { String(place[..<$0]) }
-    })
+    }))
     func beginsPlacePhrase(_ upper: String) -> Bool { Self.placePhraseFirstWords.contains(upper) }
-    /// The same asked with a token's hash first: most words begin no place.
-    static let placePhraseFirstWordSet = WordSet(placePhraseFirstWords)
-    func mayBeginPlacePhrase(hash: UInt64) -> Bool { Self.placePhraseFirstWordSet.mayContain(hash: hash) }
+    func mayBeginPlacePhrase(hash: UInt64) -> Bool { Self.placePhraseFirstWords.mayContain(hash: hash) }
 }
