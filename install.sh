@@ -142,8 +142,9 @@ cached in $MODEL_CACHE_DIR: a second run builds and downloads nothing.
            'swift build --build-tests' and 'swift test --skip-build'.
            With CI=true or RADD_TEST_INSTALL=1 (as root) it first builds or
            fetches llama-server and the bundled model (cached in
-           $MODEL_CACHE_DIR), which RealModelTests run for real; without
-           them those tests are skipped. After the tests it then also runs
+           $MODEL_CACHE_DIR), which RealModelTests run for real (elsewhere
+           they run where ./install.sh installed them, else are skipped).
+           After the tests it then also runs
            Tests/install-smoke.sh, which installs and starts raddd for real
            and checks a dropped report, and Tests/systemd-boot-smoke.sh,
            which does the same as raddd.service in a Debian 12 container
