@@ -69,6 +69,11 @@ final class LabelingService: @unchecked Sendable {
     /// start, and read for every row a page of labels or an export builds.
     let llmLabelers: [String]
 
+    /// The labelling decisions under `policy` (read once per request) with the models configured now.
+    func decisions(under policy: LabelPolicy) -> LabelDecisions {
+        LabelDecisions(policy: policy, models: llmLabelers.compactMap(LabelerID.init(rawValue:)))
+    }
+
     /// Queues what stored reports still lack, then starts the workers.
     func start() throws {
         let queued = try store.enqueueMissingLabelJobs(actor: actor)
