@@ -11,8 +11,11 @@ struct LabelingView: Sendable {
     let labeling: LabelingService
     let live: LiveSettings
 
+    /// The decisions under the label policy in force; a request takes them once.
+    func decisions() -> LabelDecisions { labeling.decisions(under: live.labelPolicy) }
+
     /// The labelers whose answers count now: an answer from a model since removed is history.
-    var configuredLabelers: [String] { ["rules"] + labeling.llmLabelers }
+    var configuredLabelers: [LabelerID] { decisions().configured }
 
     /// The task a request names, or the first one raddd labels.
     func task(named name: String?) throws -> LabelTask {
@@ -27,12 +30,13 @@ struct LabelingView: Sendable {
     }
 
     /// A labeler the request may name: `final`, or one whose answers raddd stores now or stored before.
-    func checkedLabeler(_ name: String, task: LabelTask, store: ReportStore, allowGold: Bool = false) throws -> String {
-        let configured = ["final"] + configuredLabelers + (allowGold ? [ReportStore.goldLabeler] : [])
-        guard try configured.contains(name) || store.hasLabelSets(task: task.name, labeler: name) else {
-            throw ControlError(.badRequest, "no answers from labeler '\(name.prefix(64))' for task \(task.name); labelers: \(configured.joined(separator: ", "))")
+    func checkedLabeler(_ name: String, task: LabelTask, store: ReportStore, allowGold: Bool = false) throws -> LabelerID {
+        let configured = [LabelerID.final] + configuredLabelers + (allowGold ? [.gold] : [])
+        let names = configured.map(\.rawValue)
+        guard let labeler = LabelerID(rawValue: name), try names.contains(name) || store.hasLabelSets(task: task.name, labeler: name) else {
+            throw ControlError(.badRequest, "no answers from labeler '\(name.prefix(64))' for task \(task.name); labelers: \(names.joined(separator: ", "))")
         }
-        return name
+        return labeler
     }
 
     static func labelSet(_ set: StoredLabelSet, kind: LabelTask.Kind?) -> LabelSetResult {
@@ -41,65 +45,28 @@ struct LabelingView: Sendable {
                        followUp: set.followUp, provenance: set.provenance, createdAt: set.createdAt, kind: kind?.rawValue)
     }
 
-    /// A stored label set as the task's answer: values in the task's finding order.
-    static func answer(_ set: StoredLabelSet, task: LabelTask) -> TaskAnswer {
-        let byFinding = Dictionary(set.values.map { ($0.finding, $0.value) }, uniquingKeysWith: { $1 })
-        return TaskAnswer(values: task.findings.map { byFinding[$0.name] ?? .undefined }, followUp: set.followUp,
-                          provenance: set.provenance)
+    /// A report's stored sets for one task as each labeler's answer (a later set wins). Every
+    /// name raddd stores is a `LabelerID`; a set under any other name is not an answer.
+    static func answers(_ sets: [StoredLabelSet], task: LabelTask) -> ReportAnswers {
+        ReportAnswers(sets.compactMap { set in
+            LabelerID(rawValue: set.labeler).map { ($0, task.answer(values: set.values, followUp: set.followUp, provenance: set.provenance)) }
+        })
     }
 
-    /// Each labeler's answer by its name; a later set of the same labeler wins.
-    static func answers(_ sets: [StoredLabelSet], task: LabelTask) -> [String: TaskAnswer] {
-        var answers: [String: TaskAnswer] = [:]
-        for set in sets { answers[set.labeler] = answer(set, task: task) }
-        return answers
-    }
-
-    /// The answer `policy` makes final, weighing the LLM labelers configured now.
-    func finalAnswer(_ task: LabelTask, _ answers: [String: TaskAnswer], under policy: LabelPolicy) -> (answer: TaskAnswer, source: String)? {
-        policy.finalAnswer(task: task, answers: answers, llmLabelers: labeling.llmLabelers)
-    }
-
-    /// Per task the daemon labels, the final label under the label policy (latest set per labeler).
-    func finalLabels(_ sets: [StoredLabelSet]) -> [FinalLabelResult] {
-        let policy = live.labelPolicy
-        return labeling.tasks.compactMap { task in
-            let answers = Self.answers(sets.filter { $0.task == task.name }, task: task)
-            guard let (final, source) = finalAnswer(task, answers, under: policy) else { return nil }
-            return FinalLabelResult(task: task.name, source: source,
-                                    labels: zip(task.findings, final.values).map { FindingValue(finding: $0.name, value: $1.rawValue) },
-                                    followUp: final.followUp, kind: task.kind.rawValue)
+    /// Per task the daemon labels, the final label under `decisions` (latest set per labeler).
+    func finalLabels(_ sets: [StoredLabelSet], under decisions: LabelDecisions) -> [FinalLabelResult] {
+        labeling.tasks.compactMap { task in
+            guard let final = decisions.final(task, Self.answers(sets.filter { $0.task == task.name }, task: task)) else { return nil }
+            return FinalLabelResult(task: task.name, source: final.source.description,
+                                    labels: zip(task.findings, final.answer.values).map { FindingValue(finding: $0.name, value: $1.rawValue) },
+                                    followUp: final.answer.followUp, kind: task.kind.rawValue)
         }
     }
 
-    /// Each report's answer by `labeler` (`final`: the label policy's), from its label sets.
-    func chosenAnswers(_ setsByReport: [Int64: [StoredLabelSet]], task: LabelTask, labeler: String) -> [Int64: TaskAnswer] {
-        let policy = live.labelPolicy
-        var chosen: [Int64: TaskAnswer] = [:]
-        for (reportID, sets) in setsByReport {
-            let answers = Self.answers(sets, task: task)
-            if labeler == "final" {
-                chosen[reportID] = finalAnswer(task, answers.filter { $0.key != ReportStore.goldLabeler }, under: policy)?.answer
-            } else {
-                chosen[reportID] = answers[labeler]
-            }
-        }
-        return chosen
-    }
-
-    /// The findings on which the labelers disagree, and those whose final answer is uncertain
-    /// (or Undefined, for a binary task).
-    func reviewFindings(_ task: LabelTask, _ answers: [String: TaskAnswer], under policy: LabelPolicy) -> (disagreements: [String], undecided: [String]) {
-        guard let (final, _) = finalAnswer(task, answers, under: policy) else { return ([], []) }
-        var disagreements: [String] = [], undecided: [String] = []
-        for (index, finding) in task.findings.enumerated() {
-            let votes = answers.mapValues { EnsembleLabeler.normalized($0.values[index], kind: task.kind) }
-            if Set(votes.values).count > 1 { disagreements.append(finding.name) }
-            if final.values[index] == .uncertain || (task.kind == .binary && final.values[index] == .undefined) {
-                undecided.append(finding.name)
-            }
-        }
-        return (disagreements, undecided)
+    /// Each report's answer by `labeler` (`final`: the policy's, never gold's), from its label sets.
+    static func chosenAnswers(_ setsByReport: [Int64: [StoredLabelSet]], task: LabelTask, labeler: LabelerID,
+                              under decisions: LabelDecisions) -> [Int64: TaskAnswer] {
+        decisions.answers(of: labeler, task, byReport: setsByReport.mapValues { answers($0, task: task) })
     }
 }
 

@@ -21,31 +21,20 @@ struct EvaluateAction: ControlAction {
             }
             uncertain = policy
         }
-        let object = "eval task=\(task.name) labeler=\(labeler.prefix(64)) against=gold"
+        let object = "eval task=\(task.name) labeler=\(labeler.rawValue.prefix(64)) against=gold"
         return ActionPlan(.inTransaction(.query, .read, object: object)) { [store, labeling] in
             let gold = try store.latestGold(task: task.name)
             guard !gold.isEmpty else {
                 throw ControlError(.notFound, "no gold answers are stored for task \(task.name) (raddctl gold sample, then gold import)")
             }
             let ids = gold.keys.sorted()
-            let predicted = labeling.chosenAnswers(try store.labelSets(task: task.name, reportIDs: ids), task: task, labeler: labeler)
-            let columns = EvaluationReport.readColumns(of: task)
-            var goldFile = CSVRow.line(["report_id"] + task.findings.map(\.name) + columns.answers) + "\n"
-            for id in ids {
-                let set = gold[id]!
-                let answer = TaskAnswer(values: task.findings.map { finding in set.values.first { $0.finding == finding.name }?.value ?? .undefined },
-                                        followUp: set.followUp, provenance: set.provenance)
-                goldFile += CSVRow.line([String(id)] + Array(task.cells(for: answer).dropFirst(task.noFinding == nil ? 0 : 1))) + "\n"
-            }
-            var predictionFile = CSVRow.line(["report_id"] + task.columns) + "\n"
-            for id in ids { if let answer = predicted[id] { predictionFile += CSVRow.line([String(id)] + task.cells(for: answer)) + "\n" } }
+            let predicted = LabelingView.chosenAnswers(try store.labelSets(task: task.name, reportIDs: ids), task: task, labeler: labeler,
+                                                       under: labeling.decisions())
+            let goldAnswers = gold.mapValues { task.answer(values: $0.values, followUp: $0.followUp, provenance: $0.provenance) }
             do {
-                let goldName = "stored in raddd (the latest per report)", predictionName = "stored labels of \(labeler)"
-                let report = try EvaluationReport.scoring(
-                    task: task.name, definition: task,
-                    gold: try LabelTable.parse(goldFile, file: goldName, answerColumns: columns.answers, onlyFindings: columns.findings),
-                    predicted: try LabelTable.parse(predictionFile, file: predictionName, answerColumns: columns.answers, onlyFindings: columns.findings),
-                    goldName: goldName, predictionName: predictionName, uncertain: uncertain, onlyCommon: true)
+                let report = try EvaluationReport.scoring(task: task, gold: goldAnswers, predicted: predicted,
+                                                          goldName: "stored in raddd (the latest per report)",
+                                                          predictionName: "stored labels of \(labeler.rawValue)", uncertain: uncertain)
                 return EvaluationResult(text: report.text, json: String(decoding: try report.json(), as: UTF8.self), reports: report.reports)
             } catch let error as LabelFileError {
                 throw ControlError(.unavailable, "the stored labels could not be scored: \(error.problem)")

@@ -18,14 +18,14 @@ struct ExportInstructAction: ControlAction {
         let bounds = try RequestBounds.time(params.since, params.until)
         let limit = RequestBounds.pageSize(params.limit, default: Self.maxPage, max: Self.maxPage)
         let after = params.after ?? 0
-        var object = "export instruct task=\(task.name) labeler=\(labeler.prefix(64)) after=\(after)"
+        var object = "export instruct task=\(task.name) labeler=\(labeler.rawValue.prefix(64)) after=\(after)"
         if let since = bounds.since { object += " since=\(since)" }
         if let until = bounds.until { object += " until=\(until)" }
         let system = InstructionExample.systemPrompt(for: task)
         return ActionPlan(.inTransaction(.export, .read, object: object, detail: { " rows=\($0.rows.count)" })) { [store, labeling] in
             let page = try store.labelSets(task: task.name, afterReportID: after, limit: limit)
-            let answers = labeling.chosenAnswers(Dictionary(page.map { ($0.reportID, $0.sets) }, uniquingKeysWith: { first, _ in first }),
-                                                 task: task, labeler: labeler)
+            let answers = LabelingView.chosenAnswers(Dictionary(page.map { ($0.reportID, $0.sets) }, uniquingKeysWith: { first, _ in first }),
+                                                     task: task, labeler: labeler, under: labeling.decisions())
             let texts = try store.trainingTexts(page.map(\.reportID), since: bounds.since, until: bounds.until)
             var rows: [InstructPage.Row] = []
             for (reportID, _) in page {

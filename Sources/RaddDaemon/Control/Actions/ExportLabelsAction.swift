@@ -26,14 +26,14 @@ struct ExportLabelsAction: ControlAction {
         var object = "export labels task=\(task.name) labeler=\(labeler.prefix(64)) format=\(format) after=\(after)"
         if let since = bounds.since { object += " since=\(since)" }
         if let until = bounds.until { object += " until=\(until)" }
-        let policy = labeling.live.labelPolicy
+        let decisions = labeling.decisions()
         return ActionPlan(.inTransaction(.export, .read, object: object, detail: { " rows=\($0.rowCount)" })) { [self] in
-            try page(task, labeler: labeler, format: format, bounds: bounds, after: after, limit: limit, policy: policy)
+            try page(task, labeler: labeler, format: format, bounds: bounds, after: after, limit: limit, decisions: decisions)
         }
     }
 
     private func page(_ task: LabelTask, labeler: String, format: String, bounds: (since: String?, until: String?),
-                      after: Int64, limit: Int, policy: LabelPolicy) throws -> ExportPage {
+                      after: Int64, limit: Int, decisions: LabelDecisions) throws -> ExportPage {
         let columns = ["report_id", "patient_pseudonym", "accession_pseudonym", "exam_date", "modality", "exam_code"]
             + task.columns + ["labeler", "labeler_version", "model", "prompt_hash", "task_version", "labelled_at"]
         let numeric = Set(task.kind == .multilabel ? task.columns.filter { $0 != task.followUp?.name } : [])
@@ -50,7 +50,9 @@ struct ExportLabelsAction: ControlAction {
             }
             let chosen: (answer: TaskAnswer, source: String)?
             if labeler == "final" {
-                chosen = labeling.finalAnswer(task, answers, under: policy)
+                let byLabeler = answers.compactMap { name, answer in LabelerID(rawValue: name).map { ($0, answer) } }
+                chosen = decisions.final(task, ReportAnswers(byLabeler: Dictionary(byLabeler, uniquingKeysWith: { $1 })))
+                    .map { ($0.answer, $0.source.description) }
             } else {
                 chosen = answers[labeler].map { ($0, labeler) }
             }

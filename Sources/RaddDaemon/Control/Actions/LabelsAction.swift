@@ -17,12 +17,11 @@ struct LabelsAction: ControlAction {
         let object = "labels task=\(task.name) limit=\(limit) after=\(after)"
         return ActionPlan(.inTransaction(.query, .read, object: object)) { [store, labeling] in
             let page = try store.labelSets(task: task.name, afterReportID: after, limit: limit + 1)
-            let policy = labeling.live.labelPolicy
+            let decisions = labeling.decisions()
             var rows: [LabelRow] = []
             for (reportID, sets) in page.prefix(limit) {
-                let answers = LabelingView.answers(sets, task: task)
-                guard let (final, source) = labeling.finalAnswer(task, answers, under: policy) else { continue }
-                rows.append(LabelRow(reportID: reportID, source: source, cells: task.cells(for: final)))
+                guard let final = decisions.final(task, LabelingView.answers(sets, task: task)) else { continue }
+                rows.append(LabelRow(reportID: reportID, source: final.source.description, cells: task.cells(for: final.answer)))
             }
             return LabelsResult(task: task.name, columns: task.columns, rows: rows,
                                 next: page.count > limit ? page.prefix(limit).last?.reportID : nil)

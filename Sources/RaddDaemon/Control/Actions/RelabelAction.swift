@@ -26,7 +26,7 @@ struct RelabelAction: ControlAction {
             throw ControlError(.badRequest, "\(named) (configured: \(configuredTasks.isEmpty ? "none" : configuredTasks))")
         }
         // Only a labeler with a worker here can do the jobs; any other name would wait forever.
-        let running = labeling.configuredLabelers
+        let running = labeling.configuredLabelers.map(\.rawValue)
         guard let labeler = params.labeler, running.contains(labeler) else {
             let named = params.labeler.map { "labeler '\($0.prefix(64))' is not run by this daemon" } ?? "relabel needs params.labeler"
             throw ControlError(.badRequest, "\(named) (running: \(running.joined(separator: ", ")))")

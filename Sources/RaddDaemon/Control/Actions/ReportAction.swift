@@ -27,7 +27,7 @@ struct ReportAction: ControlAction {
                                 sections: Self.sections(report.sections),
                                 phiReplaced: try store.phiSpanCounts(reportID: id), labels: labels,
                                 labelSets: sets.map { LabelingView.labelSet($0, kind: labeling.labeling.task(named: $0.task)?.kind) },
-                                finalLabels: labeling.finalLabels(sets), pendingLabels: pending)
+                                finalLabels: labeling.finalLabels(sets, under: labeling.decisions()), pendingLabels: pending)
         }
     }
 

@@ -25,26 +25,17 @@ struct ReviewAction: ControlAction {
         var items: [ReviewItem] = []
         var cursor = after
         var exhausted = false
-        let configured = Set(labeling.configuredLabelers)
-        let policy = labeling.live.labelPolicy
+        let decisions = labeling.decisions()
         // Scan pages of labelled reports until a page of items is full.
         while items.count < limit && !exhausted {
             let page = try store.labelSets(task: task.name, afterReportID: cursor, limit: RequestBounds.maxPageSize)
             exhausted = page.count < RequestBounds.maxPageSize
             for (reportID, sets) in page {
                 cursor = reportID
-                guard !sets.contains(where: { $0.labeler == ReportStore.goldLabeler }) else { continue }
-                let answers = LabelingView.answers(sets, task: task).filter { configured.contains($0.key) }
-                let (disagreements, undecided) = labeling.reviewFindings(task, answers, under: policy)
-                var shown: [String: [String: String]] = [:]
-                for (index, finding) in task.findings.enumerated()
-                where disagreements.contains(finding.name) || undecided.contains(finding.name) {
-                    shown[finding.name] = answers.mapValues { $0.values[index].labelFileCell(for: task.kind) }
-                }
-                if !disagreements.isEmpty || !undecided.isEmpty {
-                    items.append(ReviewItem(reportID: reportID, disagreements: disagreements, undecided: undecided, answers: shown))
-                    if items.count == limit { break }
-                }
+                guard let item = decisions.reviewItem(task, LabelingView.answers(sets, task: task)) else { continue }
+                items.append(ReviewItem(reportID: reportID, disagreements: item.disagreements, undecided: item.undecided,
+                                        answers: item.cells(task)))
+                if items.count == limit { break }
             }
         }
         return ReviewResult(task: task.name, items: items, next: items.count == limit ? items.last?.reportID : nil)

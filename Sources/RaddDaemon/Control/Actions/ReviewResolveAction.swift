@@ -38,11 +38,11 @@ struct ReviewResolveAction: ControlAction {
         let reviewer = request.caller.peer.username
         let actor = request.actor
         let now = Timestamp.string(Date())
-        let object = "review resolve report=\(id) task=\(task.name) accept=\(accept.prefix(64)) set=\(overrides.keys.sorted().joined(separator: ",").prefix(200))"
+        let object = "review resolve report=\(id) task=\(task.name) accept=\(accept.rawValue.prefix(64)) set=\(overrides.keys.sorted().joined(separator: ",").prefix(200))"
         return ActionPlan(.inTransaction(.label, .create, object: object)) { [store, labeling] in
             guard try !store.currentReportIDs(among: [id]).isEmpty else { throw StoreError.notFound }
             let sets = try store.labelSets(reportID: id).filter { $0.task == task.name }
-            guard let base = labeling.chosenAnswers([id: sets], task: task, labeler: accept)[id] else {
+            guard let base = labeling.decisions().answer(of: accept, task, LabelingView.answers(sets, task: task)) else {
                 throw ControlError(.notFound, "report \(id) has no answer from \(accept) for task \(task.name) to start from")
             }
             let values = zip(task.findings, base.values).map { finding, value in (finding.name, overrides[finding.name] ?? value) }

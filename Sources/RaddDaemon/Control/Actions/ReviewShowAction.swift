@@ -18,19 +18,19 @@ struct ReviewShowAction: ControlAction {
         return ActionPlan(.inTransaction(.query, .read, object: "review show report=\(id) task=\(task.name)")) { [store, labeling] in
             guard let report = try store.report(id: id) else { throw StoreError.notFound }
             let sets = try store.labelSets(reportID: id).filter { $0.task == task.name }
-            let configured = Set(labeling.configuredLabelers)
+            let decisions = labeling.decisions()
+            let configured = Set(decisions.configured.map(\.rawValue))
             var latest: [String: StoredLabelSet] = [:]
             for set in sets { latest[set.labeler] = set }
-            let answers = LabelingView.answers(sets, task: task).filter { configured.contains($0.key) }
-            let (disagreements, undecided) = labeling.reviewFindings(task, answers, under: labeling.live.labelPolicy)
+            let review = decisions.review(task, LabelingView.answers(sets, task: task))
             return ReviewShowResult(
                 reportID: id, task: task.name, kind: task.kind.rawValue, findings: task.findings.map(\.name), text: report.text ?? "",
                 accessionPseudonym: report.accessionPseudonym,
                 answers: latest.values.filter { configured.contains($0.labeler) }.sorted { $0.labeler < $1.labeler }
                     .map { LabelingView.labelSet($0, kind: task.kind) },
-                final: labeling.finalLabels(sets).first { $0.task == task.name },
+                final: labeling.finalLabels(sets, under: decisions).first { $0.task == task.name },
                 gold: latest[ReportStore.goldLabeler].map { LabelingView.labelSet($0, kind: task.kind) },
-                disagreements: disagreements, undecided: undecided)
+                disagreements: review.disagreements, undecided: review.undecided)
         }
     }
 
