@@ -49,11 +49,10 @@ public final class ControlClient {
     deinit { close(fd) }
 
     /// Sends one request and decodes its result, throwing the daemon's `ControlError` on refusal.
-    public func call<Result: Decodable>(_ method: ControlMethod, _ params: ControlRequest.Params? = nil,
-                                        as type: Result.Type) throws -> Result {
+    public func call<E: ControlEndpoint>(_ endpoint: E.Type, _ params: E.Params) throws -> E.Result {
         let id = nextID
         nextID += 1
-        var line = try JSONEncoder.controlProtocol.encode(ControlRequest(id: id, method: method, params: params))
+        var line = try ControlRequest.line(endpoint, id: id, params: params)
         line.append(UInt8(ascii: "\n"))
         // A refused client may find the connection half-closed; the refusal is still there to read.
         var writeError: Error?
@@ -65,7 +64,12 @@ public final class ControlClient {
         let data = Data(reply)
         let envelope = try JSONDecoder().decode(ResponseEnvelope.self, from: data)
         if let error = envelope.error { throw error }
-        return try JSONDecoder().decode(ResultBody<Result>.self, from: data).result
+        return try JSONDecoder().decode(ResultBody<E.Result>.self, from: data).result
+    }
+
+    /// A call of a method that takes no params.
+    public func call<E: ControlEndpoint>(_ endpoint: E.Type) throws -> E.Result where E.Params == NoParams {
+        try call(endpoint, NoParams())
     }
 }
 

@@ -56,103 +56,6 @@ public enum ControlMethod: String, Codable, Sendable, CaseIterable {
     }
 }
 
-public struct ControlRequest: Codable, Sendable, Equatable {
-    public var v: Int
-    public var id: Int
-    public var method: String
-    public var params: Params?
-
-    public struct Params: Codable, Sendable, Equatable {
-        public var id: Int64?
-        public var state: String?
-        public var limit: Int?
-        public var after: Int64?
-        /// A quarantined file's claim id (quarantine.retry, quarantine.purge; quarantine.list pages after it).
-        public var claim: String?
-        /// Every held file instead of one claim (quarantine.retry, quarantine.purge); every current report (relabel).
-        public var all: Bool?
-        /// A label task's name (labels, review, export.labels, relabel).
-        public var task: String?
-        /// Audit filters (audit.list, audit.export): records at or after `since` and before
-        /// `until` (UTC, ISO 8601), by `user` (name or uid), of `types` (event types), with `outcome`.
-        /// export.labels and relabel: reports stored at or after `since` (and export.labels: before `until`).
-        public var since: String?
-        public var until: String?
-        public var user: String?
-        public var types: [String]?
-        public var outcome: String?
-        /// audit.verify: extra checkpoints ("SEQ:HASH", e.g. from the journal or a remote syslog).
-        public var checkpoints: [String]?
-        /// key.rotate: the new database key, 64 hex digits. Never logged or audited.
-        public var key: String?
-        /// export.labels: whose answers (`final`, the default, or a labeler such as `rules`); relabel: the labeler to run again.
-        public var labeler: String?
-        /// export.labels: `csv` or `jsonl`, how the page's rows are written.
-        public var format: String?
-        /// pseudonym: `accession` or `patient`, and the identifier (never logged or audited).
-        public var kind: String?
-        public var value: String?
-        /// gold.sample: how many reports, the labeler whose answers form the strata, the seed.
-        public var count: Int?
-        public var stratifyBy: String?
-        public var seed: UInt64?
-        /// gold.import: a batch of the worksheet's rows, checked and stored together or not at
-        /// all; with `dryRun`, only checked.
-        public var rows: [GoldRow]?
-        public var dryRun: Bool?
-        /// review.resolve: the answer the reviewer starts from (`final` or a labeler), and the
-        /// findings they set, by name, in worksheet conventions (1, 0, -1, blank; Yes/No/Undefined).
-        public var accept: String?
-        public var values: [String: String]?
-        public var followUp: [String]?
-        /// eval: how uncertain answers count (positive, negative, exclude).
-        public var uncertain: String?
-
-        public init(id: Int64? = nil, state: String? = nil, limit: Int? = nil, after: Int64? = nil,
-                    claim: String? = nil, all: Bool? = nil, task: String? = nil, since: String? = nil,
-                    until: String? = nil, user: String? = nil, types: [String]? = nil, outcome: String? = nil,
-                    checkpoints: [String]? = nil, key: String? = nil, labeler: String? = nil, format: String? = nil,
-                    kind: String? = nil, value: String? = nil, count: Int? = nil, stratifyBy: String? = nil, seed: UInt64? = nil,
-                    rows: [GoldRow]? = nil, accept: String? = nil, values: [String: String]? = nil, followUp: [String]? = nil,
-                    uncertain: String? = nil, dryRun: Bool? = nil) {
-            self.dryRun = dryRun
-            self.kind = kind
-            self.value = value
-            self.count = count
-            self.stratifyBy = stratifyBy
-            self.seed = seed
-            self.rows = rows
-            self.accept = accept
-            self.values = values
-            self.followUp = followUp
-            self.uncertain = uncertain
-            self.key = key
-            self.labeler = labeler
-            self.format = format
-            self.since = since
-            self.until = until
-            self.user = user
-            self.types = types
-            self.outcome = outcome
-            self.checkpoints = checkpoints
-            self.id = id
-            self.state = state
-            self.limit = limit
-            self.after = after
-            self.claim = claim
-            self.all = all
-            self.task = task
-        }
-    }
-
-    public init(v: Int = ControlProtocol.version, id: Int, method: ControlMethod, params: Params? = nil) {
-        self.v = v
-        self.id = id
-        self.method = method.rawValue
-        self.params = params
-    }
-}
-
 public enum ControlErrorCode: String, Codable, Sendable {
     case badRequest = "bad_request"
     case unsupportedVersion = "unsupported_version"
@@ -195,6 +98,20 @@ public struct ControlResponse<Result: Codable & Sendable>: Codable, Sendable {
         ok = false
         result = nil
         self.error = error
+    }
+}
+
+extension ControlResponse {
+    /// The response as it goes on the wire: sorted keys, one line (without its newline).
+    public func line() -> Data {
+        // Every result is plain data; should one ever fail to encode, the client still gets an answer.
+        (try? JSONEncoder.controlProtocol.encode(self))
+            ?? ControlResponse<NoParams>.errorLine(id: id, ControlError(.internalError, "the answer could not be encoded; see raddd's log"))
+    }
+
+    public static func errorLine(id: Int, _ error: ControlError) -> Data {
+        // An error is a code and a message: it always encodes.
+        (try? JSONEncoder.controlProtocol.encode(ControlResponse<NoParams>(id: id, error: error))) ?? Data()
     }
 }
 

@@ -4,14 +4,19 @@ import RaddCore
 import Glibc
 #endif
 
-/// What the daemon plugs into the server: the answer to each authorised request, and an audit hook
-/// for every request the server refuses before it reaches `handle`.
-public protocol ControlHandler: AnyObject, Sendable {
-    /// Returns the result to send, or throws a `ControlError` to send as the error. Called only
-    /// when the caller holds one of the method's roles.
-    func handle(_ request: ControlRequest, method: ControlMethod, from caller: ControlCaller) throws -> any Encodable
-    /// Must write an audit record; if it throws, the refusal still stands.
-    func refused(_ caller: ControlCaller, error: ControlError, method: String?) throws
+/// What the daemon plugs into the server: every decision about a connection and its requests
+/// (who the caller is, what they may do, the answer, and the audit record of each refusal), so
+/// that the server is only the socket and its framing.
+public protocol ControlResponder: AnyObject, Sendable {
+    /// The caller behind a connection, or the refusal (audited by the responder) that closes
+    /// it before any request is read.
+    func admit(_ peer: PeerCredentials) -> Result<ControlCaller, ControlError>
+    /// The answer line (without its newline) to one request line. It never fails: every
+    /// refusal and error is an answer.
+    func respond(to line: Data, from caller: ControlCaller) -> Data
+    /// The answer to a line longer than `ControlProtocol.maxRequestBytes`, after which the
+    /// connection is closed.
+    func refuseOverlongLine(from caller: ControlCaller) -> Data
 }
 
 /// The control socket: a SOCK_STREAM Unix socket that anyone may connect to (mode 0666), so that
@@ -22,9 +27,8 @@ public protocol ControlHandler: AnyObject, Sendable {
 /// One thread accepts; each connection gets a thread of its own and may send several requests.
 public final class ControlServer: @unchecked Sendable {
     public let path: String
-    private let access: CurrentAccessPolicy
     private let socketGroupID: UInt32?
-    private let handler: ControlHandler
+    private let responder: ControlResponder
     private var listener: Int32 = -1
     private let connections = DispatchGroup()
     private let state = NSLock()
@@ -33,15 +37,10 @@ public final class ControlServer: @unchecked Sendable {
     private static let maxConnections = 64
     private let connectionSlots = DispatchSemaphore(value: ControlServer.maxConnections)
 
-    public convenience init(path: String, access: AccessPolicy, socketGroupID: UInt32? = nil, handler: ControlHandler) {
-        self.init(path: path, access: CurrentAccessPolicy(access), socketGroupID: socketGroupID, handler: handler)
-    }
-
-    public init(path: String, access: CurrentAccessPolicy, socketGroupID: UInt32? = nil, handler: ControlHandler) {
+    public init(path: String, socketGroupID: UInt32? = nil, responder: ControlResponder) {
         self.path = path
-        self.access = access
         self.socketGroupID = socketGroupID
-        self.handler = handler
+        self.responder = responder
     }
 
     /// Binds and listens. A stale socket from an earlier run is replaced; anything else at the path
@@ -142,12 +141,12 @@ public final class ControlServer: @unchecked Sendable {
         var timeout = timeval(tv_sec: Self.idleTimeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         guard let peer = try? PeerCredentials.of(socket: fd) else { return }
-        let access = self.access.value
-        let caller = ControlCaller(peer: peer, roles: access.roles(of: peer))
-        guard !caller.roles.isEmpty else {
-            let error = ControlError(.permissionDenied, "user \(peer.username) (uid \(peer.uid)) holds no radd role; ask an administrator to add them to the group of the role they need (\(access.summary))")
-            try? handler.refused(caller, error: error, method: nil)
-            send(ControlResponse<Empty>(id: 0, error: error), to: fd)
+        let caller: ControlCaller
+        switch responder.admit(peer) {
+        case .success(let admitted):
+            caller = admitted
+        case .failure(let refusal):
+            send(ControlResponse<NoParams>.errorLine(id: 0, refusal), to: fd)
             drainBeforeClose(fd)
             return
         }
@@ -158,9 +157,7 @@ public final class ControlServer: @unchecked Sendable {
                 guard let next = try reader.nextLine() else { return }
                 line = next
             } catch LineReader.ReadError.lineTooLong {
-                let refusal = ControlError(.badRequest, "request longer than \(ControlProtocol.maxRequestBytes) bytes")
-                try? handler.refused(caller, error: refusal, method: nil)
-                send(ControlResponse<Empty>(id: 0, error: refusal), to: fd)
+                send(responder.refuseOverlongLine(from: caller), to: fd)
                 drainBeforeClose(fd)
                 return
             } catch {
@@ -168,40 +165,7 @@ public final class ControlServer: @unchecked Sendable {
                 return
             }
             if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }) { continue }
-            respond(to: Data(line), from: caller, on: fd)
-        }
-    }
-
-    private func respond(to line: Data, from caller: ControlCaller, on fd: Int32) {
-        guard let request = try? JSONDecoder().decode(ControlRequest.self, from: line) else {
-            let error = ControlError(.badRequest, "a request is one JSON object per line with v, id and method")
-            try? handler.refused(caller, error: error, method: nil)
-            return send(ControlResponse<Empty>(id: 0, error: error), to: fd)
-        }
-        guard request.v == ControlProtocol.version else {
-            let error = ControlError(.unsupportedVersion, "protocol version \(request.v) is not supported; this daemon speaks version \(ControlProtocol.version)")
-            try? handler.refused(caller, error: error, method: request.method)
-            return send(ControlResponse<Empty>(id: request.id, error: error), to: fd)
-        }
-        guard let method = ControlMethod(rawValue: request.method) else {
-            let known = ControlMethod.allCases.map(\.rawValue).joined(separator: ", ")
-            let error = ControlError(.unknownMethod, "unknown method '\(request.method.prefix(64))'; known methods: \(known)")
-            try? handler.refused(caller, error: error, method: request.method)
-            return send(ControlResponse<Empty>(id: request.id, error: error), to: fd)
-        }
-        guard !method.allowedRoles.isDisjoint(with: caller.roles) else {
-            let needed = method.allowedRoles.sorted().map(\.rawValue).joined(separator: " or ")
-            let error = ControlError(.permissionDenied, "\(method.rawValue) needs the role \(needed); user \(caller.peer.username) holds \(caller.roleText) (\(access.value.summary))")
-            try? handler.refused(caller, error: error, method: method.rawValue)
-            return send(ControlResponse<Empty>(id: request.id, error: error), to: fd)
-        }
-        do {
-            let result = try handler.handle(request, method: method, from: caller)
-            send(ControlResponse(id: request.id, result: AnyEncodable(result)), to: fd)
-        } catch let error as ControlError {
-            send(ControlResponse<Empty>(id: request.id, error: error), to: fd)
-        } catch {
-            send(ControlResponse<Empty>(id: request.id, error: ControlError(.internalError, "the request failed inside the daemon; see its log")), to: fd)
+            send(responder.respond(to: Data(line), from: caller), to: fd)
         }
     }
 
@@ -220,20 +184,9 @@ public final class ControlServer: @unchecked Sendable {
         }
     }
 
-    private func send<R>(_ response: ControlResponse<R>, to fd: Int32) {
-        guard var bytes = try? JSONEncoder.controlProtocol.encode(response) else { return }
+    private func send(_ line: Data, to fd: Int32) {
+        var bytes = [UInt8](line)
         bytes.append(UInt8(ascii: "\n"))
-        try? UnixSocket.writeAll(fd, [UInt8](bytes))
-    }
-}
-
-struct Empty: Codable, Sendable {}
-
-struct AnyEncodable: Codable, @unchecked Sendable {
-    let value: any Encodable
-    init(_ value: any Encodable) { self.value = value }
-    func encode(to encoder: Encoder) throws { try value.encode(to: encoder) }
-    init(from decoder: Decoder) throws {
-        throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "encode only"))
+        try? UnixSocket.writeAll(fd, bytes)
     }
 }

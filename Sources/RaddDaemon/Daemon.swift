@@ -189,14 +189,13 @@ public final class Daemon {
         deidentifier.prepare()
         let pipeline = IngestPipeline(sources: sources, quarantine: quarantine, deidentifier: deidentifier, store: store,
                                       actor: actor, settleTime: configuration.settleSeconds, onStored: { labeling.notify() })
-        let handler = ControlRequestHandler(
+        let actions = ControlActions(
             store: store,
-            context: .init(startedAt: startedAt, cipherVersion: cipherVersion, deidMethod: deidentifier.method,
-                           folders: configuration.folders, queueDepth: { pipeline.depth }, labeling: labeling,
-                           live: live, checkpoints: checkpoints, reloader: reloader),
-            files: .init(dropFolders: pipeline.folders, quarantine: quarantine))
-        let server = ControlServer(path: configuration.socketPath, access: currentAccess,
-                                   socketGroupID: try Self.socketGroupID(configuration), handler: handler)
+            facts: .init(startedAt: startedAt, cipherVersion: cipherVersion, deidMethod: deidentifier.method, folders: configuration.folders),
+            queueDepth: { pipeline.depth }, labeling: LabelingView(labeling: labeling, live: live),
+            checkpoints: checkpoints, reloader: reloader, dropFolders: pipeline.folders, quarantine: quarantine)
+        let server = ControlServer(path: configuration.socketPath, socketGroupID: try Self.socketGroupID(configuration),
+                                   responder: ControlDispatcher(store: store, access: currentAccess, actions: actions))
         do { try server.listen() } catch { throw StartupError(error) }
 
         do { try labeling.start() } catch { throw StartupError("cannot queue labelling work: \(error)") }

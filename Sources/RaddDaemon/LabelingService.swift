@@ -57,7 +57,7 @@ final class LabelingService: @unchecked Sendable {
         inFlight = endpoints.map { _ in 0 }
         var jobs: [(task: String, labeler: String)] = []
         for task in tasks {
-            jobs.append((task.name, "rules"))
+            jobs.append((task.name, LabelerID.rules.rawValue))
             for labeler in llmLabelers { jobs.append((task.name, labeler)) }
         }
         plan = LabelPlan(jobs: jobs)
@@ -69,6 +69,11 @@ final class LabelingService: @unchecked Sendable {
     /// start, and read for every row a page of labels or an export builds.
     let llmLabelers: [String]
 
+    /// The labelling decisions under `policy` (read once per request) with the models configured now.
+    func decisions(under policy: LabelPolicy) -> LabelDecisions {
+        LabelDecisions(policy: policy, models: llmLabelers.compactMap(LabelerID.init(rawValue:)))
+    }
+
     /// Queues what stored reports still lack, then starts the workers.
     func start() throws {
         let queued = try store.enqueueMissingLabelJobs(actor: actor)
@@ -77,7 +82,7 @@ final class LabelingService: @unchecked Sendable {
         running = true
         lock.unlock()
         guard !tasks.isEmpty else { return }
-        spawn("rules") { [self] in work(labeler: "rules", endpoint: nil) }
+        spawn("rules") { [self] in work(labeler: LabelerID.rules.rawValue, endpoint: nil) }
         for index in endpoints.indices {
             for slot in 0..<configuration.llmConcurrency(endpoint: index) {
                 let labeler = configuration.llmLabeler(endpoint: index)
@@ -173,7 +178,7 @@ final class LabelingService: @unchecked Sendable {
                     defer { if let index { adjustInFlight(index, by: -1) } }
                     answer = try labeler.answer(text)
                 }
-                try store.commitLabels(job: job, labelerVersion: Self.version(of: answer), values: zip(task.findings, answer.values).map { ($0.name, $1) },
+                try store.commitLabels(job: job, labelerVersion: answer.labelerVersion, values: zip(task.findings, answer.values).map { ($0.name, $1) },
                                        followUp: answer.followUp, provenance: answer.provenance, members: nil, actor: actor)
                 if let index, record(index, error: nil) != nil {
                     // The server is back: jobs that were put off because of it are due now.
@@ -215,7 +220,7 @@ final class LabelingService: @unchecked Sendable {
         let timeout = configuration.llmTimeoutSeconds
         if model == nil {
             do {
-                model = try ChatClient(endpoint: endpoints[index], model: "", timeoutSeconds: min(timeout, 10)).models().first
+                model = try ModelEndpoint.firstListedModel(at: endpoints[index], timeoutSeconds: min(timeout, 10))
             } catch {
                 throw LabelingFailure(.unavailable, "\(error)")
             }
@@ -224,16 +229,8 @@ final class LabelingService: @unchecked Sendable {
             models[index] = model
             lock.unlock()
         }
-        return LLMLabeler(task: task, client: ChatClient(endpoint: endpoints[index], model: model ?? "", timeoutSeconds: timeout),
-                          breaker: breakers[index])
-    }
-
-    /// The labeler version stored with a label set: an LLM's prompt and model are part of it,
-    /// so a new prompt or model labels again rather than being taken for the same labeler.
-    static func version(of answer: TaskAnswer) -> String {
-        let provenance = answer.provenance
-        guard provenance.labeler == "llm" else { return provenance.version }
-        return [provenance.version, String((provenance.promptHash ?? "").prefix(12)), provenance.model ?? ""].joined(separator: " ")
+        return ModelEndpoint(endpoint: endpoints[index], model: model ?? "").labeler(task: task, timeoutSeconds: timeout,
+                                                                                     breaker: breakers[index])
     }
 
     /// The next due job no other worker has. The store is asked without holding `lock`: a

@@ -40,13 +40,10 @@ struct Common: ParsableArguments {
     func llmLabelers(_ task: LabelTask, onSend: (@Sendable (Data) -> Void)? = nil) throws -> [LLMLabeler] {
         try endpoint.flatMap { text -> [LLMLabeler] in
             let address = try Endpoint(text)
-            let name = try model ?? ChatClient(endpoint: address, model: "", timeoutSeconds: 10).models().first ?? ""
+            let server = ModelEndpoint(endpoint: address, model: try model ?? ModelEndpoint.firstListedModel(at: address, timeoutSeconds: 10) ?? "")
             let breaker = CircuitBreaker()
-            var settings = LLMLabeler.Settings()
-            settings.circuitPatience = 600
             return (0..<concurrency).map { _ in
-                LLMLabeler(task: task, client: ChatClient(endpoint: address, model: name, timeoutSeconds: timeout, onSend: onSend),
-                           settings: settings, breaker: breaker)
+                server.labeler(task: task, timeoutSeconds: timeout, settings: .batch, breaker: breaker, onSend: onSend)
             }
         }
     }

@@ -105,7 +105,7 @@ daemon.standardError = FileHandle(forWritingAtPath: "/dev/null")
 do { try daemon.run() } catch { fail("cannot start \(daemon.executableURL!.path) (build it with swift build -c release): \(error)") }
 defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGTERM); daemon.waitUntilExit() } }
 let deadline = Date().addingTimeInterval(60)
-while (try? ControlClient(socketPath: socket).call(.status, as: StatusResult.self)) == nil {
+while (try? ControlClient(socketPath: socket).call(Endpoints.Status.self)) == nil {
     guard Date() < deadline, daemon.isRunning else { fail("raddd did not answer on \(socket)") }
     usleep(100_000)
 }
@@ -136,12 +136,12 @@ func report(_ label: String, _ samples: [Double]) {
 
 let reports = time("report ID") {
     let id = Int64.random(in: 1...Int64(reportCount))
-    let result = try ControlClient(socketPath: socket).call(.report, .init(id: id), as: ReportResult.self)
+    let result = try ControlClient(socketPath: socket).call(Endpoints.Report.self, .init(id: id))
     guard result.finalLabels?.first?.labels.count == task.findings.count else { fail("report \(id) came back without its labels") }
 }
 let pages = time("labels page") {
     let after = Int64.random(in: 0...Int64(max(0, reportCount - 100)))
-    let result = try ControlClient(socketPath: socket).call(.labels, .init(limit: 100, after: after, task: task.name), as: LabelsResult.self)
+    let result = try ControlClient(socketPath: socket).call(Endpoints.Labels.self, .init(task: task.name, limit: 100, after: after))
     guard result.rows.count == min(100, reportCount - Int(after)) else { fail("a labels page came back short") }
 }
 // An export as raddctl does it: pages of 5,000 rows, each page audited, formatted as CSV.
@@ -150,8 +150,7 @@ var csvBytes = 0
 let exportStarted = Date()
 var after: Int64? = nil
 repeat {
-    let page = try ControlClient(socketPath: socket).call(.exportLabels, .init(limit: 5000, after: after, task: task.name, format: "csv"),
-                                                          as: ExportPage.self)
+    let page = try ControlClient(socketPath: socket).call(Endpoints.ExportLabels.self, .init(task: task.name, format: "csv", limit: 5000, after: after))
     csvBytes += page.text.utf8.count
     exported += page.rowCount
     after = page.next
@@ -160,7 +159,7 @@ repeat {
 progress("")
 let exportSeconds = Date().timeIntervalSince(exportStarted)
 guard exported == reportCount else { fail("the export had \(exported) rows for \(reportCount) reports") }
-let audit = try ControlClient(socketPath: socket).call(.auditVerify, as: AuditVerification.self)
+let audit = try ControlClient(socketPath: socket).call(Endpoints.AuditVerify.self, .init())
 print("radd-query-bench: audited label queries over the control socket, one connection each, \(reportCount) reports stored")
 report("report ID (text, label sets, final labels)", reports)
 report("labels page of 100 (final labels)", pages)

@@ -30,9 +30,10 @@ struct Audit: ParsableCommand {
         var type: [String] = []
         @Option(help: "success, denied, minor_failure or serious_failure.") var outcome: String?
 
-        func params(limit: Int, after: Int64?) -> ControlRequest.Params {
-            .init(limit: limit, after: after, since: since, until: until, user: user,
-                  types: type.isEmpty ? nil : type.flatMap { $0.split(separator: ",").map(String.init) }, outcome: outcome)
+        func params(limit: Int, after: Int64?) -> Endpoints.AuditList.Params {
+            .init(since: since, until: until, user: user,
+                  types: type.isEmpty ? nil : type.flatMap { $0.split(separator: ",").map(String.init) }, outcome: outcome,
+                  limit: limit, after: after)
         }
     }
 
@@ -57,7 +58,7 @@ struct Audit: ParsableCommand {
 
         func run() throws {
             try guarded {
-                let page = try options.call(.auditList, filters.params(limit: limit, after: after), as: AuditPage.self)
+                let page = try options.call(Endpoints.AuditList.self, filters.params(limit: limit, after: after))
                 if options.json { return try options.printJSON(page) }
                 guard !page.records.isEmpty else { return print("no audit records match") }
                 print("SEQ     TIME                  EVENT             A  OUTCOME          USER (UID, ROLE)             OBJECT")
@@ -101,8 +102,7 @@ struct Audit: ParsableCommand {
 
         func run() throws {
             try guarded {
-                let result = try options.call(.auditVerify, .init(checkpoints: checkpoint.isEmpty ? nil : checkpoint),
-                                              as: AuditVerification.self)
+                let result = try options.call(Endpoints.AuditVerify.self, .init(checkpoints: checkpoint.isEmpty ? nil : checkpoint))
                 if options.json {
                     try options.printJSON(result)
                 } else if result.intact {
@@ -149,7 +149,7 @@ struct Audit: ParsableCommand {
             try guarded {
                 let format = AuditExportFormat(rawValue: self.format)!
                 let written = try ExportOutput(path: out).writePages(of: "records") { after in
-                    let page = try options.call(.auditExport, filters.params(limit: 1000, after: after), as: AuditPage.self)
+                    let page = try options.call(Endpoints.AuditExport.self, Endpoints.AuditExport.Params(auditList: filters.params(limit: 1000, after: after)))
                     let header = after == nil ? format.header.map { $0 + "\n" } ?? "" : ""
                     return (header + page.records.map { format.line($0) + "\n" }.joined(), page.records.count, page.next)
                 }

@@ -77,7 +77,7 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         try guarded {
             if against != nil {
-                let result = try options.call(.evaluate, .init(task: task, labeler: labeler, uncertain: uncertain), as: EvaluationResult.self)
+                let result = try options.call(Endpoints.Evaluate.self, .init(task: task, labeler: labeler, uncertain: uncertain))
                 return print(options.json ? result.json : result.text, terminator: options.json ? "\n" : "")
             }
             guard let gold, let pred else { return }

@@ -55,8 +55,8 @@ struct Export: ParsableCommand {
         func run() throws {
             try guarded {
                 let written = try ExportOutput(path: out).writePages(of: "reports") { after in
-                    let page = try options.call(.exportLabels, .init(limit: 5000, after: after, task: task, since: since, until: until,
-                                                                     labeler: labeler, format: format), as: ExportPage.self)
+                    let page = try options.call(Endpoints.ExportLabels.self, .init(task: task, labeler: labeler, format: format, since: since,
+                                                                                  until: until, limit: 5000, after: after))
                     let header = after == nil && format == "csv" ? CSVRow.line(page.columns) + "\n" : ""
                     return (header + page.text, page.rowCount, page.next)
                 }
@@ -123,8 +123,8 @@ struct Export: ParsableCommand {
                 do {
                     try manifest.write(CSVRow.line(["file", "line", "report_id", "group"]) + "\n")
                     _ = try manifest.writePages(of: "examples", finishing: [train, validation]) { after in
-                        let page = try options.call(.exportInstruct, .init(limit: 1000, after: after, task: task, since: since, until: until,
-                                                                           labeler: labeler), as: InstructPage.self)
+                        let page = try options.call(Endpoints.ExportInstruct.self, .init(task: task, labeler: labeler, since: since, until: until,
+                                                                                        limit: 1000, after: after))
                         var manifestText = "", trainText = "", validationText = ""
                         for row in page.rows {
                             if split.isValidation(row.group) {

@@ -56,8 +56,7 @@ struct Gold: ParsableCommand {
         func run() throws {
             try guarded {
                 let seed = self.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
-                let result = try options.call(.goldSample, .init(task: task, count: count, stratifyBy: stratifyBy, seed: seed),
-                                              as: GoldSampleResult.self)
+                let result = try options.call(Endpoints.GoldSample.self, .init(task: task, count: count, stratifyBy: stratifyBy, seed: seed))
                 var text = CSVRow.line(["report_id", "accession_pseudonym", "report_text"] + result.columns) + "\n"
                 for row in result.rows {
                     text += CSVRow.line([String(row.reportID), row.accessionPseudonym ?? "", row.text]
@@ -119,10 +118,10 @@ struct Gold: ParsableCommand {
                 var result = GoldImportResult(imported: 0, unchanged: 0, skipped: 0, checked: 0)
                 do {
                     for batch in batches {
-                        _ = try options.call(.goldImport, .init(task: task, rows: batch, dryRun: true), as: GoldImportResult.self)
+                        _ = try options.call(Endpoints.GoldImport.self, .init(task: task, rows: batch, dryRun: true))
                     }
                     for batch in batches {
-                        let stored = try options.call(.goldImport, .init(task: task, rows: batch), as: GoldImportResult.self)
+                        let stored = try options.call(Endpoints.GoldImport.self, .init(task: task, rows: batch))
                         result.imported += stored.imported
                         result.unchanged += stored.unchanged
                         result.skipped += stored.skipped

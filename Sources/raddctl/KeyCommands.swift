@@ -52,7 +52,7 @@ struct Key: ParsableCommand {
                 try Self.writeKey(key, to: pending, like: info)
                 let result: KeyRotateResult
                 do {
-                    result = try ControlClient(socketPath: options.path, answerTimeout: timeout).call(.keyRotate, .init(key: key), as: KeyRotateResult.self)
+                    result = try ControlClient(socketPath: options.path, answerTimeout: timeout).call(Endpoints.KeyRotate.self, .init(key: key))
                 } catch let error as ControlError {
                     unlink(pending)
                     throw Failure("the key was not rotated: \(error.message)", code: error.code == .permissionDenied ? 77 : 1)

@@ -155,7 +155,7 @@ struct LabelCommand: ParsableCommand {
             var models = model
             if models.isEmpty {
                 do {
-                    guard let first = try ChatClient(endpoint: address, model: "", timeoutSeconds: timeout).models().first else {
+                    guard let first = try ModelEndpoint.firstListedModel(at: address, timeoutSeconds: timeout) else {
                         throw Failure("\(address) lists no models; name one with --model", code: 1)
                     }
                     models = [first]
@@ -165,11 +165,8 @@ struct LabelCommand: ParsableCommand {
             }
             let breakers = models.map { _ in CircuitBreaker() }
             for _ in 0..<concurrency {
-                var settings = LLMLabeler.Settings()
-                settings.circuitPatience = 600
                 let members = zip(models, breakers).map { name, breaker in
-                    LLMLabeler(task: task, client: ChatClient(endpoint: address, model: name, timeoutSeconds: timeout),
-                               settings: settings, breaker: breaker)
+                    ModelEndpoint(endpoint: address, model: name).labeler(task: task, timeoutSeconds: timeout, settings: .batch, breaker: breaker)
                 }
                 labelers.append(labeler == "llm" ? members[0] : EnsembleLabeler(task: task, members: [rules] + members))
             }

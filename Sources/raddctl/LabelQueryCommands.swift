@@ -23,7 +23,7 @@ struct LabelsCommand: ParsableCommand {
 
     func run() throws {
         try guarded {
-            let result = try options.call(.labels, page.params, as: LabelsResult.self)
+            let result = try options.call(Endpoints.Labels.self, .init(task: page.task, limit: page.limit, after: page.after))
             if options.json { return try options.printJSON(result) }
             guard !result.rows.isEmpty else { return print("no labelled reports for task \(result.task) yet") }
             let rows = result.rows.map { [String($0.reportID), $0.source] + $0.cells.map { $0.isEmpty ? "." : $0 } }
@@ -64,7 +64,7 @@ struct ReviewCommand: ParsableCommand {
 
         func run() throws {
             try guarded {
-                let result = try options.call(.review, page.params, as: ReviewResult.self)
+                let result = try options.call(Endpoints.Review.self, .init(task: page.task, limit: page.limit, after: page.after))
                 if options.json { return try options.printJSON(result) }
                 guard !result.items.isEmpty else { return print("nothing to review for task \(result.task)") }
                 for item in result.items {
@@ -92,7 +92,7 @@ struct ReviewCommand: ParsableCommand {
 
         func run() throws {
             try guarded {
-                let result = try options.call(.reviewShow, .init(id: id, task: task), as: ReviewShowResult.self)
+                let result = try options.call(Endpoints.ReviewShow.self, .init(id: id, task: task))
                 if options.json { return try options.printJSON(result) }
                 print("report \(result.reportID), task \(result.task)" + (result.accessionPseudonym.map { ", accession pseudonym \($0.prefix(16))" } ?? ""))
                 if !result.disagreements.isEmpty { print("labelers disagree on: " + result.disagreements.joined(separator: ", ")) }
@@ -147,9 +147,8 @@ struct ReviewCommand: ParsableCommand {
                     let parts = setting.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                     values[String(parts[0])] = String(parts[1])
                 }
-                let result = try options.call(.reviewResolve, .init(id: id, task: task, accept: accept, values: values,
-                                                                    followUp: followUp.isEmpty ? nil : followUp),
-                                              as: ReviewResolveResult.self)
+                let result = try options.call(Endpoints.ReviewResolve.self, .init(id: id, task: task, accept: accept, values: values,
+                                                                                  followUp: followUp.isEmpty ? nil : followUp))
                 if options.json { return try options.printJSON(result) }
                 print("report \(result.reportID): gold recorded: " + LabelDisplay.describe(result.gold.labels, followUp: result.gold.followUp, kind: result.gold.kind))
             }
@@ -166,8 +165,6 @@ struct TaskPageOptions: ParsableArguments {
     func validate() throws {
         guard (1...1000).contains(limit) else { throw ValidationError("--limit must be between 1 and 1000") }
     }
-
-    var params: ControlRequest.Params { .init(limit: limit, after: after, task: task) }
 }
 
 enum LabelDisplay {

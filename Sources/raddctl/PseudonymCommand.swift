@@ -37,7 +37,7 @@ struct PseudonymCommand: ParsableCommand {
                 }
                 identifier = line
             }
-            let result = try options.call(.pseudonym, .init(kind: kind, value: identifier), as: PseudonymResult.self)
+            let result = try options.call(Endpoints.Pseudonym.self, .init(kind: kind, value: identifier))
             if options.json { return try options.printJSON(result) }
             print(result.pseudonym)
             if let count = result.storedReports {

@@ -34,8 +34,7 @@ struct Quarantine: ParsableCommand {
 
         func run() throws {
             try guarded {
-                let result = try options.call(.quarantineList, .init(state: state, limit: limit, claim: after),
-                                              as: QuarantineListResult.self)
+                let result = try options.call(Endpoints.QuarantineList.self, .init(state: state, limit: limit, claim: after))
                 if options.json { return try options.printJSON(result) }
                 guard !result.files.isEmpty else { return print("no quarantined files") }
                 let rows = result.files.map {
@@ -86,7 +85,9 @@ struct QuarantineTarget: ParsableArguments {
     }
 
     func act(_ method: ControlMethod, options: SocketOptions) throws {
-        let result = try options.call(method, .init(claim: claim, all: all ? true : nil), as: QuarantineActionResult.self)
+        let result = method == .quarantinePurge
+            ? try options.call(Endpoints.QuarantinePurge.self, .init(claim: claim, all: all ? true : nil))
+            : try options.call(Endpoints.QuarantineRetry.self, .init(claim: claim, all: all ? true : nil))
         if options.json { return try options.printJSON(result) }
         for done in result.done {
             print("\(done.claim): \(done.state)" + (done.droppedAs.map { ", back in its drop folder as \(Format.printable($0))" } ?? ""))
@@ -118,7 +119,7 @@ struct Reload: ParsableCommand {
 
     func run() throws {
         try guarded {
-            let result = try options.call(.reload, as: ReloadResult.self)
+            let result = try options.call(Endpoints.Reload.self, NoParams())
             if options.json { return try options.printJSON(result) }
             print("access policy reloaded from \(result.accessPolicy): \(result.roles)")
             if result.applied.contains("label_policy") { print("label_policy changed: final labels follow it from now on") }

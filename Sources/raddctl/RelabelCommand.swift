@@ -45,8 +45,7 @@ struct RelabelCommand: ParsableCommand {
 
     func run() throws {
         try guarded {
-            var result = try options.call(.relabel, .init(all: all ? true : nil, task: task, since: since, labeler: labeler),
-                                          as: RelabelResult.self)
+            var result = try options.call(Endpoints.Relabel.self, .init(task: task, labeler: labeler, since: since, all: all ? true : nil))
             if !options.json {
                 let run = result.run
                 print("relabel run \(run.run): \(run.total) report\(run.total == 1 ? "" : "s") queued for \(Format.printable(run.labeler)) on task \(Format.printable(run.task))"
@@ -72,7 +71,7 @@ struct RelabelCommand: ParsableCommand {
             usleep(500_000)
             let status: StatusResult
             do {
-                status = try options.call(.status, as: StatusResult.self)
+                status = try options.call(Endpoints.Status.self, NoParams())
                 unreachableSince = nil
             } catch let failure as Failure where failure.code == 69 {
                 let since = unreachableSince ?? Date()

@@ -46,10 +46,9 @@ struct SocketOptions: ParsableArguments {
     }
 
     /// Runs one request and maps every failure to a one-line message and a documented exit code.
-    func call<Result: Codable>(_ method: ControlMethod, _ params: ControlRequest.Params? = nil,
-                               as type: Result.Type) throws -> Result {
+    func call<E: ControlEndpoint>(_ endpoint: E.Type, _ params: E.Params) throws -> E.Result {
         do {
-            return try ControlClient(socketPath: path).call(method, params, as: type)
+            return try ControlClient(socketPath: path).call(endpoint, params)
         } catch let error as ControlClient.ConnectError {
             switch error {
             case .permissionDenied: throw Failure(error.description, code: 77)
@@ -95,7 +94,7 @@ struct Status: ParsableCommand {
 
     func run() throws {
         try guarded {
-            let status = try options.call(.status, as: StatusResult.self)
+            let status = try options.call(Endpoints.Status.self, NoParams())
             if options.json { return try options.printJSON(status) }
             let counts = status.reportsByState.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             print("""
@@ -145,7 +144,7 @@ struct Reports: ParsableCommand {
 
     func run() throws {
         try guarded {
-            let result = try options.call(.reports, .init(state: state, limit: limit, after: after), as: ReportsResult.self)
+            let result = try options.call(Endpoints.Reports.self, .init(state: state, limit: limit, after: after))
             if options.json { return try options.printJSON(result) }
             guard !result.reports.isEmpty else { return print("no reports") }
             let rows = result.reports.map {
@@ -172,7 +171,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         try guarded {
-            let result = try options.call(.report, .init(id: id), as: ReportResult.self)
+            let result = try options.call(Endpoints.Report.self, .init(id: id))
             if options.json { return try options.printJSON(result) }
             let report = result.report
             print("report \(report.id): \(report.state), \(report.format), from \(Format.printable(report.sourceName))"

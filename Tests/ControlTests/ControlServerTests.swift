@@ -3,38 +3,54 @@ import Foundation
 import RaddCore
 import XCTest
 
-/// Answers `status` with a fixed result and records every refusal, so the server's own behaviour
-/// (framing, versioning, refusals, file mode) can be checked without a daemon.
-private final class RecordingHandler: ControlHandler, @unchecked Sendable {
+/// Answers `status` with a fixed result and anything else with not_found, and records every
+/// refused connection or line, so that the server's own part (the socket, its mode, framing,
+/// peer credentials) can be checked without a daemon. Deciding on requests is the daemon's
+/// dispatcher's work (DaemonTests/ControlDispatcherTests).
+private final class RecordingResponder: ControlResponder, @unchecked Sendable {
     private let lock = NSLock()
     private var _refusals: [ControlErrorCode] = []
     var refusals: [ControlErrorCode] { lock.lock(); defer { lock.unlock() }; return _refusals }
 
-    func handle(_ request: ControlRequest, method: ControlMethod, from caller: ControlCaller) throws -> any Encodable {
-        let peer = caller.peer
-        guard method == .status else { throw ControlError(.notFound, "nothing here") }
-        return StatusResult(version: "t", protocolVersion: 1, pid: peer.pid, startedAt: "", uptimeSeconds: 0,
-                            schemaVersion: 1, cipherVersion: "", queueDepth: 0, reportsByState: [:],
-                            deidMethod: "none", dropDirectory: "", folders: [])
+    func admit(_ peer: PeerCredentials) -> Result<ControlCaller, ControlError> {
+        .success(ControlCaller(peer: peer, roles: Set(Role.allCases)))
     }
 
-    func refused(_ caller: ControlCaller, error: ControlError, method: String?) throws {
+    func respond(to line: Data, from caller: ControlCaller) -> Data {
+        guard let request = try? JSONDecoder().decode(ControlRequest.self, from: line) else {
+            record(.badRequest)
+            return ControlResponse<NoParams>.errorLine(id: 0, ControlError(.badRequest, "not a request"))
+        }
+        guard request.method == "status" else {
+            return ControlResponse<NoParams>.errorLine(id: request.id, ControlError(.notFound, "nothing here"))
+        }
+        return ControlResponse(id: request.id, result: StatusResult(
+            version: "t", protocolVersion: 1, pid: caller.peer.pid, startedAt: "", uptimeSeconds: 0, schemaVersion: 1,
+            cipherVersion: "", queueDepth: 0, reportsByState: [:], deidMethod: "none", dropDirectory: "", folders: [])).line()
+    }
+
+    func refuseOverlongLine(from caller: ControlCaller) -> Data {
+        record(.badRequest)
+        return ControlResponse<NoParams>.errorLine(id: 0, ControlError(.badRequest, "too long"))
+    }
+
+    private func record(_ code: ControlErrorCode) {
         lock.lock(); defer { lock.unlock() }
-        _refusals.append(error.code)
+        _refusals.append(code)
     }
 }
 
 final class ControlServerTests: XCTestCase {
     var directory: String!
     var server: ControlServer!
-    private var handler: RecordingHandler!
+    private var handler: RecordingResponder!
     var socketPath: String { directory + "/c.sock" }
 
     override func setUpWithError() throws {
         directory = NSTemporaryDirectory() + "radd-control-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        handler = RecordingHandler()
-        server = ControlServer(path: socketPath, access: AccessPolicy(), socketGroupID: getgid(), handler: handler)
+        handler = RecordingResponder()
+        server = ControlServer(path: socketPath, socketGroupID: getgid(), responder: handler)
         try server.listen()
     }
 
@@ -55,7 +71,7 @@ final class ControlServerTests: XCTestCase {
     }
 
     func testWithoutASocketGroupAnyoneMayConnectSoEveryAttemptIsSeen() throws {
-        let open = ControlServer(path: directory + "/open.sock", access: AccessPolicy(), handler: handler)
+        let open = ControlServer(path: directory + "/open.sock", responder: handler)
         try open.listen()
         defer { open.stop() }
         var info = stat()
@@ -73,29 +89,24 @@ final class ControlServerTests: XCTestCase {
 
     func testClientGetsTypedResultsAndPeerCredentialsAreTheKernels() throws {
         let client = try ControlClient(socketPath: socketPath)
-        let status = try client.call(.status, as: StatusResult.self)
+        let status = try client.call(Endpoints.Status.self)
         XCTAssertEqual(status.pid, getpid())
-        XCTAssertThrowsError(try client.call(.report, .init(id: 3), as: ReportResult.self)) {
+        XCTAssertThrowsError(try client.call(Endpoints.Report.self, .init(id: 3))) {
             XCTAssertEqual(($0 as? ControlError)?.code, .notFound)
         }
     }
 
-    func testMalformedUnknownAndFutureRequestsAreRefusedAndReported() throws {
-        let replies = try exchange([
-            "this is not json",
-            #"{"v":1,"id":5,"method":"explode"}"#,
-            #"{"v":2,"id":6,"method":"status"}"#,
-            #"{"v":1,"id":7,"method":"status"}"#,
-        ])
+    func testEachLineIsAnsweredInTurnAndAnOverlongLineEndsTheConnection() throws {
+        let replies = try exchange(["this is not json", #"{"v":1,"id":7,"method":"status"}"#])
         XCTAssertTrue(replies[0].contains(#""code":"bad_request""#), replies[0])
-        XCTAssertTrue(replies[1].contains(#""code":"unknown_method""#) && replies[1].contains(#""id":5"#), replies[1])
-        XCTAssertTrue(replies[2].contains(#""code":"unsupported_version""#), replies[2])
-        XCTAssertTrue(replies[3].contains(#""ok":true"#), replies[3])
-        XCTAssertEqual(handler.refusals, [.badRequest, .unknownMethod, .unsupportedVersion])
+        XCTAssertTrue(replies[1].contains(#""ok":true"#) && replies[1].contains(#""id":7"#), replies[1])
+        let long = try exchange([String(repeating: "x", count: 4 * ControlProtocol.maxRequestBytes)])
+        XCTAssertTrue(long[0].contains(#""message":"too long""#), long[0])
+        XCTAssertEqual(handler.refusals, [.badRequest, .badRequest])
     }
 
     func testASecondServerOnALiveSocketIsRefused() throws {
-        let second = ControlServer(path: socketPath, access: AccessPolicy(), handler: handler)
+        let second = ControlServer(path: socketPath, responder: handler)
         XCTAssertThrowsError(try second.listen())
     }
 }
@@ -148,15 +159,75 @@ final class AccessPolicyTests: XCTestCase {
 
 final class ControlProtocolTests: XCTestCase {
     func testRequestsEncodeAsDocumented() throws {
-        let request = ControlRequest(id: 3, method: .reports, params: .init(state: "stored", limit: 10))
-        let json = String(decoding: try JSONEncoder.controlProtocol.encode(request), as: UTF8.self)
-        XCTAssertEqual(json, #"{"id":3,"method":"reports","params":{"limit":10,"state":"stored"},"v":1}"#)
+        let line = try ControlRequest.line(Endpoints.Reports.self, id: 3, params: .init(state: "stored", limit: 10))
+        XCTAssertEqual(String(decoding: line, as: UTF8.self), #"{"id":3,"method":"reports","params":{"limit":10,"state":"stored"},"v":1}"#)
+        let status = try ControlRequest.line(Endpoints.Status.self, id: 4, params: NoParams())
+        XCTAssertEqual(String(decoding: status, as: UTF8.self), #"{"id":4,"method":"status","v":1}"#, "no params for a method that takes none")
     }
 
     func testErrorResponsesCarryCodeAndMessage() throws {
-        let response = ControlResponse<ReportsResult>(id: 9, error: ControlError(.notFound, "no report with id 9"))
-        let json = String(decoding: try JSONEncoder.controlProtocol.encode(response), as: UTF8.self)
+        let json = String(decoding: ControlResponse<ReportsResult>.errorLine(id: 9, ControlError(.notFound, "no report with id 9")), as: UTF8.self)
         XCTAssertEqual(json, #"{"error":{"code":"not_found","message":"no report with id 9"},"id":9,"ok":false,"v":1}"#)
+    }
+
+    func testEveryMethodHasExactlyOneEndpoint() {
+        let methods = Endpoints.all.map { $0.method }
+        XCTAssertEqual(Set(methods), Set(ControlMethod.allCases))
+        XCTAssertEqual(methods.count, ControlMethod.allCases.count)
+    }
+
+    func testParamsAreTheMethodsOwnAndAreNamedWhenWrong() throws {
+        func params<E: ControlEndpoint>(_ endpoint: E.Type, _ line: String) throws(ControlError) -> E.Params {
+            try ControlRequest.params(of: endpoint, from: Data(line.utf8))
+        }
+        XCTAssertEqual(try params(Endpoints.Report.self, #"{"v":1,"id":1,"method":"report","params":{"id":5}}"#).id, 5)
+        XCTAssertNil(try params(Endpoints.Reports.self, #"{"v":1,"id":1,"method":"reports"}"#).limit, "no params is an empty object")
+        XCTAssertNil(try params(Endpoints.Reports.self, #"{"v":1,"id":1,"method":"reports","params":null}"#).state)
+        let cases: [(() throws -> Void, String)] = [
+            ({ _ = try params(Endpoints.Report.self, #"{"v":1,"id":1,"method":"report","params":{"id":5,"task":"x"}}"#) },
+             "report does not take the param 'task'; it takes: id"),
+            ({ _ = try params(Endpoints.Status.self, #"{"v":1,"id":1,"method":"status","params":{"verbose":true}}"#) },
+             "status does not take the param 'verbose'; it takes no params"),
+            ({ _ = try params(Endpoints.Report.self, #"{"v":1,"id":1,"method":"report","params":{"id":"five"}}"#) },
+             "report: params.id is not a whole number"),
+            ({ _ = try params(Endpoints.AuditList.self, #"{"v":1,"id":1,"method":"audit.list","params":{"types":"query"}}"#) },
+             "audit.list: params.types is not a list"),
+            ({ _ = try params(Endpoints.Report.self, #"{"v":1,"id":1,"method":"report","params":[1]}"#) },
+             "report: params is not an object"),
+        ]
+        for (call, message) in cases {
+            do {
+                try call()
+                XCTFail("accepted; expected: \(message)")
+            } catch {
+                XCTAssertEqual((error as? ControlError)?.code, .badRequest)
+                XCTAssertEqual((error as? ControlError)?.message, message)
+            }
+        }
+    }
+
+    /// The request lines the previous release's raddctl sent (ProtocolReplayTests' transcript)
+    /// read as this release's typed params and are written back byte for byte: old and new
+    /// clients speak the same protocol v1.
+    func testRecordedRequestLinesRoundTripThroughTheTypedParams() throws {
+        let transcript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("DaemonTests/Fixtures/protocol-v1/transcript.jsonl").path
+        struct Exchange: Decodable { var request: String }
+        var checked = 0
+        for line in try String(contentsOfFile: transcript, encoding: .utf8).split(separator: "\n") {
+            let request = try JSONDecoder().decode(Exchange.self, from: Data(line.utf8)).request
+            guard let envelope = try? JSONDecoder().decode(ControlRequest.self, from: Data(request.utf8)), envelope.v == 1,
+                  let method = ControlMethod(rawValue: envelope.method),
+                  let endpoint = Endpoints.all.first(where: { $0.method == method }) else { continue }
+            XCTAssertEqual(try Self.roundTrip(endpoint, request: request, id: envelope.id), request)
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 50)
+    }
+
+    static func roundTrip<E: ControlEndpoint>(_ endpoint: E.Type, request: String, id: Int) throws -> String {
+        let params = try ControlRequest.params(of: endpoint, from: Data(request.utf8))
+        return String(decoding: try ControlRequest.line(endpoint, id: id, params: params), as: UTF8.self)
     }
 }
 

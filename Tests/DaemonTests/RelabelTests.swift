@@ -199,7 +199,7 @@ final class RelabelTests: XCTestCase {
         XCTAssertTrue(neither.stderr.contains("give either --since TIME (reports stored at or after it) or --all"), neither.stderr)
         XCTAssertEqual(harness.raddctl(["relabel", "--task", "chestxray14", "--labeler", "rules", "--all", "--since", "2026-01-01"]).status, 64)
         do {
-            _ = try ControlClient(socketPath: harness.socketPath).call(.relabel, .init(task: "chestxray14", labeler: "rules"), as: RelabelResult.self)
+            _ = try ControlClient(socketPath: harness.socketPath).call(Endpoints.Relabel.self, .init(task: "chestxray14", labeler: "rules"))
             XCTFail("a relabel without since or all was accepted")
         } catch let error as ControlError {
             XCTAssertEqual(error.code, .badRequest)

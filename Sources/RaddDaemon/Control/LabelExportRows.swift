@@ -4,81 +4,8 @@ import Labeling
 import RaddCore
 import Store
 
-extension ControlRequestHandler {
-    static let maxExportPage = 5000
-
-    /// One page of a label export, read in the transaction that writes its `export` audit record
-    /// with the page's row count. Rows carry pseudonyms, the exam date shifted per patient and
-    /// de-identified codes only, never text or identifiers.
-    func exportPage(_ task: LabelTask, labeler: String, format: String, since: String?, until: String?, after: Int64,
-                    limit: Int, actor: AuditActor) throws -> ExportPage {
-        let columns = ["report_id", "patient_pseudonym", "accession_pseudonym", "exam_date", "modality", "exam_code"]
-            + task.columns + ["labeler", "labeler_version", "model", "prompt_hash", "task_version", "labelled_at"]
-        let numeric = Set(task.kind == .multilabel ? task.columns.filter { $0 != task.followUp?.name } : [])
-        var object = "export labels task=\(task.name) labeler=\(labeler.prefix(64)) format=\(format) after=\(after)"
-        if let since { object += " since=\(since)" }
-        if let until { object += " until=\(until)" }
-        let policy = context.live.labelPolicy
-        // LabelTask.withNoFinding's rule, with the ignored findings looked up once per page.
-        let countsAgainstNoFinding = task.noFinding.map { rule in task.findings.map { !rule.ignoring.contains($0.name) } }
-        do {
-            return try store.database.transaction {
-                let page = try store.exportPage(task: task.name, findings: task.findings.map(\.name), since: since, until: until,
-                                                afterReportID: after, limit: limit)
-                var rows = ExportRows(format: format == "csv" ? .csv : .jsonl, columns: columns, numeric: numeric)
-                var examDates = ShiftedExamDates(pseudonymizer: store.pseudonymizer)
-                for report in page {
-                    var answers: [String: TaskAnswer] = [:]
-                    for set in report.answers {
-                        answers[set.labeler] = TaskAnswer(values: set.values, followUp: set.followUp, provenance: set.provenance)
-                    }
-                    let chosen: (answer: TaskAnswer, source: String)?
-                    if labeler == "final" {
-                        chosen = finalAnswer(task, answers, under: policy)
-                    } else {
-                        chosen = answers[labeler].map { ($0, labeler) }
-                    }
-                    guard let (answer, source) = chosen else { continue }
-                    let provenance = answer.provenance
-                    rows.append(String(report.id))
-                    rows.append(report.patientPseudonym ?? "")
-                    rows.append(report.accessionPseudonym ?? "")
-                    rows.append(examDates.shifted(report.examDate, patientPseudonym: report.patientPseudonym) ?? "")
-                    rows.append(report.modality ?? "")
-                    rows.append(report.examCode ?? "")
-                    // What task.cells(for:) gives, without a String per cell.
-                    if let countsAgainstNoFinding {
-                        let anything = zip(countsAgainstNoFinding, answer.values).contains { $0 && ($1 == .positive || $1 == .uncertain) }
-                        rows.append(anything ? .undefined : .positive, of: task.kind)
-                    }
-                    for value in answer.values { rows.append(value, of: task.kind) }
-                    if task.followUp != nil {
-                        rows.append(answer.followUp.map { $0.isEmpty ? "Undefined" : $0.joined(separator: ";") } ?? "")
-                    }
-                    rows.append(source)
-                    rows.append(provenance.version)
-                    rows.append(provenance.model ?? "")
-                    rows.append(provenance.promptHash ?? "")
-                    rows.append(provenance.taskVersion.map(String.init) ?? "")
-                    rows.append(provenance.labelledAt ?? "")
-                    rows.endRow()
-                }
-                let next = page.count == limit ? page.last?.id : nil
-                try store.audit.append(event: .export, action: .read, outcome: .success, actor: actor, object: object + " rows=\(rows.count)")
-                return ExportPage(columns: columns, text: rows.text, rowCount: rows.count, next: next)
-            }
-        } catch {
-            try? store.database.transaction {
-                try store.audit.append(event: .export, action: .read, outcome: .minorFailure, outcomeText: ReportStore.auditText(for: error),
-                                       actor: actor, object: object)
-            }
-            throw error
-        }
-    }
-}
-
 /// Exam dates moved back by each patient's shift, whose HMAC is computed once per patient.
-private struct ShiftedExamDates {
+struct ShiftedExamDates {
     let pseudonymizer: Pseudonymizer?
     private var shifts: [String: Int] = [:]
 

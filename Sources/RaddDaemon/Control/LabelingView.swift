@@ -1,0 +1,93 @@
+import Control
+import Foundation
+import Labeling
+import RaddCore
+import Store
+
+/// What label requests read of the daemon's labelling: the tasks it labels, the labelers it runs
+/// and the label policy in force, with the checks of task and labeler names that those requests
+/// share. A request reads the live policy once, so all its rows follow the same one.
+struct LabelingView: Sendable {
+    let labeling: LabelingService
+    let live: LiveSettings
+
+    /// The decisions under the label policy in force; a request takes them once.
+    func decisions() -> LabelDecisions { labeling.decisions(under: live.labelPolicy) }
+
+    /// The labelers whose answers count now: an answer from a model since removed is history.
+    var configuredLabelers: [LabelerID] { decisions().configured }
+
+    /// The task a request names, or the first one raddd labels.
+    func task(named name: String?) throws -> LabelTask {
+        let known = labeling.tasks.map(\.name).joined(separator: ", ")
+        guard let name = name ?? labeling.tasks.first?.name else {
+            throw ControlError(.badRequest, "no label task is configured (setting 'tasks')")
+        }
+        guard let task = labeling.task(named: name) else {
+            throw ControlError(.badRequest, "task '\(name.prefix(64))' is not labelled by this daemon (configured: \(known.isEmpty ? "none" : known))")
+        }
+        return task
+    }
+
+    /// A labeler the request may name: `final`, or one whose answers raddd stores now or stored before.
+    func checkedLabeler(_ name: String, task: LabelTask, store: ReportStore, allowGold: Bool = false) throws -> LabelerID {
+        let configured = [LabelerID.final] + configuredLabelers + (allowGold ? [.gold] : [])
+        let names = configured.map(\.rawValue)
+        guard let labeler = LabelerID(rawValue: name), try names.contains(name) || store.hasLabelSets(task: task.name, labeler: name) else {
+            throw ControlError(.badRequest, "no answers from labeler '\(name.prefix(64))' for task \(task.name); labelers: \(names.joined(separator: ", "))")
+        }
+        return labeler
+    }
+
+    static func labelSet(_ set: StoredLabelSet, kind: LabelTask.Kind?) -> LabelSetResult {
+        LabelSetResult(task: set.task, labeler: set.labeler, labelerVersion: set.labelerVersion,
+                       labels: set.values.map { FindingValue(finding: $0.finding, value: $0.value.rawValue) },
+                       followUp: set.followUp, provenance: set.provenance, createdAt: set.createdAt, kind: kind?.rawValue)
+    }
+
+    /// A report's stored sets for one task as each labeler's answer (a later set wins). Every
+    /// name raddd stores is a `LabelerID`; a set under any other name is not an answer.
+    static func answers(_ sets: [StoredLabelSet], task: LabelTask) -> ReportAnswers {
+        ReportAnswers(sets.compactMap { set in
+            LabelerID(rawValue: set.labeler).map { ($0, task.answer(values: set.values, followUp: set.followUp, provenance: set.provenance)) }
+        })
+    }
+
+    /// Per task the daemon labels, the final label under `decisions` (latest set per labeler).
+    func finalLabels(_ sets: [StoredLabelSet], under decisions: LabelDecisions) -> [FinalLabelResult] {
+        labeling.tasks.compactMap { task in
+            guard let final = decisions.final(task, Self.answers(sets.filter { $0.task == task.name }, task: task)) else { return nil }
+            return FinalLabelResult(task: task.name, source: final.source.description,
+                                    labels: zip(task.findings, final.answer.values).map { FindingValue(finding: $0.name, value: $1.rawValue) },
+                                    followUp: final.answer.followUp, kind: task.kind.rawValue)
+        }
+    }
+
+    /// Each report's answer by `labeler` (`final`: the policy's, never gold's), from its label sets.
+    static func chosenAnswers(_ setsByReport: [Int64: [StoredLabelSet]], task: LabelTask, labeler: LabelerID,
+                              under decisions: LabelDecisions) -> [Int64: TaskAnswer] {
+        decisions.answers(of: labeler, task, byReport: setsByReport.mapValues { answers($0, task: task) })
+    }
+}
+
+/// Page sizes and the time bounds that several requests share.
+enum RequestBounds {
+    static let maxPageSize = 1000
+
+    static func pageSize(_ asked: Int?, default fallback: Int = 100, max: Int = maxPageSize) -> Int {
+        min(Swift.max(asked ?? fallback, 1), max)
+    }
+
+    /// `since` and `until` as stored times: ISO 8601 UTC, a date alone meaning its midnight.
+    static func time(_ since: String?, _ until: String?) throws -> (since: String?, until: String?) {
+        var bounds: [String?] = []
+        for (name, value) in [("since", since), ("until", until)] {
+            guard let value else { bounds.append(nil); continue }
+            guard let bound = Timestamp.normalizedBound(value) else {
+                throw ControlError(.badRequest, "\(name) '\(value.prefix(40))' is not a UTC time like 2026-11-24 or 2026-11-24T08:30:00Z")
+            }
+            bounds.append(bound)
+        }
+        return (bounds[0], bounds[1])
+    }
+}
