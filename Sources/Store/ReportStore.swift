@@ -70,6 +70,14 @@ public final class ReportStore: @unchecked Sendable {
         }
     }
 
+    /// The SQL condition that a report is current: no later version replaced it. Every query of
+    /// current reports uses this one text, so that they cannot come to disagree about which
+    /// reports count. `alias` is the reports table's alias in the statement, if it has one.
+    static func currentReport(_ alias: String = "") -> String {
+        let column = alias.isEmpty ? "" : alias + "."
+        return "\(column)superseded_by IS NULL AND \(column)state != 'superseded'"
+    }
+
     public static var supportedSchemaVersion: Int { Migrations.latestVersion }
 
     public func schemaVersion() throws -> Int { try Migrations.schemaVersion(of: database) }
