@@ -1,12 +1,19 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// One module per pipeline stage; data flows Ingest → Deid → Labeling → Store, and Control reads Store.
+// Targets in Swift 6 mode have their concurrency checked by the compiler; the rest stay in the
+// package's Swift 5 mode until they are converted.
+let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+// One module per pipeline stage; data flows Ingest → Deid → Store → Labeling → Store (reports are
+// stored de-identified, then labelled from the store's job queue, the labels stored back), and
+// Control reads Store.
 // The C libraries are wrapped directly: GRDB and similar packages cannot build against Debian's
 // SQLCipher 3.4.1, and linking plain libsqlite3 into the process would silently disable encryption.
 let package = Package(
     name: "radd",
-    platforms: [.macOS(.v13)],
+    // Synchronization's Mutex, which guards shared state, needs macOS 15 (radd runs on Linux).
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "raddd", targets: ["raddd"]),
         .executable(name: "raddctl", targets: ["raddctl"]),
@@ -24,8 +31,8 @@ let package = Package(
         .target(name: "RaddCore", dependencies: [
             "CSystemd", "CCrypto",
             .product(name: "Logging", package: "swift-log"),
-        ]),
-        .target(name: "Ingest", dependencies: ["RaddCore"]),
+        ], swiftSettings: swift6),
+        .target(name: "Ingest", dependencies: ["RaddCore"], swiftSettings: swift6),
         // The lexicons' .txt files are the reviewed data; derive.py embeds them as Swift sources.
         .target(name: "Deid", dependencies: ["RaddCore"], exclude: [
             "Lexicons/derive.py", "Lexicons/SOURCE.txt", "Lexicons/first_names.txt", "Lexicons/last_names.txt",
@@ -33,9 +40,9 @@ let package = Package(
             "Lexicons/english_zipf.txt", "Lexicons/dictionary_words.txt", "Lexicons/basic_words.txt",
             "Lexicons/world_first_names.txt", "Lexicons/world_last_names.txt", "Lexicons/place_names.txt",
             "Lexicons/clinical_abbreviations.txt", "Lexicons/radiology_words.txt", "Lexicons/THIRD-PARTY-NOTICES.txt",
-        ]),
-        .target(name: "Labeling", dependencies: ["RaddCore", "CCurl"]),
-        .target(name: "Store", dependencies: ["RaddCore", "CSQLCipher"]),
+        ], swiftSettings: swift6),
+        .target(name: "Labeling", dependencies: ["RaddCore", "CCurl"], swiftSettings: swift6),
+        .target(name: "Store", dependencies: ["RaddCore", "CSQLCipher"], swiftSettings: swift6),
         .target(name: "Control", dependencies: ["RaddCore"]),
         .target(name: "RaddDaemon", dependencies: [
             "RaddCore", "Ingest", "Deid", "Labeling", "Store", "Control", "CSystemd",
@@ -45,28 +52,30 @@ let package = Package(
             "RaddDaemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "radd-bench", dependencies: ["Ingest", "Deid", "DeidCorpus", "Labeling", "RaddCore"]),
+        .executableTarget(name: "radd-bench", dependencies: ["Ingest", "Deid", "DeidCorpus", "Labeling", "RaddCore"],
+                         swiftSettings: swift6),
         // Latency of audited label queries through a real raddd with a large database.
         .executableTarget(name: "radd-query-bench", dependencies: ["Control", "Ingest", "Labeling", "RaddCore", "Store"]),
         // The synthetic report corpus and token-level scorer the de-identifier is measured with.
         .target(name: "DeidCorpus", dependencies: ["Deid", "RaddCore"], path: "Tests/DeidCorpus",
-                exclude: ["SOURCE.txt"]),
+                exclude: ["SOURCE.txt"], swiftSettings: swift6),
         .executableTarget(name: "radd-compare", dependencies: [
             "Ingest", "Labeling", "RaddCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .executableTarget(name: "radd-deid-eval", dependencies: ["DeidCorpus", "Deid", "RaddCore"]),
+        ], swiftSettings: swift6),
+        .executableTarget(name: "radd-deid-eval", dependencies: ["DeidCorpus", "Deid", "RaddCore"], swiftSettings: swift6),
         .executableTarget(name: "raddctl", dependencies: [
             "Control", "RaddCore", "Deid", "Ingest", "Labeling",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "StoreTests", dependencies: ["Store", "RaddCore"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "RaddCore"], swiftSettings: swift6),
         .testTarget(name: "ControlTests", dependencies: ["Control", "RaddCore"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "RaddCore"], exclude: ["Fixtures"]),
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "LabelingTests", dependencies: ["Labeling", "RaddCore", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "DeidTests", dependencies: ["DeidCorpus", "Deid", "Labeling", "RaddCore"]),
-        .testTarget(name: "LexiconTests", dependencies: ["Deid"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "RaddCore"], exclude: ["Fixtures"], swiftSettings: swift6),
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swift6),
+        .testTarget(name: "LabelingTests", dependencies: ["Labeling", "RaddCore", "TestSupport"], exclude: ["Fixtures"],
+                    swiftSettings: swift6),
+        .testTarget(name: "DeidTests", dependencies: ["DeidCorpus", "Deid", "Labeling", "RaddCore"], swiftSettings: swift6),
+        .testTarget(name: "LexiconTests", dependencies: ["Deid"], swiftSettings: swift6),
         .testTarget(name: "DaemonTests", dependencies: ["RaddDaemon", "Store", "Control", "RaddCore", "TestSupport", "DeidCorpus", "Deid"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]

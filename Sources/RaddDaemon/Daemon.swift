@@ -105,6 +105,21 @@ public final class Daemon {
         return lines
     }
 
+    /// The jobs every stored report gets: each task with the rule labeler, then with each LLM
+    /// labeler, as LabelingService plans them. Worked out before the store opens, which takes
+    /// them then; a task that cannot be loaded stops start-up.
+    static func labelPlan(_ configuration: DaemonConfiguration) throws -> LabelPlan {
+        var jobs: [(task: String, labeler: String)] = []
+        for name in configuration.tasks {
+            let task: LabelTask
+            do { task = try LabelTask.load(name, directories: configuration.taskDirectories) } catch {
+                throw StartupError("task \(name): \(error)")
+            }
+            jobs += (["rules"] + configuration.llmLabelers).map { (task.name, $0) }
+        }
+        return LabelPlan(jobs: jobs)
+    }
+
     /// The policy file, or the built-in policy when none is configured; a bad file stops start-up.
     static func deidPolicy(_ configuration: DaemonConfiguration) throws -> DeidPolicy {
         do { return try configuration.deidPolicyPath.map(DeidPolicy.init(contentsOf:)) ?? DeidPolicy() } catch {
@@ -145,13 +160,16 @@ public final class Daemon {
         do { try configuration.checkFolders() } catch { throw StartupError(error) }
         try makeDirectory(configuration.stateDirectory, mode: 0o700)
         for folder in configuration.folders { try makeDirectory(folder.path, mode: 0o770) }
+        let labelPlan = try Self.labelPlan(configuration)
         let store: ReportStore
-        do { store = try ReportStore(path: configuration.databasePath, key: key) } catch StoreError.wrongKey(let path) {
+        do {
+            store = try ReportStore(path: configuration.databasePath, key: key, applianceID: configuration.effectiveApplianceID,
+                                    labelPlan: labelPlan)
+        } catch StoreError.wrongKey(let path) {
             let pending = configuration.keyFile + ".new"
             guard FileManager.default.fileExists(atPath: pending) else { throw StartupError(StoreError.wrongKey(path: path)) }
             throw StartupError("\(StoreError.wrongKey(path: path)); \(pending) exists: a key rotation did not finish, so the database is probably under that key (move it over \(configuration.keyFile))")
         } catch { throw StartupError(error) }
-        store.applianceID = configuration.effectiveApplianceID
         let checkpoints = AuditCheckpoints(path: configuration.auditCheckpointPath)
         let currentAccess = CurrentAccessPolicy(access)
         let live = LiveSettings(labelPolicy: configuration.labelPolicy)
@@ -182,7 +200,7 @@ public final class Daemon {
         } catch { throw StartupError("cannot write the start-up audit record: \(error)") }
 
         let labeling = try LabelingService(configuration: configuration, store: store, actor: actor)
-        store.labelPlan = labeling.plan
+        assert(labeling.plan == store.labelPlan, "the store queues the jobs the labelling service does")
         let deidentifier = RuleDeidentifier(policy: deidPolicy, pseudonymizer: store.pseudonymizer)
         // The lexicons are built once, here, before raddd says it is ready: built on the first
         // report instead, they would delay it by a second or more.

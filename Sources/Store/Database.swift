@@ -6,6 +6,10 @@ import Glibc
 
 /// One SQLCipher connection. All use is serialised by a lock: the daemon's writers are few and
 /// short, and a single connection keeps every read inside the same transaction as its audit record.
+///
+/// `@unchecked` because the connection is a C handle, which the compiler cannot follow: `lock`
+/// guards every use of it. The lock is recursive, not a `Mutex`, because a transaction holds it
+/// while its body prepares and steps statements, which take it again.
 public final class Database: @unchecked Sendable {
     public let path: String
     private var handle: OpaquePointer?

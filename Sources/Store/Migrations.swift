@@ -191,7 +191,7 @@ enum Migrations {
     ]
 
     /// Work a step needs beyond SQL, run after it in the same transaction.
-    static let code: [Int: (Database) throws -> Void] = [
+    static let code: [Int: @Sendable (Database) throws -> Void] = [
         5: { database in
             var previous = AuditRecord.genesis
             let records = try database.prepare("SELECT \(AuditLog.columns) FROM audit ORDER BY seq").all(AuditLog.record)

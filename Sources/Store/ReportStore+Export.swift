@@ -32,7 +32,7 @@ extension ReportStore {
     static let exportReports = """
         SELECT r.id, r.patient_pseudonym, r.accession_pseudonym, coalesce(r.observed_at, r.reported_at), r.modality, r.exam_code
         FROM reports r
-        WHERE r.id > ? AND r.superseded_by IS NULL AND r.state != 'superseded'
+        WHERE r.id > ? AND \(ReportStore.currentReport("r"))
           AND (?2 IS NULL OR r.stored_at >= ?2) AND (?3 IS NULL OR r.stored_at < ?3)
           AND EXISTS (SELECT 1 FROM label_sets s WHERE s.report_id = r.id AND s.task = ?4)
         ORDER BY r.id LIMIT ?5

@@ -24,7 +24,7 @@ extension ReportStore {
     /// Current report ids (not superseded) for accession pseudonyms; unknown ones are absent.
     public func currentReportIDs(accessionPseudonyms: [String]) throws -> [String: Int64] {
         let lookup = try database.prepare("""
-            SELECT id FROM reports WHERE accession_pseudonym = ? AND superseded_by IS NULL AND state != 'superseded'
+            SELECT id FROM reports WHERE accession_pseudonym = ? AND \(Self.currentReport())
             ORDER BY id DESC LIMIT 1
             """)
         var found: [String: Int64] = [:]
@@ -36,7 +36,7 @@ extension ReportStore {
 
     /// Which of `ids` are stored, current reports.
     public func currentReportIDs(among ids: [Int64]) throws -> Set<Int64> {
-        let lookup = try database.prepare("SELECT 1 FROM reports WHERE id = ? AND superseded_by IS NULL AND state != 'superseded'")
+        let lookup = try database.prepare("SELECT 1 FROM reports WHERE id = ? AND \(Self.currentReport())")
         var found: Set<Int64> = []
         for id in Set(ids) where try lookup.bind([.integer(id)]).withReset({ try $0.step() }) { found.insert(id) }
         return found
@@ -99,7 +99,7 @@ extension ReportStore {
     public func labelledReports(task: String) throws -> [(id: Int64, accessionPseudonym: String?)] {
         try database.prepare("""
             SELECT r.id, r.accession_pseudonym FROM reports r
-            WHERE r.superseded_by IS NULL AND r.state != 'superseded'
+            WHERE \(Self.currentReport("r"))
               AND EXISTS (SELECT 1 FROM label_sets s WHERE s.report_id = r.id AND s.task = ? AND s.labeler != ?)
             ORDER BY r.id
             """).bind([.text(task), .text(Self.goldLabeler)]).all { ($0.integer(0), $0.text(1)) }
@@ -127,7 +127,7 @@ extension ReportStore {
     public func trainingTexts(_ ids: [Int64], since: String?, until: String?) throws -> [Int64: TrainingText] {
         let lookup = try database.prepare("""
             SELECT patient_pseudonym, accession_pseudonym, text FROM reports
-            WHERE id = ? AND superseded_by IS NULL AND state != 'superseded'
+            WHERE id = ? AND \(Self.currentReport())
               AND (?2 IS NULL OR stored_at >= ?2) AND (?3 IS NULL OR stored_at < ?3)
             """)
         var found: [Int64: TrainingText] = [:]
@@ -145,7 +145,7 @@ extension ReportStore {
     public func currentReportCount(pseudonym: String, kind: String) throws -> Int {
         let column = kind == "patient" ? "patient_pseudonym" : "accession_pseudonym"
         return try database.prepare("""
-            SELECT count(*) FROM reports WHERE \(column) = ? AND superseded_by IS NULL AND state != 'superseded'
+            SELECT count(*) FROM reports WHERE \(column) = ? AND \(Self.currentReport())
             """).bind([.text(pseudonym)]).withReset { try $0.step() ? Int($0.integer(0)) : 0 }
     }
 }

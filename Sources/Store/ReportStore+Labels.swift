@@ -78,7 +78,7 @@ extension ReportStore {
                 try database.prepare("""
                     INSERT OR IGNORE INTO label_jobs (report_id, task, labeler, not_before, created_at)
                     SELECT r.id, ?1, ?2, ?3, ?3 FROM reports r
-                    WHERE r.superseded_by IS NULL AND r.state != 'superseded'
+                    WHERE \(Self.currentReport("r"))
                       AND NOT EXISTS (SELECT 1 FROM label_sets s WHERE s.report_id = r.id AND s.task = ?1 AND s.labeler = ?2)
                     """).bind([.text(job.task), .text(job.labeler), .text(now)]).run()
                 added += database.changes

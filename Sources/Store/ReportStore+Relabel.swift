@@ -77,7 +77,7 @@ extension ReportStore {
     }
 
     /// Current reports (not superseded), stored at or after ?1 when it is not NULL.
-    static let relabelSelection = "r.superseded_by IS NULL AND r.state != 'superseded' AND (?1 IS NULL OR r.stored_at >= ?1)"
+    static let relabelSelection = "\(ReportStore.currentReport("r")) AND (?1 IS NULL OR r.stored_at >= ?1)"
 
     /// Runs not finished yet, oldest first, then the `finished` most recently finished.
     public func relabelRuns(finished: Int = 3) throws -> [RelabelRun] {

@@ -46,28 +46,42 @@ public enum ReportState: String, Sendable, CaseIterable {
 }
 
 /// The encrypted store: reports, labels, quarantine records and the audit trail in one SQLCipher file.
-public final class ReportStore: @unchecked Sendable {
+/// Everything it holds besides the connection is fixed when it opens, so threads share it freely.
+public final class ReportStore: Sendable {
     public let database: Database
     public var audit: AuditLog { AuditLog(database: database, source: applianceID) }
     /// Written as the source of every audit record (`appliance_id`).
-    public var applianceID: String?
+    public let applianceID: String?
     /// Keyed with the store's own pseudonym key (see `pseudonymKey`); nil only when opened
     /// without migrating, for `--check-config`.
-    public private(set) var pseudonymizer: Pseudonymizer?
+    public let pseudonymizer: Pseudonymizer?
     /// The labelling jobs every newly stored report gets, in the transaction that stores it.
-    /// Set once at start-up, before ingest begins.
-    public var labelPlan = LabelPlan()
+    public let labelPlan: LabelPlan
 
     /// Opens the store and brings its schema up to date. With `migrate: false` (for
     /// `raddd --check-config`) nothing is changed, but a schema newer than this binary still fails.
-    public init(path: String, key: DatabaseKey, migrate: Bool = true) throws {
+    public init(path: String, key: DatabaseKey, migrate: Bool = true, applianceID: String? = nil,
+                labelPlan: LabelPlan = LabelPlan()) throws {
         database = try Database(path: path, key: key)
+        self.applianceID = applianceID
+        self.labelPlan = labelPlan
         if migrate {
             try Migrations.run(on: database)
             pseudonymizer = Pseudonymizer(key: try PseudonymKey.loadOrCreate(in: database))
-        } else if let found = try? Migrations.schemaVersion(of: database), found > Migrations.latestVersion {
-            throw StoreError.schemaTooNew(path: path, found: found, supported: Migrations.latestVersion)
+        } else {
+            pseudonymizer = nil
+            if let found = try? Migrations.schemaVersion(of: database), found > Migrations.latestVersion {
+                throw StoreError.schemaTooNew(path: path, found: found, supported: Migrations.latestVersion)
+            }
         }
+    }
+
+    /// The SQL condition that a report is current: no later version replaced it. Every query of
+    /// current reports uses this one text, so that they cannot come to disagree about which
+    /// reports count. `alias` is the reports table's alias in the statement, if it has one.
+    static func currentReport(_ alias: String = "") -> String {
+        let column = alias.isEmpty ? "" : alias + "."
+        return "\(column)superseded_by IS NULL AND \(column)state != 'superseded'"
     }
 
     public static var supportedSchemaVersion: Int { Migrations.latestVersion }

@@ -56,11 +56,10 @@ guard let csv = FileManager.default.contents(atPath: openi) else { fail("cannot 
 let texts = try CSVReader(mapping: .init(id: "uid", text: ["findings", "impression"])).read([UInt8](csv)).reports.map(\.text)
 let fillStarted = Date()
 do {
-    let store = try ReportStore(path: work + "/state/radd.db", key: DatabaseKey(hex: keyHex))
+    let store = try ReportStore(path: work + "/state/radd.db", key: DatabaseKey(hex: keyHex), applianceID: "radd-query-bench",
+                                labelPlan: LabelPlan(jobs: [(task.name, "rules")]))
     // Only for filling: a bench database that a crash would lose costs nothing.
     try store.database.execute("PRAGMA synchronous = OFF")
-    store.applianceID = "radd-query-bench"
-    store.labelPlan = LabelPlan(jobs: [(task.name, "rules")])
     let actor = AuditActor(uid: getuid(), username: "bench", pid: getpid())
     let labeler = RuleLabeler(task: task)
     var stored = 0

@@ -1,10 +1,10 @@
 /// One kind of exam: who has it and how its clinical body reads.
-struct ExamTemplate {
+struct ExamTemplate: Sendable {
     var name: String
     var sex: Sex?
     /// Typical ages; templates for adults also draw some patients over 89, whose age is PHI.
     var ages: ClosedRange<Int>
-    var body: (ReportWriter) -> Void
+    var body: @Sendable (ReportWriter) -> Void
     /// The body is the whole document (a nursing note): no report header, call or signature.
     var isNote = false
 

@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 @testable import Labeling
 import RaddCore
+import Synchronization
 import XCTest
 
 /// The LLM labeler's protocol with a model server, against a scripted OpenAI-style server:
@@ -13,8 +14,11 @@ final class LLMLabelerTests: XCTestCase {
     static let bleed = try! LabelTask.load("active-extravasation", directories: directories)
     static let report = "FINDINGS: No pneumothorax. Small left pleural effusion. IMPRESSION: Small left effusion."
 
-    final class Waits: @unchecked Sendable {
-        var delays: [Double] = []
+    /// The labeler's sleeps, recorded instead of slept.
+    final class Waits: Sendable {
+        private let recorded = Mutex<[Double]>([])
+        var delays: [Double] { recorded.withLock { $0 } }
+        func append(_ delay: Double) { recorded.withLock { $0.append(delay) } }
     }
 
     func labeler(_ task: LabelTask, _ server: FakeModelServer, attempts: Int = 4, breaker: CircuitBreaker = CircuitBreaker(),
@@ -22,7 +26,7 @@ final class LLMLabelerTests: XCTestCase {
         var settings = LLMLabeler.Settings()
         settings.retry = RetryPolicy(attempts: attempts, baseDelay: 0.5, maxDelay: 8)
         return LLMLabeler(task: task, client: ChatClient(endpoint: try Endpoint(server.url), model: "fake-model", timeoutSeconds: timeout),
-                          settings: settings, breaker: breaker, random: { 1 }, sleep: { waits.delays.append($0) })
+                          settings: settings, breaker: breaker, random: { 1 }, sleep: { waits.append($0) })
     }
 
     func value(_ answer: TaskAnswer, _ finding: String, in task: LabelTask = chest) -> LabelValue {
@@ -140,7 +144,7 @@ final class LLMLabelerTests: XCTestCase {
         let url = server.url
         server.stop()
         let closed = LLMLabeler(task: Self.chest, client: ChatClient(endpoint: try Endpoint(url), model: "m"),
-                                random: { 1 }, sleep: { waits.delays.append($0) })
+                                random: { 1 }, sleep: { waits.append($0) })
         XCTAssertThrowsError(try closed.answer(Self.report)) { error in
             XCTAssertEqual((error as? LabelingFailure)?.kind, .unavailable)
             XCTAssertTrue("\(error)".contains("after 4 attempts"), "\(error)")

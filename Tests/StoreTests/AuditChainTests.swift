@@ -23,8 +23,7 @@ final class AuditChainTests: XCTestCase {
 
     /// A store with `count` audit records (seq 1...count).
     func storeWithRecords(_ count: Int) throws -> ReportStore {
-        let store = try ReportStore(path: path, key: key)
-        store.applianceID = "radd-test-1"
+        let store = try ReportStore(path: path, key: key, applianceID: "radd-test-1")
         for index in 1...count {
             try store.audit.append(event: .query, action: .read, outcome: .success, actor: actor, object: "report=\(index)")
         }

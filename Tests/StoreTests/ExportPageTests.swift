@@ -20,9 +20,7 @@ final class ExportPageTests: XCTestCase {
     }
 
     func store() throws -> ReportStore {
-        let store = try ReportStore(path: directory + "/radd.db", key: key)
-        store.labelPlan = LabelPlan(jobs: [("t", "rules"), ("t", "llm")])
-        return store
+        try ReportStore(path: directory + "/radd.db", key: key, labelPlan: LabelPlan(jobs: [("t", "rules"), ("t", "llm")]))
     }
 
     @discardableResult

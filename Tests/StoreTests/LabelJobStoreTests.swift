@@ -19,9 +19,7 @@ final class LabelJobStoreTests: XCTestCase {
     }
 
     func store(plan: LabelPlan) throws -> ReportStore {
-        let store = try ReportStore(path: directory + "/radd.db", key: key)
-        store.labelPlan = plan
-        return store
+        try ReportStore(path: directory + "/radd.db", key: key, labelPlan: plan)
     }
 
     @discardableResult

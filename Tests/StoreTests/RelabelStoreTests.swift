@@ -20,9 +20,7 @@ final class RelabelStoreTests: XCTestCase {
     }
 
     func store() throws -> ReportStore {
-        let store = try ReportStore(path: directory + "/radd.db", key: key)
-        store.labelPlan = LabelPlan(jobs: [("chestxray14", "llm")])
-        return store
+        try ReportStore(path: directory + "/radd.db", key: key, labelPlan: LabelPlan(jobs: [("chestxray14", "llm")]))
     }
 
     @discardableResult

@@ -2,7 +2,7 @@ import Foundation
 
 /// A client for one OpenAI-compatible server (llama.cpp's llama-server, vLLM, Ollama):
 /// `/v1/chat/completions` to label, `/v1/models` for the model id stored as provenance.
-public final class ChatClient: @unchecked Sendable {
+public final class ChatClient: Sendable {
     public struct Message: Sendable, Equatable {
         public enum Role: String, Sendable { case system, user, assistant }
         public var role: Role

@@ -30,7 +30,7 @@ public struct Endpoint: Sendable, Equatable, Hashable, CustomStringConvertible {
 
 /// A minimal blocking HTTP client over libcurl, for talking to a model server. Kept small on
 /// purpose: AsyncHTTPClient would add about 12 minutes to every clean build.
-public final class HTTPClient: @unchecked Sendable {
+public final class HTTPClient: Sendable {
     public struct Response: Sendable {
         public var status: Int
         public var body: Data

@@ -5,7 +5,7 @@ import RaddCore
 /// task's schema (an invalid one is asked for again once, then recorded as a failure, never
 /// guessed), each quoted phrase against the report (a phrase that does not occur is discarded
 /// and counted), and the mentions that remain are aggregated the CheXpert way.
-public final class LLMLabeler: Labeler, @unchecked Sendable {
+public final class LLMLabeler: Labeler {
     public struct Settings: Sendable {
         public var temperature: Double = 0
         /// Fixed so that servers that sample (temperature above 0) repeat themselves.

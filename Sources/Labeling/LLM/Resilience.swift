@@ -1,5 +1,6 @@
 import Foundation
 import RaddCore
+import Synchronization
 
 /// How often and how patiently a failed request is tried again: exponential backoff with full
 /// jitter (a random wait up to the doubled delay), so that many workers do not hammer a server
@@ -24,19 +25,22 @@ public struct RetryPolicy: Sendable, Equatable {
 /// Stops sending to a server that keeps failing: after `threshold` failures in a row the
 /// circuit opens and calls fail at once for `cooldown` seconds; then one call is let through,
 /// and its success closes the circuit again.
-public final class CircuitBreaker: @unchecked Sendable {
+public final class CircuitBreaker: Sendable {
     public enum State: Equatable, Sendable {
         case closed
         case open(until: Date)
         case halfOpen
     }
 
+    private struct Tally {
+        var failures = 0
+        var openedUntil: Date?
+        var probing = false
+    }
+
     public let threshold: Int
     public let cooldown: Double
-    private let lock = NSLock()
-    private var failures = 0
-    private var openedUntil: Date?
-    private var probing = false
+    private let tally = Mutex(Tally())
 
     public init(threshold: Int = 5, cooldown: Double = 30) {
         self.threshold = threshold
@@ -44,35 +48,31 @@ public final class CircuitBreaker: @unchecked Sendable {
     }
 
     public var state: State {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let until = openedUntil else { return .closed }
-        return Date() < until ? .open(until: until) : .halfOpen
+        tally.withLock { tally in
+            guard let until = tally.openedUntil else { return .closed }
+            return Date() < until ? .open(until: until) : .halfOpen
+        }
     }
 
     /// Whether a call may go out now. While half-open, only one call at a time may.
     public func permits(now: Date = Date()) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let until = openedUntil else { return true }
-        guard now >= until, !probing else { return false }
-        probing = true
-        return true
+        tally.withLock { tally in
+            guard let until = tally.openedUntil else { return true }
+            guard now >= until, !tally.probing else { return false }
+            tally.probing = true
+            return true
+        }
     }
 
     public func recordSuccess() {
-        lock.lock()
-        failures = 0
-        openedUntil = nil
-        probing = false
-        lock.unlock()
+        tally.withLock { $0 = Tally() }
     }
 
     public func recordFailure(now: Date = Date()) {
-        lock.lock()
-        failures += 1
-        if probing || failures >= threshold { openedUntil = now.addingTimeInterval(cooldown) }
-        probing = false
-        lock.unlock()
+        tally.withLock { tally in
+            tally.failures += 1
+            if tally.probing || tally.failures >= threshold { tally.openedUntil = now.addingTimeInterval(cooldown) }
+            tally.probing = false
+        }
     }
 }
