@@ -1,8 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Targets in Swift 6 mode have their concurrency checked by the compiler; the rest stay in the
-// package's Swift 5 mode until they are converted.
+// Every target is in Swift 6 language mode, so the compiler checks its concurrency.
 let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 // One module per pipeline stage; data flows Ingest → Deid → Store → Labeling → Store (reports are
@@ -43,19 +42,20 @@ let package = Package(
         ], swiftSettings: swift6),
         .target(name: "Labeling", dependencies: ["RaddCore", "CCurl"], swiftSettings: swift6),
         .target(name: "Store", dependencies: ["RaddCore", "CSQLCipher"], swiftSettings: swift6),
-        .target(name: "Control", dependencies: ["RaddCore"]),
+        .target(name: "Control", dependencies: ["RaddCore"], swiftSettings: swift6),
         .target(name: "RaddDaemon", dependencies: [
             "RaddCore", "Ingest", "Deid", "Labeling", "Store", "Control", "CSystemd",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: swift6),
         .executableTarget(name: "raddd", dependencies: [
             "RaddDaemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], swiftSettings: swift6),
         .executableTarget(name: "radd-bench", dependencies: ["Ingest", "Deid", "DeidCorpus", "Labeling", "RaddCore"],
                          swiftSettings: swift6),
         // Latency of audited label queries through a real raddd with a large database.
-        .executableTarget(name: "radd-query-bench", dependencies: ["Control", "Ingest", "Labeling", "RaddCore", "Store"]),
+        .executableTarget(name: "radd-query-bench", dependencies: ["Control", "Ingest", "Labeling", "RaddCore", "Store"],
+                         swiftSettings: swift6),
         // The synthetic report corpus and token-level scorer the de-identifier is measured with.
         .target(name: "DeidCorpus", dependencies: ["Deid", "RaddCore"], path: "Tests/DeidCorpus",
                 exclude: ["SOURCE.txt"], swiftSettings: swift6),
@@ -66,17 +66,18 @@ let package = Package(
         .executableTarget(name: "raddctl", dependencies: [
             "Control", "RaddCore", "Deid", "Ingest", "Labeling",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], swiftSettings: swift6),
 
         .testTarget(name: "StoreTests", dependencies: ["Store", "RaddCore"], swiftSettings: swift6),
-        .testTarget(name: "ControlTests", dependencies: ["Control", "RaddCore"]),
+        .testTarget(name: "ControlTests", dependencies: ["Control", "RaddCore"], swiftSettings: swift6),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "RaddCore"], exclude: ["Fixtures"], swiftSettings: swift6),
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swift6),
         .testTarget(name: "LabelingTests", dependencies: ["Labeling", "RaddCore", "TestSupport"], exclude: ["Fixtures"],
                     swiftSettings: swift6),
         .testTarget(name: "DeidTests", dependencies: ["DeidCorpus", "Deid", "Labeling", "RaddCore"], swiftSettings: swift6),
         .testTarget(name: "LexiconTests", dependencies: ["Deid"], swiftSettings: swift6),
-        .testTarget(name: "DaemonTests", dependencies: ["RaddDaemon", "Store", "Control", "RaddCore", "TestSupport", "DeidCorpus", "Deid"], exclude: ["Fixtures"]),
+        .testTarget(name: "DaemonTests", dependencies: ["RaddDaemon", "Store", "Control", "Labeling", "RaddCore", "TestSupport", "DeidCorpus", "Deid"], exclude: ["Fixtures"],
+                    swiftSettings: swift6),
     ],
     swiftLanguageModes: [.v5]
 )

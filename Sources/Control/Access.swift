@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import RaddCore
 #if canImport(Glibc)
 import Glibc
@@ -125,24 +126,17 @@ public struct AccessPolicy: Sendable, Equatable {
 }
 
 /// The policy in force: read for each new connection, replaced whole by a reload.
-public final class CurrentAccessPolicy: @unchecked Sendable {
-    private let lock = NSLock()
-    private var policy: AccessPolicy
+public final class CurrentAccessPolicy: Sendable {
+    private let policy: Mutex<AccessPolicy>
 
     public init(_ policy: AccessPolicy) {
-        self.policy = policy
+        self.policy = Mutex(policy)
     }
 
-    public var value: AccessPolicy {
-        lock.lock()
-        defer { lock.unlock() }
-        return policy
-    }
+    public var value: AccessPolicy { policy.withLock { $0 } }
 
     public func replace(with policy: AccessPolicy) {
-        lock.lock()
-        self.policy = policy
-        lock.unlock()
+        self.policy.withLock { $0 = policy }
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import RaddCore
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,14 +26,13 @@ public protocol ControlResponder: AnyObject, Sendable {
 /// socket group configured the socket is 0660 and group-owned instead: a filesystem gate in
 /// front of the role check, at the price of not seeing attempts it stops.
 /// One thread accepts; each connection gets a thread of its own and may send several requests.
-public final class ControlServer: @unchecked Sendable {
+public final class ControlServer: Sendable {
     public let path: String
     private let socketGroupID: UInt32?
     private let responder: ControlResponder
-    private var listener: Int32 = -1
     private let connections = DispatchGroup()
-    private let state = NSLock()
-    private var stopping = false
+    /// The listening socket (-1 before `listen`) and whether `stop` has begun.
+    private let state = Mutex<(listener: Int32, stopping: Bool)>((-1, false))
     private static let idleTimeoutSeconds = 30
     private static let maxConnections = 64
     private let connectionSlots = DispatchSemaphore(value: ControlServer.maxConnections)
@@ -85,7 +85,7 @@ public final class ControlServer: @unchecked Sendable {
             unlink(path)
             throw SystemError("listening on control socket \(path)", code: code)
         }
-        listener = fd
+        state.withLock { $0.listener = fd }
         let thread = Thread { [self] in acceptLoop(fd) }
         thread.name = "control-accept"
         thread.start()
@@ -94,20 +94,17 @@ public final class ControlServer: @unchecked Sendable {
     /// Stops accepting, gives connections in progress up to 5 s to finish their current request,
     /// and removes the socket file.
     public func stop() {
-        state.lock()
-        let alreadyStopping = stopping
-        stopping = true
-        state.unlock()
+        let (listener, alreadyStopping) = state.withLock { state in
+            defer { state.stopping = true }
+            return (state.listener, state.stopping)
+        }
         guard !alreadyStopping, listener >= 0 else { return }
         shutdown(listener, Int32(SHUT_RDWR))
         unlink(path)
         _ = connections.wait(timeout: .now() + .seconds(5))
     }
 
-    private var isStopping: Bool {
-        state.lock(); defer { state.unlock() }
-        return stopping
-    }
+    private var isStopping: Bool { state.withLock { $0.stopping } }
 
     private func acceptLoop(_ fd: Int32) {
         while !isStopping {

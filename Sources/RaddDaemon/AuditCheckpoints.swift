@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RaddCore
 import Store
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,11 +11,11 @@ import Glibc
 /// log (the journal or syslog, which a hospital forwards to its log collector) and to a file next
 /// to the database. A database truncated, rolled back or replaced whole then disagrees with a
 /// checkpoint, which a chain that is only consistent with itself cannot show.
-final class AuditCheckpoints: @unchecked Sendable {
+final class AuditCheckpoints: Sendable {
     let path: String
     private let logger = Logger(label: "audit")
-    private let lock = NSLock()
-    private var lastWritten: Int64?
+    /// The seq last written; held while writing, so two writers cannot both append one head.
+    private let lastWritten = Mutex<Int64?>(nil)
 
     init(path: String) {
         self.path = path
@@ -49,15 +50,15 @@ final class AuditCheckpoints: @unchecked Sendable {
     /// the file is logged, not fatal: the log line is the checkpoint that matters most.
     func write(from store: ReportStore) {
         guard let head = try? store.audit.head() else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        guard head.seq != lastWritten else { return }
-        logger.notice("audit checkpoint", metadata: ["seq": "\(head.seq)", "sha256": "\(head.hash)", "recordedAt": "\(head.at)"])
-        do {
-            try append("\(head.seq) \(head.hash) \(Timestamp.string(Date()))\n")
-            lastWritten = head.seq
-        } catch {
-            logger.error("cannot write the audit checkpoint file", metadata: ["path": "\(path)", "error": "\(error)"])
+        lastWritten.withLock { lastWritten in
+            guard head.seq != lastWritten else { return }
+            logger.notice("audit checkpoint", metadata: ["seq": "\(head.seq)", "sha256": "\(head.hash)", "recordedAt": "\(head.at)"])
+            do {
+                try append("\(head.seq) \(head.hash) \(Timestamp.string(Date()))\n")
+                lastWritten = head.seq
+            } catch {
+                logger.error("cannot write the audit checkpoint file", metadata: ["path": "\(path)", "error": "\(error)"])
+            }
         }
     }
 

@@ -4,19 +4,19 @@ import Labeling
 import Logging
 import RaddCore
 import Store
+import Synchronization
 
 /// Settings that change while raddd runs: read by each request, replaced whole by a reload.
-final class LiveSettings: @unchecked Sendable {
-    private let lock = NSLock()
-    private var policy: LabelPolicy
+final class LiveSettings: Sendable {
+    private let policy: Mutex<LabelPolicy>
 
     init(labelPolicy: LabelPolicy) {
-        policy = labelPolicy
+        policy = Mutex(labelPolicy)
     }
 
     var labelPolicy: LabelPolicy {
-        get { lock.lock(); defer { lock.unlock() }; return policy }
-        set { lock.lock(); policy = newValue; lock.unlock() }
+        get { policy.withLock { $0 } }
+        set { policy.withLock { $0 = newValue } }
     }
 }
 
@@ -24,7 +24,7 @@ final class LiveSettings: @unchecked Sendable {
 /// and its contents) and `label_policy` take effect at once; any other changed setting is named
 /// as needing a restart. Nothing changes unless the new configuration and policy parse and their
 /// `config_change` audit record is committed; a failed reload is audited too.
-final class ConfigurationReloader: @unchecked Sendable {
+final class ConfigurationReloader: Sendable {
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
@@ -36,22 +36,19 @@ final class ConfigurationReloader: @unchecked Sendable {
         var needRestart: [String]
     }
 
-    /// The settings a reload applies; the others are read once, at start.
-    static let liveKeys: Set<String> = ["access_policy", "label_policy"]
-
     let access: CurrentAccessPolicy
     let live: LiveSettings
     private let started: DaemonConfiguration
-    private var current: DaemonConfiguration
+    /// The configuration in force; held for a whole reload, so that two reloads never interleave.
+    private let current: Mutex<DaemonConfiguration>
     private let reread: @Sendable () throws -> DaemonConfiguration
     private let store: ReportStore
     private let logger = Logger(label: "config")
-    private let lock = NSLock()
 
     init(configuration: DaemonConfiguration, access: CurrentAccessPolicy, live: LiveSettings, store: ReportStore,
          reread: @escaping @Sendable () throws -> DaemonConfiguration) {
         started = configuration
-        current = configuration
+        current = Mutex(configuration)
         self.access = access
         self.live = live
         self.store = store
@@ -73,8 +70,10 @@ final class ConfigurationReloader: @unchecked Sendable {
 
     @discardableResult
     func reload(actor: AuditActor) throws -> Outcome {
-        lock.lock()
-        defer { lock.unlock() }
+        try current.withLock { current in try reload(from: &current, actor: actor) }
+    }
+
+    private func reload(from current: inout DaemonConfiguration, actor: AuditActor) throws -> Outcome {
         let next: DaemonConfiguration
         let policy: AccessPolicy
         do {
@@ -90,7 +89,7 @@ final class ConfigurationReloader: @unchecked Sendable {
             throw Failure(description: "the configuration was not reloaded (\(message)); the one in force stays")
         }
         let changed = started.changedKeys(to: next)
-        let needRestart = changed.filter { !Self.liveKeys.contains($0) }
+        let needRestart = changed.filter { !DaemonConfiguration.reloadableKeys.contains($0) }
         let applied = ["access_policy"] + (next.labelPolicy != current.labelPolicy ? ["label_policy"] : [])
         var object = "reload access_policy=\(Self.source(next)) label_policy=\(next.labelPolicy.rawValue)"
         if !needRestart.isEmpty { object += " restart_needed=" + needRestart.joined(separator: ",") }

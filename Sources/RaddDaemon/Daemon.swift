@@ -41,30 +41,14 @@ public final class Daemon {
         setrlimit(Int32(RLIMIT_CORE.rawValue), &noCore)
     }
 
-    /// Checks everything start-up would check, without listening or ingesting. Returns the lines to print.
+    /// Checks everything start-up would check (`StartupChecks`), and that the key opens the
+    /// database, without creating, listening or ingesting. Returns the lines to print.
     public static func checkConfiguration(_ configuration: DaemonConfiguration) throws -> [String] {
         var lines: [String] = []
-        let cipher: String
-        do { cipher = try Database.cipherVersion() } catch { throw StartupError(error) }
-        lines.append("cipher: SQLCipher \(cipher)")
-        let key: DatabaseKey
-        do { key = try DatabaseKey.load(keyFile: configuration.keyFile) } catch { throw StartupError(error) }
-        lines.append("key: \(ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"].map { $0 + "/db-key" } ?? configuration.keyFile) (256-bit raw key)")
-        let deid = try deidPolicy(configuration)
-        lines.append("de-identification: \(RuleDeidentifier(policy: deid).method) (policy \(configuration.deidPolicyPath ?? "built-in"))")
-        if let group = configuration.socketGroup, let gid = try socketGroupID(configuration) {
-            lines.append("socket: \(configuration.socketPath), mode 0660, group \(group) (gid \(gid))")
-        } else {
-            lines.append("socket: \(configuration.socketPath), mode 0666 (every attempt reaches raddd and is audited)")
-        }
-        let access = try accessPolicy(configuration)
-        lines.append("access (\(configuration.effectiveAccessPolicyPath ?? "built-in")): "
-                     + access.summary + "; root and uid \(getuid()) hold every role")
-        for group in access.missingGroups { lines.append("warning: group \(group) does not exist; nobody holds its role until it is created") }
-        lines.append("audit: source \(configuration.effectiveApplianceID), checkpoint every \(configuration.auditCheckpointSeconds) s to the log and \(configuration.auditCheckpointPath)")
+        let findings = try StartupChecks.run(configuration) { lines.append($0) }
         if FileManager.default.fileExists(atPath: configuration.databasePath) {
             do {
-                let store = try ReportStore(path: configuration.databasePath, key: key, migrate: false)
+                let store = try ReportStore(path: configuration.databasePath, key: findings.key, migrate: false)
                 let version = try store.schemaVersion()
                 let pending = version < ReportStore.supportedSchemaVersion
                     ? " (raddd migrates it to v\(ReportStore.supportedSchemaVersion) at start)" : ""
@@ -74,74 +58,7 @@ public final class Daemon {
         } else {
             lines.append("database: \(configuration.databasePath) (will be created)")
         }
-        do { try configuration.checkFolders() } catch { throw StartupError(error) }
-        for folder in configuration.folders {
-            let archive = folder.archiveDirectory.map { ", originals archived to \($0)" } ?? ", originals deleted once stored"
-            lines.append("folder \(folder.name): \(folder.path)" + (try directoryState(folder.path))
-                         + ", format \(folder.formatDescription)\(archive)")
-        }
-        let quarantine = configuration.effectiveQuarantineDirectory
-        lines.append("quarantine: \(quarantine)" + (try directoryState(quarantine)))
-        for name in configuration.tasks {
-            do {
-                let task = try LabelTask.load(name, directories: configuration.taskDirectories)
-                lines.append("task \(task.name): \(task.kind.rawValue), \(task.findings.count) finding\(task.findings.count == 1 ? "" : "s")"
-                             + (task.version.map { ", version \($0)" } ?? ""))
-            } catch { throw StartupError("task \(name): \(error)") }
-        }
-        if configuration.tasks.isEmpty { lines.append("labelling: off (no tasks)") }
-        do { try configuration.checkLLMLists() } catch { throw StartupError(error) }
-        for (index, endpoint) in configuration.llmEndpoints.enumerated() {
-            let slots = configuration.llmConcurrency(endpoint: index)
-            lines.append("model server: \(endpoint), model \(configuration.llmModel(endpoint: index) ?? "(the first it lists)"), "
-                         + "\(slots) request\(slots == 1 ? "" : "s") in flight, timeout \(Int(configuration.llmTimeoutSeconds)) s, "
-                         + "labeler \(configuration.llmLabeler(endpoint: index))")
-        }
-        if !configuration.tasks.isEmpty {
-            let labelers = ["rules"] + configuration.llmLabelers
-            lines.append("labelers: \(labelers.joined(separator: ", ")); final label: \(configuration.labelPolicy.rawValue)"
-                         + (configuration.llmEndpoints.isEmpty ? " (rule labeler only: no llm_endpoint)" : ""))
-        }
         return lines
-    }
-
-    /// The jobs every stored report gets: each task with the rule labeler, then with each LLM
-    /// labeler, as LabelingService plans them. Worked out before the store opens, which takes
-    /// them then; a task that cannot be loaded stops start-up.
-    static func labelPlan(_ configuration: DaemonConfiguration) throws -> LabelPlan {
-        var jobs: [(task: String, labeler: String)] = []
-        for name in configuration.tasks {
-            let task: LabelTask
-            do { task = try LabelTask.load(name, directories: configuration.taskDirectories) } catch {
-                throw StartupError("task \(name): \(error)")
-            }
-            jobs += (["rules"] + configuration.llmLabelers).map { (task.name, $0) }
-        }
-        return LabelPlan(jobs: jobs)
-    }
-
-    /// The policy file, or the built-in policy when none is configured; a bad file stops start-up.
-    static func deidPolicy(_ configuration: DaemonConfiguration) throws -> DeidPolicy {
-        do { return try configuration.deidPolicyPath.map(DeidPolicy.init(contentsOf:)) ?? DeidPolicy() } catch {
-            throw StartupError(error)
-        }
-    }
-
-    /// "" for a writable directory, a note when it will be created; throws when it cannot be used.
-    static func directoryState(_ path: String) throws -> String {
-        var info = stat()
-        if stat(path, &info) == 0 {
-            guard (info.st_mode & S_IFMT) == S_IFDIR else { throw StartupError("\(path) exists and is not a directory") }
-            guard access(path, W_OK | X_OK) == 0 else { throw StartupError("\(path) is not writable by uid \(getuid())") }
-            return ""
-        }
-        // raddd creates missing parents too, so the nearest existing ancestor must be writable.
-        var ancestor = (path as NSString).deletingLastPathComponent
-        while access(ancestor, F_OK) != 0 && ancestor != "/" { ancestor = (ancestor as NSString).deletingLastPathComponent }
-        guard access(ancestor, W_OK | X_OK) == 0 else {
-            throw StartupError("\(path) does not exist and cannot be created in \(ancestor)")
-        }
-        return " (will be created)"
     }
 
     /// Runs until SIGTERM or SIGINT. Throws only for start-up failures.
@@ -150,21 +67,15 @@ public final class Daemon {
         notifier.status("Starting")
         let signals = try SignalEvents()
 
-        let cipherVersion: String
-        do { cipherVersion = try Database.cipherVersion() } catch { throw StartupError(error) }
-        let key: DatabaseKey
-        do { key = try DatabaseKey.load(keyFile: configuration.keyFile) } catch { throw StartupError(error) }
-
-        let deidPolicy = try Self.deidPolicy(configuration)
-        let access = try Self.accessPolicy(configuration)
-        do { try configuration.checkFolders() } catch { throw StartupError(error) }
+        let checked = try StartupChecks.run(configuration)
+        let cipherVersion = checked.cipherVersion
+        let access = checked.access
         try makeDirectory(configuration.stateDirectory, mode: 0o700)
         for folder in configuration.folders { try makeDirectory(folder.path, mode: 0o770) }
-        let labelPlan = try Self.labelPlan(configuration)
         let store: ReportStore
         do {
-            store = try ReportStore(path: configuration.databasePath, key: key, applianceID: configuration.effectiveApplianceID,
-                                    labelPlan: labelPlan)
+            store = try ReportStore(path: configuration.databasePath, key: checked.key, applianceID: configuration.effectiveApplianceID,
+                                    labelPlan: checked.labelPlan)
         } catch StoreError.wrongKey(let path) {
             let pending = configuration.keyFile + ".new"
             guard FileManager.default.fileExists(atPath: pending) else { throw StartupError(StoreError.wrongKey(path: path)) }
@@ -199,9 +110,9 @@ public final class Daemon {
             }
         } catch { throw StartupError("cannot write the start-up audit record: \(error)") }
 
-        let labeling = try LabelingService(configuration: configuration, store: store, actor: actor)
+        let labeling = try LabelingService(configuration: configuration, tasks: checked.tasks, store: store, actor: actor)
         assert(labeling.plan == store.labelPlan, "the store queues the jobs the labelling service does")
-        let deidentifier = RuleDeidentifier(policy: deidPolicy, pseudonymizer: store.pseudonymizer)
+        let deidentifier = RuleDeidentifier(policy: checked.deidPolicy, pseudonymizer: store.pseudonymizer)
         // The lexicons are built once, here, before raddd says it is ready: built on the first
         // report instead, they would delay it by a second or more.
         deidentifier.prepare()
@@ -212,7 +123,7 @@ public final class Daemon {
             facts: .init(startedAt: startedAt, cipherVersion: cipherVersion, deidMethod: deidentifier.method, folders: configuration.folders),
             queueDepth: { pipeline.depth }, labeling: LabelingView(labeling: labeling, live: live),
             checkpoints: checkpoints, reloader: reloader, dropFolders: pipeline.folders, quarantine: quarantine)
-        let server = ControlServer(path: configuration.socketPath, socketGroupID: try Self.socketGroupID(configuration),
+        let server = ControlServer(path: configuration.socketPath, socketGroupID: checked.socketGroupID,
                                    responder: ControlDispatcher(store: store, access: currentAccess, actions: actions))
         do { try server.listen() } catch { throw StartupError(error) }
 

@@ -77,18 +77,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var effectiveApplianceID: String {
         if let applianceID { return applianceID }
         var buffer = [CChar](repeating: 0, count: 256)
-        return gethostname(&buffer, buffer.count) == 0 ? String(cString: buffer) : "radd"
+        guard gethostname(&buffer, buffer.count) == 0 else { return "radd" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
     public var effectiveQuarantineDirectory: String { quarantineDirectory ?? stateDirectory + "/quarantine" }
-
-    /// Every key `set(_:_:)` accepts, in the order the docs list them; each is also a flag
-    /// (`state_dir` is `--state-dir`). Docs/configuration.md says what each one means.
-    public static let keys = [
-        "state_dir", "drop_dir", "quarantine_dir", "socket", "socket_group", "access_policy", "appliance_id",
-        "audit_checkpoint_interval", "key_file",
-        "log_level", "log_target", "rescan_interval", "settle_time", "max_file_bytes", "max_reports_per_file",
-        "deid_policy", "tasks", "task_dir", "llm_endpoint", "llm_model", "llm_concurrency", "llm_timeout", "label_policy",
-    ]
 
     /// Requests in flight for endpoint `index`.
     public func llmConcurrency(endpoint index: Int) -> Int {
@@ -118,122 +110,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
         (taskDirectory.map { [$0] } ?? []) + ["/etc/radd/tasks", "/usr/local/share/radd/tasks"]
     }
 
-    public struct Problem: Error, CustomStringConvertible, Equatable {
-        public var message: String
-        public var description: String { message }
-        init(_ message: String) { self.message = message }
-    }
-
-    public mutating func set(_ key: String, _ rawValue: String) throws {
-        let value = rawValue.trimmingCharacters(in: .whitespaces)
-        switch key {
-        case "state_dir": stateDirectory = try Self.path(value, key)
-        case "drop_dir": dropDirectory = try Self.path(value, key)
-        case "quarantine_dir": quarantineDirectory = try Self.path(value, key)
-        case "socket": socketPath = try Self.path(value, key)
-        case "socket_group": socketGroup = value.isEmpty ? nil : value
-        case "access_policy": accessPolicyPath = value.isEmpty ? nil : try Self.path(value, key)
-        case "appliance_id":
-            guard !value.isEmpty, value.count <= 64, value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
-                throw Problem("appliance_id '\(value.prefix(70))' must be 1 to 64 letters, digits, '-', '_' or '.'")
-            }
-            applianceID = value
-        case "audit_checkpoint_interval": auditCheckpointSeconds = try Self.wholeSeconds(value, key)
-        case "key_file": keyFile = try Self.path(value, key)
-        case "log_level":
-            let levels: [String: Logger.Level] = ["debug": .debug, "info": .info, "notice": .notice,
-                                                  "warning": .warning, "error": .error]
-            guard let level = levels[value.lowercased()] else {
-                throw Problem("log_level '\(value)' is not one of debug, info, notice, warning, error")
-            }
-            logLevel = level
-        case "log_target":
-            guard let target = LogTarget(rawValue: value.lowercased()) else {
-                throw Problem("log_target '\(value)' is not one of auto, journal, stderr")
-            }
-            logTarget = target
-        case "rescan_interval": rescanIntervalSeconds = try Self.wholeSeconds(value, key)
-        case "settle_time":
-            guard let seconds = Double(value), (0...3600).contains(seconds) else {
-                throw Problem("settle_time '\(value)' must be a number of seconds from 0 to 3600")
-            }
-            settleSeconds = seconds
-        case "max_file_bytes":
-            guard let bytes = Int64(value), bytes > 0 else {
-                throw Problem("max_file_bytes '\(value)' must be a positive number of bytes")
-            }
-            maxFileBytes = bytes
-        case "max_reports_per_file":
-            guard let count = Int(value), count > 0 else {
-                throw Problem("max_reports_per_file '\(value)' must be a positive whole number")
-            }
-            maxReportsPerFile = count
-        case "deid_policy": deidPolicyPath = value.isEmpty ? nil : try Self.path(value, key)
-        case "tasks": tasks = Self.list(value)
-        case "task_dir": taskDirectory = value.isEmpty ? nil : try Self.path(value, key)
-        case "llm_endpoint":
-            llmEndpoints = Self.list(value)
-            for endpoint in llmEndpoints where !(endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") || endpoint.hasPrefix("unix:/")) {
-                throw Problem("llm_endpoint '\(endpoint)' must be http://HOST:PORT, https://HOST:PORT or unix:/PATH")
-            }
-        case "llm_model": llmModels = Self.list(value)
-        case "llm_concurrency":
-            let counts = Self.list(value).map { Int($0) }
-            guard !counts.isEmpty, counts.allSatisfy({ $0.map { (1...64).contains($0) } ?? false }) else {
-                throw Problem("llm_concurrency '\(value)' must be whole numbers from 1 to 64 (requests in flight per endpoint): one for all endpoints, or one per endpoint")
-            }
-            llmConcurrencies = counts.compactMap { $0 }
-        case "llm_timeout":
-            guard let seconds = Double(value), (1...3600).contains(seconds) else {
-                throw Problem("llm_timeout '\(value)' must be a number of seconds from 1 to 3600")
-            }
-            llmTimeoutSeconds = seconds
-        case "label_policy":
-            guard let policy = LabelPolicy(rawValue: value) else {
-                throw Problem("label_policy '\(value)' is not one of \(LabelPolicy.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            labelPolicy = policy
-        default:
-            let known = Self.keys.joined(separator: ", ")
-            throw Problem("unknown setting '\(key)' (known settings: \(known))")
-        }
-    }
-
     /// The settings (keys, or `[folder]` for the folder sections) whose values differ in `other`.
     public func changedKeys(to other: DaemonConfiguration) -> [String] {
         var changed = Self.keys.filter { value(of: $0) != other.value(of: $0) }
         if folderSections != other.folderSections { changed.append("[folder]") }
         return changed
-    }
-
-    /// One setting's value, as text, for comparing configurations.
-    func value(of key: String) -> String {
-        switch key {
-        case "state_dir": return stateDirectory
-        case "drop_dir": return dropDirectory
-        case "quarantine_dir": return quarantineDirectory ?? ""
-        case "socket": return socketPath
-        case "socket_group": return socketGroup ?? ""
-        case "access_policy": return accessPolicyPath ?? ""
-        case "appliance_id": return applianceID ?? ""
-        case "audit_checkpoint_interval": return String(auditCheckpointSeconds)
-        case "key_file": return keyFile
-        case "log_level": return "\(logLevel)"
-        case "log_target": return "\(logTarget)"
-        case "rescan_interval": return String(rescanIntervalSeconds)
-        case "settle_time": return String(settleSeconds)
-        case "max_file_bytes": return String(maxFileBytes)
-        case "max_reports_per_file": return String(maxReportsPerFile)
-        case "deid_policy": return deidPolicyPath ?? ""
-        case "tasks": return tasks.joined(separator: ",")
-        case "task_dir": return taskDirectory ?? ""
-        case "llm_endpoint": return llmEndpoints.joined(separator: ",")
-        case "llm_model": return llmModels.joined(separator: ",")
-        case "llm_concurrency": return llmConcurrencies.map(String.init).joined(separator: ",")
-        case "llm_timeout": return String(llmTimeoutSeconds)
-        case "label_policy": return labelPolicy.rawValue
-        default: return ""
-        }
     }
 
     /// Lists of concurrencies and models must match the list of endpoints.

@@ -4,11 +4,12 @@ import Ingest
 import Logging
 import RaddCore
 import Store
+import Synchronization
 
 /// Moves dropped files through the stages: settle → claim → read (Ingest) → de-identify (Deid) →
 /// commit (Store) → remove or archive the original. Runs on one worker thread so that files are
 /// committed in the order they were claimed and a shutdown only ever has one file in flight.
-final class IngestPipeline: @unchecked Sendable {
+final class IngestPipeline: Sendable {
     /// A file in one of the watched folders, by the folder's index.
     struct Candidate: Hashable {
         var folder: Int
@@ -34,18 +35,24 @@ final class IngestPipeline: @unchecked Sendable {
     private let actor: AuditActor
     private let logger = Logger(label: "ingest")
 
-    private let condition = NSCondition()
-    private var queue: [Work] = []
-    private var queued: Set<Work> = []
-    /// Files seen but not yet still for the settle time, with their size and mtime when seen and
-    /// when to look again.
-    private var settling: [Candidate: (state: DropFolder.FileState, due: Date)] = [:]
-    private var busy = false
-    private var stopRequested = false
-    private var finished = false
-    /// Set when a commit failed for a reason outside the file (disk full, I/O error); the next
-    /// rescan retries the work area.
-    private var workAreaNeedsRetry = false
+    /// The worker's queue and flags, shared with the threads that enqueue, stop and ask the depth.
+    private struct Queue {
+        var work: [Work] = []
+        var queued: Set<Work> = []
+        /// Files seen but not yet still for the settle time, with their size and mtime when seen
+        /// and when to look again.
+        var settling: [Candidate: (state: DropFolder.FileState, due: Date)] = [:]
+        var busy = false
+        var stopRequested = false
+        var finished = false
+        /// Set when a commit failed for a reason outside the file (disk full, I/O error); the
+        /// next rescan retries the work area.
+        var workAreaNeedsRetry = false
+    }
+    private let queue = Mutex(Queue())
+    /// Where the worker and `stop` sleep. A change they wait for is made while holding it, so
+    /// that no wake-up is lost; it is taken before `queue`, never after.
+    private let wakeup = NSCondition()
 
     /// How long a file's size and mtime must stay unchanged before it is claimed: a writer may
     /// close and reopen a file (SMB, NFS, some FTP servers), and a scan cannot tell a finished
@@ -69,9 +76,12 @@ final class IngestPipeline: @unchecked Sendable {
 
     /// Files waiting or in flight: what `raddctl status` shows as queue depth.
     var depth: Int {
-        condition.lock(); defer { condition.unlock() }
-        let announced = queued.filter { if case .file(let candidate) = $0 { return settling[candidate] == nil } else { return false } }
-        return announced.count + settling.count + (busy ? 1 : 0)
+        queue.withLock { queue in
+            let announced = queue.queued.filter {
+                if case .file(let candidate) = $0 { return queue.settling[candidate] == nil } else { return false }
+            }
+            return announced.count + queue.settling.count + (queue.busy ? 1 : 0)
+        }
     }
 
     func start() {
@@ -81,21 +91,23 @@ final class IngestPipeline: @unchecked Sendable {
     }
 
     func enqueue(_ work: Work) {
-        condition.lock(); defer { condition.unlock() }
-        guard !stopRequested, !queued.contains(work) else { return }
-        queue.append(work)
-        queued.insert(work)
-        condition.signal()
+        wakeup.lock(); defer { wakeup.unlock() }
+        let added = queue.withLock { queue in
+            guard !queue.stopRequested, queue.queued.insert(work).inserted else { return false }
+            queue.work.append(work)
+            return true
+        }
+        if added { wakeup.signal() }
     }
 
     /// Lets the file in flight finish and returns once the worker has stopped. Files not yet
     /// claimed stay in their drop folder for the next start.
     func stop() {
-        condition.lock()
-        stopRequested = true
-        condition.broadcast()
-        while !finished { condition.wait() }
-        condition.unlock()
+        wakeup.lock()
+        queue.withLock { $0.stopRequested = true }
+        wakeup.broadcast()
+        while !queue.withLock({ $0.finished }) { wakeup.wait() }
+        wakeup.unlock()
     }
 
     private enum Next {
@@ -103,30 +115,38 @@ final class IngestPipeline: @unchecked Sendable {
         case settled(Candidate, DropFolder.FileState)
     }
 
+    private enum Step {
+        case next(Next)
+        case sleep(until: Date?)
+        case stop
+    }
+
     /// The next queued work, or a settling file whose time has come, whichever is first.
     private func next() -> Next? {
-        condition.lock(); defer { condition.unlock() }
-        busy = false
-        while !stopRequested {
-            if !queue.isEmpty {
-                let work = queue.removeFirst()
-                queued.remove(work)
-                busy = true
-                return .work(work)
-            }
-            let now = Date()
-            if let (candidate, entry) = settling.min(by: { $0.value.due < $1.value.due }) {
-                if entry.due <= now {
-                    settling.removeValue(forKey: candidate)
-                    busy = true
-                    return .settled(candidate, entry.state)
+        wakeup.lock(); defer { wakeup.unlock() }
+        queue.withLock { $0.busy = false }
+        while true {
+            let step = queue.withLock { queue -> Step in
+                if queue.stopRequested { return .stop }
+                if !queue.work.isEmpty {
+                    let work = queue.work.removeFirst()
+                    queue.queued.remove(work)
+                    queue.busy = true
+                    return .next(.work(work))
                 }
-                _ = condition.wait(until: entry.due)
-            } else {
-                condition.wait()
+                guard let (candidate, entry) = queue.settling.min(by: { $0.value.due < $1.value.due }) else { return .sleep(until: nil) }
+                guard entry.due <= Date() else { return .sleep(until: entry.due) }
+                queue.settling.removeValue(forKey: candidate)
+                queue.busy = true
+                return .next(.settled(candidate, entry.state))
+            }
+            switch step {
+            case .next(let next): return next
+            case .stop: return nil
+            case .sleep(let due?): _ = wakeup.wait(until: due)
+            case .sleep(nil): wakeup.wait()
             }
         }
-        return nil
     }
 
     private func run() {
@@ -141,23 +161,23 @@ final class IngestPipeline: @unchecked Sendable {
             case .settled(let candidate, let before): settled(candidate, before: before)
             }
         }
-        condition.lock()
-        busy = false
-        finished = true
-        condition.broadcast()
-        condition.unlock()
+        wakeup.lock()
+        queue.withLock { queue in
+            queue.busy = false
+            queue.finished = true
+        }
+        wakeup.broadcast()
+        wakeup.unlock()
     }
 
     private func takeRetryFlag() -> Bool {
-        condition.lock(); defer { condition.unlock() }
-        defer { workAreaNeedsRetry = false }
-        return workAreaNeedsRetry
+        queue.withLock { queue in
+            defer { queue.workAreaNeedsRetry = false }
+            return queue.workAreaNeedsRetry
+        }
     }
 
-    private var shouldStop: Bool {
-        condition.lock(); defer { condition.unlock() }
-        return stopRequested
-    }
+    private var shouldStop: Bool { queue.withLock { $0.stopRequested } }
 
     /// Finishes files claimed before a crash or a failed commit, before anything new is taken.
     func recoverWorkAreas() {
@@ -195,9 +215,8 @@ final class IngestPipeline: @unchecked Sendable {
         if wait <= 0 {
             claimAndProcess(candidate)
         } else {
-            condition.lock()
-            settling[candidate] = (state, Date().addingTimeInterval(wait))
-            condition.unlock()
+            // Only this worker adds settling files, so it need not be woken for one.
+            queue.withLock { $0.settling[candidate] = (state, Date().addingTimeInterval(wait)) }
         }
     }
 
@@ -292,7 +311,6 @@ final class IngestPipeline: @unchecked Sendable {
     }
 
     private func markForRetry() {
-        condition.lock(); defer { condition.unlock() }
-        workAreaNeedsRetry = true
+        queue.withLock { $0.workAreaNeedsRetry = true }
     }
 }

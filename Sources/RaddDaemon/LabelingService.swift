@@ -3,13 +3,14 @@ import Labeling
 import Logging
 import RaddCore
 import Store
+import Synchronization
 
 /// Labels stored reports from the persistent job queue: the rule labeler at once, on a worker
 /// of its own, and the LLM labeler as its model servers allow, each endpoint kept busy with its
 /// configured number of requests in flight. A job is removed only in the transaction that
 /// stores its answer, so a crash, `kill -9` or a dead model server loses nothing and labels
 /// nothing twice; a report that waits for a model says why in `raddctl status`.
-final class LabelingService: @unchecked Sendable {
+final class LabelingService: Sendable {
     /// What `status` shows about one model endpoint.
     struct EndpointState: Sendable {
         var endpoint: String
@@ -25,36 +26,41 @@ final class LabelingService: @unchecked Sendable {
     private let actor: AuditActor
     private let configuration: DaemonConfiguration
     private let logger = Logger(label: "labeling")
-    private let lock = NSCondition()
-    private var running = false
-    private var busy: Set<Int64> = []
-    private var threads = 0
-    private var endpoints: [Endpoint] = []
-    private var breakers: [CircuitBreaker] = []
-    private var models: [String?] = []
-    private var lastErrors: [String?] = []
-    private var inFlight: [Int] = []
+    private let endpoints: [Endpoint]
+    private let breakers: [CircuitBreaker]
 
-    /// Loads every configured task; a task that cannot be loaded stops start-up.
-    init(configuration: DaemonConfiguration, store: ReportStore, actor: AuditActor) throws {
+    /// What the workers share. Only ever held briefly, and never while the store is asked.
+    private struct State {
+        var running = false
+        var busy: Set<Int64> = []
+        var threads = 0
+        /// Per endpoint: the model (asked of the server when not configured), the latest error,
+        /// the requests in flight.
+        var models: [String?]
+        var lastErrors: [String?]
+        var inFlight: [Int]
+    }
+    private let state: Mutex<State>
+    /// Where idle workers and `stop` sleep. A change they wait for (`running`, `threads`) is
+    /// made while holding it, so that no wake-up is lost; it is taken before `state`, never after.
+    private let wakeup = NSCondition()
+
+    /// `tasks` are the configured tasks, as start-up loaded them (`StartupChecks`).
+    init(configuration: DaemonConfiguration, tasks: [LabelTask], store: ReportStore, actor: AuditActor) throws {
         self.configuration = configuration
         self.store = store
         self.actor = actor
-        tasks = try configuration.tasks.map { name in
-            do { return try LabelTask.load(name, directories: configuration.taskDirectories) } catch {
-                throw StartupError("task \(name): \(error)")
-            }
-        }
+        self.tasks = tasks
         do { try configuration.checkLLMLists() } catch { throw StartupError(error) }
         llmLabelers = configuration.llmLabelers
-        endpoints = try configuration.llmEndpoints.map { text in
+        let endpoints = try configuration.llmEndpoints.map { text in
             do { return try Endpoint(text) } catch { throw StartupError("\(error)") }
         }
+        self.endpoints = endpoints
         // A refused connection costs nothing, so a dead server is probed every few seconds.
         breakers = endpoints.map { _ in CircuitBreaker(threshold: 3, cooldown: 5) }
-        models = endpoints.indices.map { configuration.llmModel(endpoint: $0) }
-        lastErrors = endpoints.map { _ in nil }
-        inFlight = endpoints.map { _ in 0 }
+        state = Mutex(State(models: endpoints.indices.map { configuration.llmModel(endpoint: $0) },
+                            lastErrors: endpoints.map { _ in nil }, inFlight: endpoints.map { _ in 0 }))
         var jobs: [(task: String, labeler: String)] = []
         for task in tasks {
             jobs.append((task.name, LabelerID.rules.rawValue))
@@ -78,9 +84,7 @@ final class LabelingService: @unchecked Sendable {
     func start() throws {
         let queued = try store.enqueueMissingLabelJobs(actor: actor)
         if queued > 0 { logger.notice("queued labelling of earlier reports", metadata: ["jobs": "\(queued)"]) }
-        lock.lock()
-        running = true
-        lock.unlock()
+        setRunning(true)
         guard !tasks.isEmpty else { return }
         spawn("rules") { [self] in work(labeler: LabelerID.rules.rawValue, endpoint: nil) }
         for index in endpoints.indices {
@@ -93,25 +97,30 @@ final class LabelingService: @unchecked Sendable {
 
     /// New jobs were committed: wake the workers.
     func notify() {
-        lock.lock()
-        lock.broadcast()
-        lock.unlock()
+        wakeup.lock()
+        wakeup.broadcast()
+        wakeup.unlock()
+    }
+
+    private func setRunning(_ running: Bool) {
+        wakeup.lock()
+        state.withLock { $0.running = running }
+        wakeup.broadcast()
+        wakeup.unlock()
     }
 
     /// Asks the workers to stop and waits briefly. A model request in flight is abandoned: its
     /// job stays queued and is done after the next start.
     func stop(grace: TimeInterval = 3) {
-        lock.lock()
-        running = false
-        lock.broadcast()
+        setRunning(false)
         let deadline = Date().addingTimeInterval(grace)
-        while threads > 0 && lock.wait(until: deadline) {}
-        lock.unlock()
+        wakeup.lock()
+        while state.withLock({ $0.threads }) > 0 && wakeup.wait(until: deadline) {}
+        wakeup.unlock()
     }
 
     var endpointStates: [EndpointState] {
-        lock.lock()
-        defer { lock.unlock() }
+        let shared = state.withLock { (models: $0.models, lastErrors: $0.lastErrors, inFlight: $0.inFlight) }
         return endpoints.indices.map { index in
             let circuit: String
             switch breakers[index].state {
@@ -119,39 +128,38 @@ final class LabelingService: @unchecked Sendable {
             case .open(let until): circuit = "open until \(Timestamp.string(until))"
             case .halfOpen: circuit = "half-open"
             }
-            return EndpointState(endpoint: endpoints[index].description, model: models[index], circuit: circuit,
-                                 lastError: lastErrors[index], inFlight: inFlight[index])
+            return EndpointState(endpoint: endpoints[index].description, model: shared.models[index], circuit: circuit,
+                                 lastError: shared.lastErrors[index], inFlight: shared.inFlight[index])
         }
     }
 
     private func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
-        lock.lock()
-        threads += 1
-        lock.unlock()
+        state.withLock { $0.threads += 1 }
         let thread = Thread { [self] in
             body()
-            lock.lock()
-            threads -= 1
-            lock.broadcast()
-            lock.unlock()
+            wakeup.lock()
+            state.withLock { $0.threads -= 1 }
+            wakeup.broadcast()
+            wakeup.unlock()
         }
         thread.name = "label-" + name
         thread.start()
     }
 
-    private var isRunning: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return running
+    private var isRunning: Bool { state.withLock { $0.running } }
+
+    /// Sleeps until woken (new jobs, stop) or `seconds` pass.
+    private func idle(seconds: TimeInterval) {
+        wakeup.lock()
+        if isRunning { _ = wakeup.wait(until: Date().addingTimeInterval(seconds)) }
+        wakeup.unlock()
     }
 
     private func work(labeler kind: String, endpoint index: Int?) {
         var labelers: [String: any Labeler] = [:]
         while isRunning {
             guard let job = claim(kind) else {
-                lock.lock()
-                if running { _ = lock.wait(until: Date().addingTimeInterval(1)) }
-                lock.unlock()
+                idle(seconds: 1)
                 continue
             }
             defer { release(job) }
@@ -214,9 +222,7 @@ final class LabelingService: @unchecked Sendable {
     /// An LLM labeler for the endpoint, once its model is known (asked of the server if not
     /// configured). nil, with the job postponed, while the server does not answer.
     private func llmLabeler(task: LabelTask, endpoint index: Int) throws -> LLMLabeler? {
-        lock.lock()
-        var model = models[index]
-        lock.unlock()
+        var model = state.withLock { $0.models[index] }
         let timeout = configuration.llmTimeoutSeconds
         if model == nil {
             do {
@@ -225,28 +231,20 @@ final class LabelingService: @unchecked Sendable {
                 throw LabelingFailure(.unavailable, "\(error)")
             }
             guard model != nil else { throw LabelingFailure(.unavailable, "\(endpoints[index]) lists no models") }
-            lock.lock()
-            models[index] = model
-            lock.unlock()
+            state.withLock { $0.models[index] = model }
         }
         return ModelEndpoint(endpoint: endpoints[index], model: model ?? "").labeler(task: task, timeoutSeconds: timeout,
                                                                                      breaker: breakers[index])
     }
 
-    /// The next due job no other worker has. The store is asked without holding `lock`: a
-    /// control request holds the database while it reads `endpointStates`, so taking the two
-    /// in the other order here would deadlock. Because of that, the job found may have been
-    /// finished by another worker in between; it is checked again once it is ours.
+    /// The next due job no other worker has. The store is asked without holding `state`, which
+    /// workers need between their model requests; so the job found may have been finished by
+    /// another worker in between, and it is checked again once it is ours.
     private func claim(_ labeler: String) -> LabelJob? {
         for _ in 0..<8 {
-            lock.lock()
-            let taken = busy
-            lock.unlock()
+            let taken = state.withLock { $0.busy }
             guard let job = try? store.nextLabelJob(labeler: labeler, excluding: taken) else { return nil }
-            lock.lock()
-            let inserted = busy.insert(job.id).inserted
-            lock.unlock()
-            guard inserted else { continue }
+            guard state.withLock({ $0.busy.insert(job.id).inserted }) else { continue }
             if (try? store.isQueued(job)) == true { return job }
             release(job)
         }
@@ -254,31 +252,24 @@ final class LabelingService: @unchecked Sendable {
     }
 
     private func release(_ job: LabelJob) {
-        lock.lock()
-        busy.remove(job.id)
-        lock.unlock()
+        _ = state.withLock { $0.busy.remove(job.id) }
     }
 
     private func adjustInFlight(_ index: Int, by delta: Int) {
-        lock.lock()
-        inFlight[index] += delta
-        lock.unlock()
+        state.withLock { $0.inFlight[index] += delta }
     }
 
     private func lastError(_ index: Int) -> String? {
-        lock.lock()
-        defer { lock.unlock() }
-        return lastErrors[index]
+        state.withLock { $0.lastErrors[index] }
     }
 
     /// Records the endpoint's latest error (nil: it answered) and returns the one before.
     @discardableResult
     private func record(_ index: Int, error: String?) -> String? {
-        lock.lock()
-        defer { lock.unlock() }
-        let previous = lastErrors[index]
-        lastErrors[index] = error
-        return previous
+        state.withLock { state in
+            defer { state.lastErrors[index] = error }
+            return state.lastErrors[index]
+        }
     }
 
     /// The job waits: until its endpoint's circuit lets a probe through (and sooner if another
@@ -293,8 +284,6 @@ final class LabelingService: @unchecked Sendable {
             logger.error("cannot postpone a labelling job", metadata: ["report": "\(job.reportID)", "error": "\(error)"])
         }
         // Do not spin on a server that is down: the next job would fail the same way.
-        lock.lock()
-        if running { _ = lock.wait(until: Date().addingTimeInterval(min(wait, 2))) }
-        lock.unlock()
+        idle(seconds: min(wait, 2))
     }
 }

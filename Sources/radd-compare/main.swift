@@ -3,6 +3,7 @@ import Foundation
 import Ingest
 import Labeling
 import RaddCore
+import Synchronization
 
 /// Side-by-side quality of the labelers, and how well radd keeps model servers busy. Both talk to
 /// real OpenAI-compatible servers (the bundled llama-server by default).
@@ -148,25 +149,16 @@ struct Saturation: ParsableCommand {
 
     @OptionGroup var common: Common
 
-    final class Recorder: @unchecked Sendable {
-        private let lock = NSLock()
-        private var bodies: [Data] = []
-        private var isOn = false
+    /// The request bodies sent while recording is on, to be replayed directly.
+    final class Recorder: Sendable {
+        private let state = Mutex<(isOn: Bool, bodies: [Data])>((false, []))
         func record(_ body: Data) {
-            lock.lock()
-            defer { lock.unlock() }
-            if isOn { bodies.append(body) }
+            state.withLock { if $0.isOn { $0.bodies.append(body) } }
         }
         func turn(on: Bool) {
-            lock.lock()
-            isOn = on
-            lock.unlock()
+            state.withLock { $0.isOn = on }
         }
-        var recorded: [Data] {
-            lock.lock()
-            defer { lock.unlock() }
-            return bodies
-        }
+        var recorded: [Data] { state.withLock { $0.bodies } }
     }
 
     func run() throws {
@@ -199,14 +191,13 @@ struct Saturation: ParsableCommand {
         if answers.count < texts.count { print("\(texts.count - answers.count) reports not labelled") }
     }
 
-    final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = 0
+    final class Counter: Sendable {
+        private let value = Mutex(0)
         func next() -> Int {
-            lock.lock()
-            defer { lock.unlock() }
-            value += 1
-            return value - 1
+            value.withLock { value in
+                defer { value += 1 }
+                return value
+            }
         }
     }
 

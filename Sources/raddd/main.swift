@@ -18,6 +18,7 @@ struct Raddd: ParsableCommand {
 
             Examples:
               raddd --config /etc/radd/raddd.conf --check-config
+              raddd --config /etc/radd/raddd.conf --print-config
               raddd --state-dir ~/radd/state --drop-dir ~/radd/drop \\
                     --socket ~/radd/raddd.sock --key-file ~/radd/db.key
 
@@ -27,36 +28,41 @@ struct Raddd: ParsableCommand {
         version: RaddVersion.string)
 
     @Option(help: "Config file to read.") var config: String?
-    @Option(help: "Directory of the encrypted database radd.db (created 0700).") var stateDir: String?
-    @Option(help: "Folder to watch for dropped reports.") var dropDir: String?
-    @Option(help: "Folder for unreadable files and their NAME.reason (default: STATE_DIR/quarantine).") var quarantineDir: String?
-    @Option(help: "Path of the control socket.") var socket: String?
-    @Option(help: "Group that owns the control socket, which is then mode 0660 instead of 0666 (who may do what comes from the access policy either way).") var socketGroup: String?
-    @Option(help: "Access policy: which Unix group holds each role (default: /etc/radd/access, else radd-viewer, radd-exporter, radd-auditor, radd-admin).") var accessPolicy: String?
-    @Option(help: "Appliance id written as the source of every audit record (default: the host name).") var applianceId: String?
-    @Option(help: "Seconds between audit chain checkpoints.") var auditCheckpointInterval: String?
-    @Option(help: "Database key file: 64 hex characters, mode 0400 or 0600; $CREDENTIALS_DIRECTORY/db-key wins.") var keyFile: String?
-    @Option(help: "debug, info, notice, warning or error.") var logLevel: String?
-    @Option(help: "auto (journal if journald runs, else stderr), journal or stderr.") var logTarget: String?
-    @Option(help: "Seconds between full scans of the drop folder (catch NFS/SMB writes).") var rescanInterval: String?
-    @Option(help: "Seconds a file's size and mtime must stay unchanged before it is claimed.") var settleTime: String?
-    @Option(help: "Largest export accepted, in bytes.") var maxFileBytes: String?
-    @Option(help: "Most reports one file may hold; a file with more is quarantined whole.") var maxReportsPerFile: String?
-    @Option(help: "De-identification policy file (default: built-in, tags).") var deidPolicy: String?
-    @Option(help: "Label tasks to label every report for, comma-separated (names or task files).") var tasks: String?
-    @Option(help: "Directory searched for task files before /etc/radd/tasks and /usr/local/share/radd/tasks.") var taskDir: String?
-    @Option(help: "OpenAI-compatible model servers, comma-separated: http://HOST:PORT or unix:/PATH.") var llmEndpoint: String?
-    @Option(help: "Model names, one for all servers or one per --llm-endpoint; several models each label every report and can vote (default: the first one a server lists).") var llmModel: String?
-    @Option(help: "Requests in flight per model server.") var llmConcurrency: String?
-    @Option(help: "Seconds one model request may take.") var llmTimeout: String?
-    @Option(help: "Final label: llm-else-rules, rules, llm or ensemble.") var labelPolicy: String?
+    @Option(help: .setting("state_dir")) var stateDir: String?
+    @Option(help: .setting("drop_dir")) var dropDir: String?
+    @Option(help: .setting("quarantine_dir")) var quarantineDir: String?
+    @Option(help: .setting("socket")) var socket: String?
+    @Option(help: .setting("socket_group")) var socketGroup: String?
+    @Option(help: .setting("access_policy")) var accessPolicy: String?
+    @Option(help: .setting("appliance_id")) var applianceId: String?
+    @Option(help: .setting("audit_checkpoint_interval")) var auditCheckpointInterval: String?
+    @Option(help: .setting("key_file")) var keyFile: String?
+    @Option(help: .setting("log_level")) var logLevel: String?
+    @Option(help: .setting("log_target")) var logTarget: String?
+    @Option(help: .setting("rescan_interval")) var rescanInterval: String?
+    @Option(help: .setting("settle_time")) var settleTime: String?
+    @Option(help: .setting("max_file_bytes")) var maxFileBytes: String?
+    @Option(help: .setting("max_reports_per_file")) var maxReportsPerFile: String?
+    @Option(help: .setting("deid_policy")) var deidPolicy: String?
+    @Option(help: .setting("tasks")) var tasks: String?
+    @Option(help: .setting("task_dir")) var taskDir: String?
+    @Option(help: .setting("llm_endpoint")) var llmEndpoint: String?
+    @Option(help: .setting("llm_model")) var llmModel: String?
+    @Option(help: .setting("llm_concurrency")) var llmConcurrency: String?
+    @Option(help: .setting("llm_timeout")) var llmTimeout: String?
+    @Option(help: .setting("label_policy")) var labelPolicy: String?
     @Flag(help: "Validate the configuration and the key, print a summary, and exit.") var checkConfig = false
+    @Flag(help: "Print every setting in force (the file, then the flags) as 'key = value', and exit.") var printConfig = false
 
     func run() throws {
         Daemon.prepareProcess()
         let settings: DaemonConfiguration
         do { settings = try resolvedConfiguration() } catch {
             fail("\(error)")
+        }
+        if printConfig {
+            for line in settings.effectiveSettings { print(line) }
+            return
         }
         RaddLogging.bootstrap(identifier: "raddd", target: settings.logTarget, level: settings.logLevel)
         if checkConfig {
@@ -86,6 +92,8 @@ struct Raddd: ParsableCommand {
             ("task_dir", taskDir), ("llm_endpoint", llmEndpoint), ("llm_model", llmModel),
             ("llm_concurrency", llmConcurrency), ("llm_timeout", llmTimeout), ("label_policy", labelPolicy),
         ]
+        // The flags are typed options for ArgumentParser; SettingsTableTests checks that they are
+        // the settings table, flag for flag.
         for case let (key, value?) in flags { try settings.set(key, value) }
         return settings
     }
@@ -94,6 +102,13 @@ struct Raddd: ParsableCommand {
     private func fail(_ message: String) -> Never {
         FileHandle.standardError.write(Data("raddd: error: \(message)\n".utf8))
         Foundation.exit(1)
+    }
+}
+
+extension ArgumentHelp {
+    /// A setting's flag help, from the settings table.
+    static func setting(_ key: String) -> ArgumentHelp {
+        ArgumentHelp(DaemonConfiguration.setting(key)?.help ?? "(not a setting: \(key))")
     }
 }
 

@@ -1,16 +1,16 @@
 import Foundation
 @testable import Control
 import RaddCore
+import Synchronization
 import XCTest
 
 /// Answers `status` with a fixed result and anything else with not_found, and records every
 /// refused connection or line, so that the server's own part (the socket, its mode, framing,
 /// peer credentials) can be checked without a daemon. Deciding on requests is the daemon's
 /// dispatcher's work (DaemonTests/ControlDispatcherTests).
-private final class RecordingResponder: ControlResponder, @unchecked Sendable {
-    private let lock = NSLock()
-    private var _refusals: [ControlErrorCode] = []
-    var refusals: [ControlErrorCode] { lock.lock(); defer { lock.unlock() }; return _refusals }
+private final class RecordingResponder: ControlResponder, Sendable {
+    private let recorded = Mutex<[ControlErrorCode]>([])
+    var refusals: [ControlErrorCode] { recorded.withLock { $0 } }
 
     func admit(_ peer: PeerCredentials) -> Result<ControlCaller, ControlError> {
         .success(ControlCaller(peer: peer, roles: Set(Role.allCases)))
@@ -35,8 +35,7 @@ private final class RecordingResponder: ControlResponder, @unchecked Sendable {
     }
 
     private func record(_ code: ControlErrorCode) {
-        lock.lock(); defer { lock.unlock() }
-        _refusals.append(code)
+        recorded.withLock { $0.append(code) }
     }
 }
 

@@ -1,6 +1,7 @@
 import Control
 import Foundation
 import Ingest
+import Labeling
 @testable import RaddDaemon
 import RaddCore
 import Store
@@ -24,7 +25,8 @@ final class ControlDispatcherTests: XCTestCase {
         configuration.stateDirectory = root
         store = try ReportStore(path: root + "/radd.db", key: DatabaseKey(hex: String(repeating: "ab", count: 32)))
         let actor = AuditActor(uid: 0, username: "root", pid: getpid())
-        let labeling = try LabelingService(configuration: configuration, store: store, actor: actor)
+        let tasks = try configuration.tasks.map { try LabelTask.load($0, directories: configuration.taskDirectories) }
+        let labeling = try LabelingService(configuration: configuration, tasks: tasks, store: store, actor: actor)
         let live = LiveSettings(labelPolicy: configuration.labelPolicy)
         let access = CurrentAccessPolicy(AccessPolicy())
         let settings = configuration

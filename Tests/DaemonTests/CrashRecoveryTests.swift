@@ -4,6 +4,7 @@ import RaddCore
 import Glibc
 #endif
 import Store
+import Synchronization
 import XCTest
 
 /// SIGKILLs raddd at random moments while a hospital system keeps exporting a mix of formats, and
@@ -209,13 +210,11 @@ enum ExportPlan {
 
 /// The hospital side: writes the exports in bursts from its own thread, either in place (one
 /// open, two writes, close) or to `NAME.tmp` and then renamed, as real exporters do.
-final class ExportWriter: @unchecked Sendable {
+final class ExportWriter: Sendable {
     private let exports: [Export]
     private let seed: UInt64
     private let duration: TimeInterval
-    private let lock = NSLock()
-    private var writtenCount = 0
-    private var failureList: [String] = []
+    private let progress = Mutex<(written: Int, failures: [String])>((0, []))
     private let done = DispatchSemaphore(value: 0)
 
     static let largestBurst = 40
@@ -226,8 +225,8 @@ final class ExportWriter: @unchecked Sendable {
         self.duration = duration
     }
 
-    var written: Int { lock.lock(); defer { lock.unlock() }; return writtenCount }
-    var failures: [String] { lock.lock(); defer { lock.unlock() }; return failureList }
+    var written: Int { progress.withLock { $0.written } }
+    var failures: [String] { progress.withLock { $0.failures } }
 
     func start(into folder: String) {
         let thread = Thread { [self] in
@@ -240,7 +239,7 @@ final class ExportWriter: @unchecked Sendable {
                 pending = pending.dropFirst(burst.count)
                 for export in burst {
                     if let problem = write(export, into: folder) { record(failure: problem) }
-                    lock.lock(); writtenCount += 1; lock.unlock()
+                    progress.withLock { $0.written += 1 }
                 }
                 usleep(UInt32.random(in: 0...longestPause, using: &random))
             }
@@ -253,7 +252,7 @@ final class ExportWriter: @unchecked Sendable {
     func wait() { done.wait() }
 
     private func record(failure: String) {
-        lock.lock(); failureList.append(failure); lock.unlock()
+        progress.withLock { $0.failures.append(failure) }
     }
 
     /// Returns what went wrong, if anything.

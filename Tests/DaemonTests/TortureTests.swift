@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 import XCTest
 
 /// Drops everything a broken or hostile export could produce (Fixtures/torture/SOURCE.txt lists
@@ -165,15 +166,14 @@ struct FileSnapshot: Equatable {
 
 /// A writer blocked in open(2) on a FIFO: the kernel releases it only when someone opens the FIFO
 /// for reading, so `opened` tells whether anyone did.
-final class FIFOWriter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var openedFlag = false
+final class FIFOWriter: Sendable {
+    private let openedFlag = Mutex(false)
     private let finished = DispatchSemaphore(value: 0)
 
     init(path: String) {
         let thread = Thread { [self] in
             let fd = open(path, O_WRONLY | O_CLOEXEC)
-            lock.lock(); openedFlag = fd >= 0; lock.unlock()
+            openedFlag.withLock { $0 = fd >= 0 }
             if fd >= 0 { close(fd) }
             finished.signal()
         }
@@ -181,10 +181,7 @@ final class FIFOWriter: @unchecked Sendable {
         thread.start()
     }
 
-    var opened: Bool {
-        lock.lock(); defer { lock.unlock() }
-        return openedFlag
-    }
+    var opened: Bool { openedFlag.withLock { $0 } }
 
     /// Opens the FIFO for reading wherever it is now, so that the writer thread ends.
     func release(candidatePaths: [String]) {

@@ -4,55 +4,26 @@ import Ingest
 import RaddCore
 import Store
 
-/// One action per control method, each given what it needs at construction.
+/// What raddd's actions are built from. Each request builds its action in the dispatcher's
+/// switch, handing it only the parts it needs, so an action's dependencies are its initialiser's
+/// arguments and nothing looks them up.
 struct ControlActions: Sendable {
-    let status: StatusAction
-    let reports: ReportsAction
-    let report: ReportAction
-    let labels: LabelsAction
-    let review: ReviewAction
-    let reviewShow: ReviewShowAction
-    let reviewResolve: ReviewResolveAction
-    let quarantineList: QuarantineListAction
-    let quarantineRetry: QuarantineRetryAction
-    let quarantinePurge: QuarantinePurgeAction
-    let auditList: AuditListAction
-    let auditVerify: AuditVerifyAction
-    let auditExport: AuditExportAction
-    let reload: ReloadAction
-    let keyRotate: KeyRotateAction
-    let pseudonym: PseudonymAction
-    let relabel: RelabelAction
-    let exportLabels: ExportLabelsAction
-    let exportInstruct: ExportInstructAction
-    let goldSample: GoldSampleAction
-    let goldImport: GoldImportAction
-    let evaluate: EvaluateAction
+    let store: ReportStore
+    let facts: StatusAction.Facts
+    let queueDepth: @Sendable () -> Int
+    let labeling: LabelingView
+    let checkpoints: AuditCheckpoints
+    let reloader: ConfigurationReloader
+    let release: QuarantineRelease
 
     init(store: ReportStore, facts: StatusAction.Facts, queueDepth: @escaping @Sendable () -> Int, labeling: LabelingView,
          checkpoints: AuditCheckpoints, reloader: ConfigurationReloader, dropFolders: [DropFolder], quarantine: QuarantineFolder) {
-        status = StatusAction(store: store, facts: facts, queueDepth: queueDepth, labeling: labeling)
-        reports = ReportsAction(store: store)
-        report = ReportAction(store: store, labeling: labeling)
-        labels = LabelsAction(store: store, labeling: labeling)
-        review = ReviewAction(store: store, labeling: labeling)
-        reviewShow = ReviewShowAction(store: store, labeling: labeling)
-        reviewResolve = ReviewResolveAction(store: store, labeling: labeling)
-        quarantineList = QuarantineListAction(store: store)
-        let release = QuarantineRelease(store: store, dropFolders: dropFolders, quarantine: quarantine)
-        quarantineRetry = QuarantineRetryAction(release: release)
-        quarantinePurge = QuarantinePurgeAction(release: release)
-        auditList = AuditListAction(store: store)
-        auditVerify = AuditVerifyAction(store: store, checkpoints: checkpoints)
-        auditExport = AuditExportAction(store: store)
-        reload = ReloadAction(reloader: reloader)
-        keyRotate = KeyRotateAction(store: store)
-        pseudonym = PseudonymAction(store: store)
-        relabel = RelabelAction(store: store, labeling: labeling)
-        exportLabels = ExportLabelsAction(store: store, labeling: labeling)
-        exportInstruct = ExportInstructAction(store: store, labeling: labeling)
-        goldSample = GoldSampleAction(store: store, labeling: labeling)
-        goldImport = GoldImportAction(store: store, labeling: labeling)
-        evaluate = EvaluateAction(store: store, labeling: labeling)
+        self.store = store
+        self.facts = facts
+        self.queueDepth = queueDepth
+        self.labeling = labeling
+        self.checkpoints = checkpoints
+        self.reloader = reloader
+        release = QuarantineRelease(store: store, dropFolders: dropFolders, quarantine: quarantine)
     }
 }

@@ -58,36 +58,41 @@ final class ControlDispatcher: ControlResponder {
             return ControlResponse<NoParams>.errorLine(id: request.id, refuse(caller, error, method: method.rawValue))
         }
         let asked = ActionRequest(caller: caller, actor: Self.actor(caller), method: method)
-        // One case per method, so that a method without an action does not compile.
+        // One case per method, so that a method without an action does not compile; each
+        // action gets only what it needs.
+        let store = actions.store, labeling = actions.labeling
         switch method {
-        case .status: return run(actions.status, line, request.id, asked)
-        case .reports: return run(actions.reports, line, request.id, asked)
-        case .report: return run(actions.report, line, request.id, asked)
-        case .labels: return run(actions.labels, line, request.id, asked)
-        case .review: return run(actions.review, line, request.id, asked)
-        case .reviewShow: return run(actions.reviewShow, line, request.id, asked)
-        case .reviewResolve: return run(actions.reviewResolve, line, request.id, asked)
-        case .quarantineList: return run(actions.quarantineList, line, request.id, asked)
-        case .quarantineRetry: return run(actions.quarantineRetry, line, request.id, asked)
-        case .quarantinePurge: return run(actions.quarantinePurge, line, request.id, asked)
-        case .auditList: return run(actions.auditList, line, request.id, asked)
-        case .auditVerify: return run(actions.auditVerify, line, request.id, asked)
-        case .auditExport: return run(actions.auditExport, line, request.id, asked)
-        case .reload: return run(actions.reload, line, request.id, asked)
-        case .keyRotate: return run(actions.keyRotate, line, request.id, asked)
-        case .pseudonym: return run(actions.pseudonym, line, request.id, asked)
-        case .relabel: return run(actions.relabel, line, request.id, asked)
-        case .exportLabels: return run(actions.exportLabels, line, request.id, asked)
-        case .exportInstruct: return run(actions.exportInstruct, line, request.id, asked)
-        case .goldSample: return run(actions.goldSample, line, request.id, asked)
-        case .goldImport: return run(actions.goldImport, line, request.id, asked)
-        case .evaluate: return run(actions.evaluate, line, request.id, asked)
+        case .status:
+            let action = StatusAction(store: store, facts: actions.facts, queueDepth: actions.queueDepth, labeling: labeling)
+            return run(action, line, request.id, asked)
+        case .reports: return run(ReportsAction(store: store), line, request.id, asked)
+        case .report: return run(ReportAction(store: store, labeling: labeling), line, request.id, asked)
+        case .labels: return run(LabelsAction(store: store, labeling: labeling), line, request.id, asked)
+        case .review: return run(ReviewAction(store: store, labeling: labeling), line, request.id, asked)
+        case .reviewShow: return run(ReviewShowAction(store: store, labeling: labeling), line, request.id, asked)
+        case .reviewResolve: return run(ReviewResolveAction(store: store, labeling: labeling), line, request.id, asked)
+        case .quarantineList: return run(QuarantineListAction(store: store), line, request.id, asked)
+        case .quarantineRetry: return run(QuarantineRetryAction(release: actions.release), line, request.id, asked)
+        case .quarantinePurge: return run(QuarantinePurgeAction(release: actions.release), line, request.id, asked)
+        case .auditList: return run(AuditListAction(store: store), line, request.id, asked)
+        case .auditVerify: return run(AuditVerifyAction(store: store, checkpoints: actions.checkpoints), line, request.id, asked)
+        case .auditExport: return run(AuditExportAction(store: store), line, request.id, asked)
+        case .reload: return run(ReloadAction(reloader: actions.reloader), line, request.id, asked)
+        case .keyRotate: return run(KeyRotateAction(store: store), line, request.id, asked)
+        case .pseudonym: return run(PseudonymAction(store: store), line, request.id, asked)
+        case .relabel: return run(RelabelAction(store: store, labeling: labeling), line, request.id, asked)
+        case .exportLabels: return run(ExportLabelsAction(store: store, labeling: labeling), line, request.id, asked)
+        case .exportInstruct: return run(ExportInstructAction(store: store, labeling: labeling), line, request.id, asked)
+        case .goldSample: return run(GoldSampleAction(store: store, labeling: labeling), line, request.id, asked)
+        case .goldImport: return run(GoldImportAction(store: store, labeling: labeling), line, request.id, asked)
+        case .evaluate: return run(EvaluateAction(store: store, labeling: labeling), line, request.id, asked)
         }
     }
 
     // MARK: - One request
 
     private func run<A: ControlAction>(_ action: A, _ line: Data, _ id: Int, _ request: ActionRequest) -> Data {
+        assert(A.Endpoint.method == request.method, "the switch wires \(request.method) to the action of \(A.Endpoint.method)")
         let plan: ActionPlan<A.Endpoint.Result>
         let params: A.Endpoint.Params
         do {
