@@ -29,7 +29,7 @@ final class LabelJobStoreTests: XCTestCase {
                             metadata: ReportMetadata(), text: text, receivedAt: Date())
         let file = IngestedFile(claimID: claim, folder: "drop", sourceName: "r.txt", format: .plainText, byteCount: 10,
                                 sha256: UUID().uuidString)
-        return try XCTUnwrap(try store.commit(file, reports: [report], deidMethod: "none", actor: actor).stored.first)
+        return try XCTUnwrap(try store.commit(file, reports: [report.phiFree], actor: actor).stored.first)
     }
 
     func commit(_ job: LabelJob, in store: ReportStore) throws {

@@ -32,7 +32,7 @@ final class RelabelStoreTests: XCTestCase {
                             metadata: metadata, text: text, receivedAt: Date())
         let file = IngestedFile(claimID: claim, folder: "drop", sourceName: "r.txt", format: .plainText, byteCount: 10,
                                 sha256: UUID().uuidString)
-        return try XCTUnwrap(try store.commit(file, reports: [report], deidMethod: "none", actor: actor).stored.first)
+        return try XCTUnwrap(try store.commit(file, reports: [report.phiFree], actor: actor).stored.first)
     }
 
     func answer(_ job: LabelJob, version: String, in store: ReportStore) throws {

@@ -32,7 +32,7 @@ final class ReportVersionTests: XCTestCase {
     func commit(_ reports: [Report], claim: String, sha256: String? = nil, in store: ReportStore) throws -> FileOutcome {
         let file = IngestedFile(claimID: claim, folder: "drop", sourceName: "r.hl7", format: .hl7v2, byteCount: 100,
                                 sha256: sha256 ?? UUID().uuidString)
-        return try store.commit(file, reports: reports, deidMethod: "none", actor: actor)
+        return try store.commit(file, reports: reports.map(\.phiFree), actor: actor)
     }
 
     func testTheSameReportSentAgainIsANoOp() throws {
