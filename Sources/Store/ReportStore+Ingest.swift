@@ -99,7 +99,7 @@ extension ReportStore {
                     outcome.unchanged.append(current.id)
                     continue
                 }
-                let arrivedLate = current.map { report.metadata.status == .preliminary && $0.status != ReportStatus.preliminary.rawValue } ?? false
+                let arrivedLate = current.map { report.metadata.status == .preliminary && $0.status != .preliminary } ?? false
                 let id = try insert(clean, folder: file.folder, accession: accession, supersededBy: arrivedLate ? current?.id : nil)
                 outcome.stored.append(id)
                 if !arrivedLate { try enqueueLabelJobs(reportID: id) }
@@ -144,7 +144,7 @@ extension ReportStore {
 
     private struct CurrentVersion {
         var id: Int64
-        var status: String
+        var status: ReportStatus
         var fingerprint: String
     }
 
@@ -153,7 +153,9 @@ extension ReportStore {
             SELECT id, status, fingerprint FROM reports
             WHERE accession_pseudonym = ? AND superseded_by IS NULL ORDER BY id DESC LIMIT 1
             """).bind([.text(accession)]).withReset { row in
-                try row.step() ? CurrentVersion(id: row.integer(0), status: row.text(1) ?? "", fingerprint: row.text(2) ?? "") : nil
+                guard try row.step() else { return nil }
+                let id = row.integer(0)
+                return CurrentVersion(id: id, status: try row.value(1, table: "reports", rowID: id), fingerprint: row.text(2) ?? "")
             }
     }
 

@@ -72,9 +72,9 @@ final class LabelJobStoreTests: XCTestCase {
         let id = try put("Small effusion.", into: store)
         let rules = try XCTUnwrap(try store.nextLabelJob(labeler: "rules", excluding: []))
         try commit(rules, in: store)
-        XCTAssertEqual(try store.report(id: id)?.state, "stored")
+        XCTAssertEqual(try store.report(id: id)?.state, .stored)
         let llm = try XCTUnwrap(try store.nextLabelJob(labeler: "llm", excluding: []))
         try commit(llm, in: store)
-        XCTAssertEqual(try store.report(id: id)?.state, "labelled")
+        XCTAssertEqual(try store.report(id: id)?.state, .labelled)
     }
 }

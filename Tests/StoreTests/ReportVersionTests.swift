@@ -53,11 +53,11 @@ final class ReportVersionTests: XCTestCase {
         XCTAssertEqual(corrected.superseded, first.stored)
         let old = try XCTUnwrap(try store.report(id: first.stored[0]))
         let new = try XCTUnwrap(try store.report(id: corrected.stored[0]))
-        XCTAssertEqual(old.state, "superseded")
+        XCTAssertEqual(old.state, .superseded)
         XCTAssertEqual(old.supersededBy, new.id)
-        XCTAssertEqual(new.state, "stored")
-        XCTAssertEqual(new.status, "corrected")
-        XCTAssertEqual(try store.reports(state: "stored").map(\.id), [new.id])
+        XCTAssertEqual(new.state, .stored)
+        XCTAssertEqual(new.status, .corrected)
+        XCTAssertEqual(try store.reports(state: .stored).map(\.id), [new.id])
         XCTAssertTrue(try store.audit.records().contains { $0.outcomeText == "superseded" && $0.object == "report=\(old.id) superseded_by=\(new.id)" })
     }
 
@@ -66,8 +66,8 @@ final class ReportVersionTests: XCTestCase {
         let final = try commit([report("IMPRESSION: Fracture.", claim: "c1")], claim: "c1", in: store)
         let late = try commit([report("IMPRESSION: ?Fracture.", claim: "c2", status: .preliminary)], claim: "c2", in: store)
         XCTAssertEqual(late.superseded, [])
-        XCTAssertEqual(try store.report(id: late.stored[0])?.state, "superseded")
-        XCTAssertEqual(try store.report(id: final.stored[0])?.state, "stored")
+        XCTAssertEqual(try store.report(id: late.stored[0])?.state, .superseded)
+        XCTAssertEqual(try store.report(id: final.stored[0])?.state, .stored)
     }
 
     func testAPreliminaryThenItsFinalInOneBatch() throws {
@@ -148,6 +148,6 @@ final class ReportVersionTests: XCTestCase {
         XCTAssertEqual(try store.schemaVersion(), ReportStore.supportedSchemaVersion)
         XCTAssertEqual(try store.settlement(claimID: "cold"), .stored)
         XCTAssertEqual(try store.settledFiles().map(\.reportsNew), [2])
-        XCTAssertEqual(try store.reports().map(\.status), ["final", "final"])
+        XCTAssertEqual(try store.reports().map(\.status), [.final, .final])
     }
 }
