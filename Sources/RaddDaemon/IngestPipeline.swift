@@ -263,9 +263,7 @@ final class IngestPipeline: Sendable {
                 return
             }
             let clean = try read.reports.map { try deidentifier.deidentify($0) }
-            let spans = clean.map { $0.spans.map { StoredPHISpan(start: $0.start, length: $0.length, category: $0.category.rawValue) } }
-            let outcome = try store.commit(file, reports: clean.map(\.report), phiSpans: spans, deidMethod: deidentifier.method,
-                                           actor: actor)
+            let outcome = try store.commit(file, reports: clean, actor: actor)
             if !outcome.stored.isEmpty { onStored() }
             try source.folder.finish(claimed)
             var metadata: Logger.Metadata = [

@@ -25,20 +25,6 @@ public struct IngestedFile: Sendable, Equatable {
     }
 }
 
-/// Where de-identification replaced PHI: Unicode-scalar offsets into the original text and the
-/// category. The original text itself is never stored.
-public struct StoredPHISpan: Sendable, Equatable {
-    public var start: Int
-    public var length: Int
-    public var category: String
-
-    public init(start: Int, length: Int, category: String) {
-        self.start = start
-        self.length = length
-        self.category = category
-    }
-}
-
 /// What committing one file did to the store.
 public struct FileOutcome: Sendable, Equatable {
     /// Reports added, in file order.
@@ -91,30 +77,33 @@ extension ReportStore {
     /// transaction: all of them or none. Committing a claim that is already settled changes nothing,
     /// so a redo after a crash cannot duplicate.
     ///
+    /// It takes `DeidentifiedReport`s, never plain `Report`s: the only way a report's text reaches
+    /// the store is through a `Deidentifier`, and each one brings its own method and PHI spans, so
+    /// they cannot be paired with the wrong report or left out.
+    ///
     /// A report with an accession number that is already stored is matched by its pseudonym: the
     /// same status and text is a no-op; anything else is a new version that supersedes the current
     /// one. A preliminary report never replaces a final or corrected one: it arrived late, and is
     /// kept already superseded.
     @discardableResult
-    public func commit(_ file: IngestedFile, reports: [Report], phiSpans: [[StoredPHISpan]] = [], deidMethod: String,
-                       actor: AuditActor) throws -> FileOutcome {
+    public func commit(_ file: IngestedFile, reports: [DeidentifiedReport], actor: AuditActor) throws -> FileOutcome {
         guard let pseudonymizer else { throw StoreError.readOnly }
         return try database.transaction {
             var outcome = FileOutcome()
             guard try settlement(claimID: file.claimID) == nil else { return outcome }
-            for (index, report) in reports.enumerated() {
+            for clean in reports {
+                let report = clean.report
                 let accession = report.metadata.accession.map(pseudonymizer.pseudonym)
                 let current = try accession.flatMap(currentVersion(accession:))
                 if let current, current.fingerprint == report.fingerprint {
                     outcome.unchanged.append(current.id)
                     continue
                 }
-                let arrivedLate = current.map { report.metadata.status == .preliminary && $0.status != ReportStatus.preliminary.rawValue } ?? false
-                let id = try insert(report, folder: file.folder, accession: accession, deidMethod: deidMethod,
-                                    supersededBy: arrivedLate ? current?.id : nil)
+                let arrivedLate = current.map { report.metadata.status == .preliminary && $0.status != .preliminary } ?? false
+                let id = try insert(clean, folder: file.folder, accession: accession, supersededBy: arrivedLate ? current?.id : nil)
                 outcome.stored.append(id)
                 if !arrivedLate { try enqueueLabelJobs(reportID: id) }
-                if index < phiSpans.count { try insertSpans(phiSpans[index], reportID: id) }
+                try insertSpans(clean.spans, reportID: id)
                 try audit.append(event: .ingest, action: .create, outcome: .success, actor: actor,
                                  object: "report=\(id) claim=\(report.source.claimID)")
                 if let current, !arrivedLate {
@@ -155,7 +144,7 @@ extension ReportStore {
 
     private struct CurrentVersion {
         var id: Int64
-        var status: String
+        var status: ReportStatus
         var fingerprint: String
     }
 
@@ -164,12 +153,14 @@ extension ReportStore {
             SELECT id, status, fingerprint FROM reports
             WHERE accession_pseudonym = ? AND superseded_by IS NULL ORDER BY id DESC LIMIT 1
             """).bind([.text(accession)]).withReset { row in
-                try row.step() ? CurrentVersion(id: row.integer(0), status: row.text(1) ?? "", fingerprint: row.text(2) ?? "") : nil
+                guard try row.step() else { return nil }
+                let id = row.integer(0)
+                return CurrentVersion(id: id, status: try row.value(1, table: "reports", rowID: id), fingerprint: row.text(2) ?? "")
             }
     }
 
-    private func insert(_ report: Report, folder: String, accession: String?, deidMethod: String,
-                        supersededBy: Int64?) throws -> Int64 {
+    private func insert(_ clean: DeidentifiedReport, folder: String, accession: String?, supersededBy: Int64?) throws -> Int64 {
+        let report = clean.report
         let metadata = report.metadata
         let sections = report.sections
         let state = supersededBy == nil ? ReportState.stored : ReportState.superseded
@@ -187,16 +178,17 @@ extension ReportStore {
                 SQLValue(metadata.examDescription), SQLValue(metadata.modality), SQLValue(metadata.observedAt),
                 SQLValue(metadata.reportedAt), SQLValue(sections.indication), SQLValue(sections.comparison),
                 SQLValue(sections.findings), SQLValue(sections.impression), .text(report.fingerprint),
-                supersededBy.map { .integer($0) } ?? .null, .text(report.text), .text(deidMethod),
+                supersededBy.map { .integer($0) } ?? .null, .text(report.text), .text(clean.method),
                 .text(Timestamp.string(report.receivedAt)), .text(Timestamp.string(Date())),
             ]).run()
         return database.lastInsertRowID
     }
 
-    private func insertSpans(_ spans: [StoredPHISpan], reportID: Int64) throws {
+    /// Only offsets and categories: the text a span covered is gone from the stored report.
+    private func insertSpans(_ spans: [PHISpan], reportID: Int64) throws {
         let insert = try database.prepare("INSERT INTO phi_spans (report_id, start, length, category) VALUES (?, ?, ?, ?)")
         for span in spans {
-            try insert.bind([.integer(reportID), SQLValue(span.start), SQLValue(span.length), .text(span.category)]).run()
+            try insert.bind([.integer(reportID), SQLValue(span.start), SQLValue(span.length), .text(span.category.rawValue)]).run()
         }
     }
 

@@ -2,16 +2,18 @@ import Foundation
 import RaddCore
 
 /// A report as stored. `text` is the de-identified text; `deidMethod` says which de-identifier
-/// produced it ("none" until de-identification is configured).
+/// produced it ("none" until de-identification is configured). `format`, `state` and `status` are
+/// read into their enums, and a row holding a value none of them has is not read at all
+/// (`StoreError.unknownValue`) rather than shown as some default.
 public struct StoredReport: Sendable, Equatable {
     public var id: Int64
     public var claimID: String
     public var folder: String
     public var sourceName: String
-    public var format: String
+    public var format: SourceFormat
     public var byteCount: Int64
-    public var state: String
-    public var status: String
+    public var state: ReportState
+    public var status: ReportStatus
     public var accessionPseudonym: String?
     public var patientPseudonym: String?
     public var examCode: String?
@@ -110,11 +112,11 @@ public final class ReportStore: Sendable {
         deid_method, received_at, stored_at
         """
 
-    public func reports(state: String? = nil, limit: Int = 100, afterID: Int64 = 0) throws -> [StoredReport] {
+    public func reports(state: ReportState? = nil, limit: Int = 100, afterID: Int64 = 0) throws -> [StoredReport] {
         try database.prepare("""
             SELECT \(Self.summaryColumns)
             FROM reports WHERE id > ? AND (?2 IS NULL OR state = ?2) ORDER BY id LIMIT ?3
-            """).bind([.integer(afterID), SQLValue(state), SQLValue(limit)]).all(Self.storedReport)
+            """).bind([.integer(afterID), SQLValue(state?.rawValue), SQLValue(limit)]).all(Self.storedReport)
     }
 
     public func report(id: Int64) throws -> StoredReport? {
@@ -123,7 +125,7 @@ public final class ReportStore: Sendable {
             FROM reports WHERE id = ?
             """).bind([.integer(id)]).withReset { row in
                 guard try row.step() else { return nil }
-                var report = Self.storedReport(row)
+                var report = try Self.storedReport(row)
                 report.text = row.text(19)
                 report.sections = ReportSections(indication: row.text(20), comparison: row.text(21),
                                                  findings: row.text(22), impression: row.text(23))
@@ -165,13 +167,16 @@ public final class ReportStore: Sendable {
         return "failed"
     }
 
-    static func storedReport(_ row: Statement) -> StoredReport {
-        StoredReport(id: row.integer(0), claimID: row.text(1) ?? "", folder: row.text(2) ?? "",
-                     sourceName: row.text(3) ?? "", format: row.text(4) ?? "", byteCount: row.integer(5),
-                     state: row.text(6) ?? "", status: row.text(7) ?? "", accessionPseudonym: row.text(8),
-                     patientPseudonym: row.text(9), examCode: row.text(10), examDescription: row.text(11),
-                     modality: row.text(12), observedAt: row.text(13), reportedAt: row.text(14),
-                     supersededBy: row.isNull(15) ? nil : row.integer(15), deidMethod: row.text(16) ?? "",
-                     receivedAt: row.text(17) ?? "", storedAt: row.text(18) ?? "", text: nil, sections: nil)
+    /// Fails with `StoreError.unknownValue` for a format, state or status no case has.
+    static func storedReport(_ row: Statement) throws -> StoredReport {
+        let id = row.integer(0)
+        return StoredReport(id: id, claimID: row.text(1) ?? "", folder: row.text(2) ?? "", sourceName: row.text(3) ?? "",
+                            format: try row.value(4, table: "reports", rowID: id), byteCount: row.integer(5),
+                            state: try row.value(6, table: "reports", rowID: id),
+                            status: try row.value(7, table: "reports", rowID: id), accessionPseudonym: row.text(8),
+                            patientPseudonym: row.text(9), examCode: row.text(10), examDescription: row.text(11),
+                            modality: row.text(12), observedAt: row.text(13), reportedAt: row.text(14),
+                            supersededBy: row.isNull(15) ? nil : row.integer(15), deidMethod: row.text(16) ?? "",
+                            receivedAt: row.text(17) ?? "", storedAt: row.text(18) ?? "", text: nil, sections: nil)
     }
 }

@@ -70,6 +70,19 @@ public final class Statement {
 
     public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
 
+    /// A column that holds an enum's raw value. A value no case has fails the read instead of
+    /// becoming a default: a row changed outside radd, or by a newer version, must not be shown,
+    /// exported or labelled as a state or status it does not have. The error names the row, never
+    /// the value.
+    func value<Value: RawRepresentable>(_ column: Int32, table: String, rowID: Int64) throws -> Value
+    where Value.RawValue == String {
+        guard let text = text(column), let value = Value(rawValue: text) else {
+            let name = sqlite3_column_name(handle, column).map { String(cString: $0) } ?? "column \(column)"
+            throw StoreError.unknownValue(table: table, column: name, rowID: rowID)
+        }
+        return value
+    }
+
     /// Reads every row with `row` and returns the results.
     public func all<T>(_ row: (Statement) throws -> T) throws -> [T] {
         try withReset { statement in

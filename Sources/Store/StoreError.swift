@@ -15,6 +15,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     /// A quarantine entry was already retried or purged.
     case alreadyReleased(state: String)
     case pseudonymKeyDamaged
+    /// A column that holds one of a fixed set of values (a report's state, status or format) holds
+    /// none of them.
+    case unknownValue(table: String, column: String, rowID: Int64)
 
     public var description: String {
         switch self {
@@ -36,6 +39,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "the store was opened for checking only and cannot be written"
         case .pseudonymKeyDamaged:
             return "the pseudonym key in the database is damaged (not 64 hex digits); restore the database from a backup"
+        case .unknownValue(let table, let column, let rowID):
+            return "\(table) row \(rowID) has a \(column) this raddd does not know: the row was changed outside radd or by a newer version; it was not read"
         }
     }
 }

@@ -1,4 +1,5 @@
 import Deid
+import RaddCore
 
 /// The finder `radd-deid-eval` scores: the daemon's rule de-identifier with its default policy,
 /// or with `--structured-only` the baseline below, to see what the rules add.

@@ -1,4 +1,5 @@
 import Deid
+import RaddCore
 
 /// A piece of report text: plain, PHI of a category, or a trap phrase. Templates are written as
 /// lists of pieces so that offsets of gold spans are counted by the builder, never by hand.

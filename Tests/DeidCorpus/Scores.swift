@@ -1,4 +1,5 @@
 import Deid
+import RaddCore
 
 /// Hits out of a total: recall counts found gold tokens, precision counts correct predicted tokens.
 public struct Tally: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import Deid
+import RaddCore
 
 /// One generated report, with the answer key a de-identifier is scored against.
 public struct SyntheticReport: Sendable {

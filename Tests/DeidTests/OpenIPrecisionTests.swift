@@ -2,6 +2,7 @@ import Deid
 import DeidCorpus
 import Foundation
 @testable import Labeling
+import RaddCore
 import XCTest
 
 /// The radiology precision target: at most 1% of the Open-i reports' word tokens outside

@@ -1,6 +1,7 @@
 import Deid
 @testable import DeidCorpus
 import Foundation
+import RaddCore
 import XCTest
 
 final class SyntheticCorpusTests: XCTestCase {

@@ -1,5 +1,6 @@
 import Deid
 import DeidCorpus
+import RaddCore
 import XCTest
 
 final class TokenScoringTests: XCTestCase {

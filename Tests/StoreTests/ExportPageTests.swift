@@ -30,7 +30,7 @@ final class ExportPageTests: XCTestCase {
                             metadata: metadata, text: "Text \(claim).", receivedAt: Date())
         let file = IngestedFile(claimID: claim, folder: "drop", sourceName: "r.hl7", format: .hl7v2, byteCount: 10,
                                 sha256: UUID().uuidString)
-        return try XCTUnwrap(try store.commit(file, reports: [report], deidMethod: "none", actor: actor).stored.first)
+        return try XCTUnwrap(try store.commit(file, reports: [report.phiFree], actor: actor).stored.first)
     }
 
     func answer(_ reportID: Int64, by labeler: String, values: [(String, LabelValue)], followUp: [String]? = nil,

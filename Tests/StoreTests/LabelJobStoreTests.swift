@@ -29,7 +29,7 @@ final class LabelJobStoreTests: XCTestCase {
                             metadata: ReportMetadata(), text: text, receivedAt: Date())
         let file = IngestedFile(claimID: claim, folder: "drop", sourceName: "r.txt", format: .plainText, byteCount: 10,
                                 sha256: UUID().uuidString)
-        return try XCTUnwrap(try store.commit(file, reports: [report], deidMethod: "none", actor: actor).stored.first)
+        return try XCTUnwrap(try store.commit(file, reports: [report.phiFree], actor: actor).stored.first)
     }
 
     func commit(_ job: LabelJob, in store: ReportStore) throws {
@@ -72,9 +72,9 @@ final class LabelJobStoreTests: XCTestCase {
         let id = try put("Small effusion.", into: store)
         let rules = try XCTUnwrap(try store.nextLabelJob(labeler: "rules", excluding: []))
         try commit(rules, in: store)
-        XCTAssertEqual(try store.report(id: id)?.state, "stored")
+        XCTAssertEqual(try store.report(id: id)?.state, .stored)
         let llm = try XCTUnwrap(try store.nextLabelJob(labeler: "llm", excluding: []))
         try commit(llm, in: store)
-        XCTAssertEqual(try store.report(id: id)?.state, "labelled")
+        XCTAssertEqual(try store.report(id: id)?.state, .labelled)
     }
 }

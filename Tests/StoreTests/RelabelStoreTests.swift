@@ -32,7 +32,7 @@ final class RelabelStoreTests: XCTestCase {
                             metadata: metadata, text: text, receivedAt: Date())
         let file = IngestedFile(claimID: claim, folder: "drop", sourceName: "r.txt", format: .plainText, byteCount: 10,
                                 sha256: UUID().uuidString)
-        return try XCTUnwrap(try store.commit(file, reports: [report], deidMethod: "none", actor: actor).stored.first)
+        return try XCTUnwrap(try store.commit(file, reports: [report.phiFree], actor: actor).stored.first)
     }
 
     func answer(_ job: LabelJob, version: String, in store: ReportStore) throws {
@@ -56,7 +56,7 @@ final class RelabelStoreTests: XCTestCase {
         defer { store.close() }
         let ids = try (1...3).map { try put("Report \($0). Small effusion.", into: store) }
         try drain(store, version: "v1")
-        XCTAssertEqual(try store.report(id: ids[0])?.state, "labelled")
+        XCTAssertEqual(try store.report(id: ids[0])?.state, .labelled)
 
         let (run, alreadyQueued) = try store.startRelabelRun(task: "chestxray14", labeler: "llm", since: nil, actor: actor)
         XCTAssertEqual(run.total, 3)
@@ -64,7 +64,7 @@ final class RelabelStoreTests: XCTestCase {
         XCTAssertEqual([run.done, run.failed, run.queued], [0, 0, 3])
         XCTAssertNil(run.finishedAt)
         XCTAssertEqual(run.requestedBy, "admin-user")
-        XCTAssertEqual(try store.report(id: ids[0])?.state, "stored", "a report waiting for a label is stored, not labelled")
+        XCTAssertEqual(try store.report(id: ids[0])?.state, .stored, "a report waiting for a label is stored, not labelled")
 
         let first = try XCTUnwrap(try store.nextLabelJob(labeler: "llm", excluding: []))
         try answer(first, version: "v2", in: store)
@@ -78,7 +78,7 @@ final class RelabelStoreTests: XCTestCase {
         XCTAssertEqual([finished.done, finished.failed], [3, 0])
         for id in ids {
             XCTAssertEqual(try store.labelSets(reportID: id).map(\.labelerVersion), ["v1", "v2"], "both versions kept")
-            XCTAssertEqual(try store.report(id: id)?.state, "labelled")
+            XCTAssertEqual(try store.report(id: id)?.state, .labelled)
         }
         let record = try XCTUnwrap(try store.audit.records().first { $0.object?.hasPrefix("relabel ") == true })
         XCTAssertEqual(record.event, "label")
@@ -103,7 +103,7 @@ final class RelabelStoreTests: XCTestCase {
         let old = try put("Preliminary.", accession: "ACC-1", into: store)
         let corrected = try put("Final.", accession: "ACC-1", into: store)
         try drain(store, version: "v1")
-        XCTAssertEqual(try store.report(id: old)?.state, "superseded")
+        XCTAssertEqual(try store.report(id: old)?.state, .superseded)
 
         let (all, _) = try store.startRelabelRun(task: "chestxray14", labeler: "llm", since: nil, actor: actor)
         XCTAssertEqual(all.total, 1)

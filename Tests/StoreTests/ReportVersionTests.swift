@@ -32,7 +32,7 @@ final class ReportVersionTests: XCTestCase {
     func commit(_ reports: [Report], claim: String, sha256: String? = nil, in store: ReportStore) throws -> FileOutcome {
         let file = IngestedFile(claimID: claim, folder: "drop", sourceName: "r.hl7", format: .hl7v2, byteCount: 100,
                                 sha256: sha256 ?? UUID().uuidString)
-        return try store.commit(file, reports: reports, deidMethod: "none", actor: actor)
+        return try store.commit(file, reports: reports.map(\.phiFree), actor: actor)
     }
 
     func testTheSameReportSentAgainIsANoOp() throws {
@@ -53,11 +53,11 @@ final class ReportVersionTests: XCTestCase {
         XCTAssertEqual(corrected.superseded, first.stored)
         let old = try XCTUnwrap(try store.report(id: first.stored[0]))
         let new = try XCTUnwrap(try store.report(id: corrected.stored[0]))
-        XCTAssertEqual(old.state, "superseded")
+        XCTAssertEqual(old.state, .superseded)
         XCTAssertEqual(old.supersededBy, new.id)
-        XCTAssertEqual(new.state, "stored")
-        XCTAssertEqual(new.status, "corrected")
-        XCTAssertEqual(try store.reports(state: "stored").map(\.id), [new.id])
+        XCTAssertEqual(new.state, .stored)
+        XCTAssertEqual(new.status, .corrected)
+        XCTAssertEqual(try store.reports(state: .stored).map(\.id), [new.id])
         XCTAssertTrue(try store.audit.records().contains { $0.outcomeText == "superseded" && $0.object == "report=\(old.id) superseded_by=\(new.id)" })
     }
 
@@ -66,8 +66,8 @@ final class ReportVersionTests: XCTestCase {
         let final = try commit([report("IMPRESSION: Fracture.", claim: "c1")], claim: "c1", in: store)
         let late = try commit([report("IMPRESSION: ?Fracture.", claim: "c2", status: .preliminary)], claim: "c2", in: store)
         XCTAssertEqual(late.superseded, [])
-        XCTAssertEqual(try store.report(id: late.stored[0])?.state, "superseded")
-        XCTAssertEqual(try store.report(id: final.stored[0])?.state, "stored")
+        XCTAssertEqual(try store.report(id: late.stored[0])?.state, .superseded)
+        XCTAssertEqual(try store.report(id: final.stored[0])?.state, .stored)
     }
 
     func testAPreliminaryThenItsFinalInOneBatch() throws {
@@ -148,6 +148,6 @@ final class ReportVersionTests: XCTestCase {
         XCTAssertEqual(try store.schemaVersion(), ReportStore.supportedSchemaVersion)
         XCTAssertEqual(try store.settlement(claimID: "cold"), .stored)
         XCTAssertEqual(try store.settledFiles().map(\.reportsNew), [2])
-        XCTAssertEqual(try store.reports().map(\.status), ["final", "final"])
+        XCTAssertEqual(try store.reports().map(\.status), [.final, .final])
     }
 }

@@ -34,7 +34,7 @@ final class StoreTests: XCTestCase {
     /// Commits one report as a file of its own and returns its id.
     @discardableResult
     func put(_ report: Report, into store: ReportStore) throws -> Int64? {
-        try store.commit(file(report.source.claimID), reports: [report], deidMethod: "none", actor: actor).stored.first
+        try store.commit(file(report.source.claimID), reports: [report.phiFree], actor: actor).stored.first
     }
 
     func testCipherVersionComesFromSQLCipher() throws {
@@ -116,8 +116,8 @@ final class StoreTests: XCTestCase {
 
     func testCommittingTheSameClaimTwiceKeepsOneRow() throws {
         let store = try ReportStore(path: databasePath, key: key)
-        let first = try store.commit(file("c1"), reports: [report("No acute disease.", claim: "c1")], deidMethod: "none", actor: actor)
-        let second = try store.commit(file("c1"), reports: [report("No acute disease.", claim: "c1")], deidMethod: "none", actor: actor)
+        let first = try store.commit(file("c1"), reports: [report("No acute disease.", claim: "c1").phiFree], actor: actor)
+        let second = try store.commit(file("c1"), reports: [report("No acute disease.", claim: "c1").phiFree], actor: actor)
         XCTAssertEqual(first.stored.count, 1)
         XCTAssertEqual(second, FileOutcome())
         XCTAssertEqual(try store.reports().count, 1)
@@ -128,7 +128,7 @@ final class StoreTests: XCTestCase {
     func testAFileOfSeveralReportsIsSettledAsOne() throws {
         let store = try ReportStore(path: databasePath, key: key)
         let reports = (1...3).map { report("Report \($0).", claim: "cabc#\($0)") }
-        XCTAssertEqual(try store.commit(file("cabc"), reports: reports, deidMethod: "none", actor: actor).stored, [1, 2, 3])
+        XCTAssertEqual(try store.commit(file("cabc"), reports: reports.map(\.phiFree), actor: actor).stored, [1, 2, 3])
         XCTAssertEqual(try store.settlement(claimID: "cabc"), .stored)
         XCTAssertNil(try store.settlement(claimID: "cab"), "a prefix of a claim id is another claim")
         XCTAssertEqual(try store.reports().map(\.claimID), ["cabc#1", "cabc#2", "cabc#3"])

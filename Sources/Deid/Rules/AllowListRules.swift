@@ -1,3 +1,5 @@
+import RaddCore
+
 /// The allow-list layer: runs after the pattern and context rules, over the words they left, and
 /// treats a word that no vocabulary allows as PHI where a name or place can stand. The lexicons
 /// find listed names and places in any letter case ("nicholson", "CAROL", "Budapest"); the

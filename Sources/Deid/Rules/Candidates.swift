@@ -1,3 +1,5 @@
+import RaddCore
+
 /// Byte ranges the rules mark as PHI, before they are merged into spans.
 struct Candidates {
     struct Mark {

@@ -1,4 +1,5 @@
 import Foundation
+import RaddCore
 
 /// The export's own identifiers and the patient's name: certain PHI wherever they appear, in any
 /// case, and for names in every usual variant ("SMITH, JOHN", "J. Smith", "Smith", "John").

@@ -9,14 +9,17 @@ struct ReportsAction: ControlAction {
     let store: ReportStore
 
     func prepare(_ params: Endpoint.Params, for request: ActionRequest) throws -> ActionPlan<ReportsResult> {
-        if let state = params.state, ReportState(rawValue: state) == nil {
-            throw ControlError(.badRequest, "unknown state; known states: \(ReportState.allCases.map(\.rawValue).joined(separator: ", "))")
+        let state = try params.state.map { name in
+            guard let state = ReportState(rawValue: name) else {
+                throw ControlError(.badRequest, "unknown state; known states: \(ReportState.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return state
         }
         let limit = RequestBounds.pageSize(params.limit)
         let after = params.after ?? 0
         let object = "reports state=\(params.state ?? "*") limit=\(limit) after=\(after)"
         return ActionPlan(.inTransaction(.query, .read, object: object)) { [store] in
-            let rows = try store.reports(state: params.state, limit: limit + 1, afterID: after)
+            let rows = try store.reports(state: state, limit: limit + 1, afterID: after)
             let page = rows.prefix(limit).map(ReportSummary.init(stored:))
             return ReportsResult(reports: Array(page), next: rows.count > limit ? page.last?.id : nil)
         }
@@ -24,12 +27,13 @@ struct ReportsAction: ControlAction {
 }
 
 extension ReportSummary {
-    /// What a listing shows of a stored report: never its text.
+    /// What a listing shows of a stored report: never its text. The enums go out as the raw values
+    /// the store holds, so the protocol's JSON is what it was when these were strings.
     init(stored report: StoredReport) {
-        self.init(id: report.id, state: report.state, sourceName: report.sourceName, format: report.format,
-                  byteCount: report.byteCount, receivedAt: report.receivedAt, storedAt: report.storedAt,
-                  deidMethod: report.deidMethod)
-        status = report.status
+        self.init(id: report.id, state: report.state.rawValue, sourceName: report.sourceName,
+                  format: report.format.rawValue, byteCount: report.byteCount, receivedAt: report.receivedAt,
+                  storedAt: report.storedAt, deidMethod: report.deidMethod)
+        status = report.status.rawValue
         folder = report.folder
         accessionPseudonym = report.accessionPseudonym
         patientPseudonym = report.patientPseudonym
