@@ -1,9 +1,6 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Every target is in Swift 6 language mode, so the compiler checks its concurrency.
-let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
-
 // One module per pipeline stage; data flows Ingest → Deid → Store → Labeling → Store (reports are
 // stored de-identified, then labelled from the store's job queue, the labels stored back), and
 // Control reads Store.
@@ -30,8 +27,8 @@ let package = Package(
         .target(name: "RaddCore", dependencies: [
             "CSystemd", "CCrypto",
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: swift6),
-        .target(name: "Ingest", dependencies: ["RaddCore"], swiftSettings: swift6),
+        ]),
+        .target(name: "Ingest", dependencies: ["RaddCore"]),
         // The lexicons' .txt files are the reviewed data; derive.py embeds them as Swift sources.
         .target(name: "Deid", dependencies: ["RaddCore"], exclude: [
             "Lexicons/derive.py", "Lexicons/SOURCE.txt", "Lexicons/first_names.txt", "Lexicons/last_names.txt",
@@ -39,45 +36,42 @@ let package = Package(
             "Lexicons/english_zipf.txt", "Lexicons/dictionary_words.txt", "Lexicons/basic_words.txt",
             "Lexicons/world_first_names.txt", "Lexicons/world_last_names.txt", "Lexicons/place_names.txt",
             "Lexicons/clinical_abbreviations.txt", "Lexicons/radiology_words.txt", "Lexicons/THIRD-PARTY-NOTICES.txt",
-        ], swiftSettings: swift6),
-        .target(name: "Labeling", dependencies: ["RaddCore", "CCurl"], swiftSettings: swift6),
-        .target(name: "Store", dependencies: ["RaddCore", "CSQLCipher"], swiftSettings: swift6),
-        .target(name: "Control", dependencies: ["RaddCore"], swiftSettings: swift6),
+        ]),
+        .target(name: "Labeling", dependencies: ["RaddCore", "CCurl"]),
+        .target(name: "Store", dependencies: ["RaddCore", "CSQLCipher"]),
+        .target(name: "Control", dependencies: ["RaddCore"]),
         .target(name: "RaddDaemon", dependencies: [
             "RaddCore", "Ingest", "Deid", "Labeling", "Store", "Control", "CSystemd",
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: swift6),
+        ]),
         .executableTarget(name: "raddd", dependencies: [
             "RaddDaemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: swift6),
-        .executableTarget(name: "radd-bench", dependencies: ["Ingest", "Deid", "DeidCorpus", "Labeling", "RaddCore"],
-                         swiftSettings: swift6),
+        ]),
+        .executableTarget(name: "radd-bench", dependencies: ["Ingest", "Deid", "DeidCorpus", "Labeling", "RaddCore"]),
         // Latency of audited label queries through a real raddd with a large database.
-        .executableTarget(name: "radd-query-bench", dependencies: ["Control", "Ingest", "Labeling", "RaddCore", "Store"],
-                         swiftSettings: swift6),
+        .executableTarget(name: "radd-query-bench", dependencies: ["Control", "Ingest", "Labeling", "RaddCore", "Store"]),
         // The synthetic report corpus and token-level scorer the de-identifier is measured with.
         .target(name: "DeidCorpus", dependencies: ["Deid", "RaddCore"], path: "Tests/DeidCorpus",
-                exclude: ["SOURCE.txt"], swiftSettings: swift6),
+                exclude: ["SOURCE.txt"]),
         .executableTarget(name: "radd-compare", dependencies: [
             "Ingest", "Labeling", "RaddCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: swift6),
-        .executableTarget(name: "radd-deid-eval", dependencies: ["DeidCorpus", "Deid", "RaddCore"], swiftSettings: swift6),
+        ]),
+        .executableTarget(name: "radd-deid-eval", dependencies: ["DeidCorpus", "Deid", "RaddCore"]),
         .executableTarget(name: "raddctl", dependencies: [
             "Control", "RaddCore", "Deid", "Ingest", "Labeling",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: swift6),
+        ]),
 
-        .testTarget(name: "StoreTests", dependencies: ["Store", "RaddCore"], swiftSettings: swift6),
-        .testTarget(name: "ControlTests", dependencies: ["Control", "RaddCore"], swiftSettings: swift6),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "RaddCore"], exclude: ["Fixtures"], swiftSettings: swift6),
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swift6),
-        .testTarget(name: "LabelingTests", dependencies: ["Labeling", "RaddCore", "TestSupport"], exclude: ["Fixtures"],
-                    swiftSettings: swift6),
-        .testTarget(name: "DeidTests", dependencies: ["DeidCorpus", "Deid", "Labeling", "RaddCore"], swiftSettings: swift6),
-        .testTarget(name: "LexiconTests", dependencies: ["Deid"], swiftSettings: swift6),
-        .testTarget(name: "DaemonTests", dependencies: ["RaddDaemon", "Store", "Control", "Labeling", "RaddCore", "TestSupport", "DeidCorpus", "Deid"], exclude: ["Fixtures"],
-                    swiftSettings: swift6),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "RaddCore"]),
+        .testTarget(name: "ControlTests", dependencies: ["Control", "RaddCore"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "RaddCore"], exclude: ["Fixtures"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "LabelingTests", dependencies: ["Labeling", "RaddCore", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "DeidTests", dependencies: ["DeidCorpus", "Deid", "Labeling", "RaddCore"]),
+        .testTarget(name: "LexiconTests", dependencies: ["Deid"]),
+        .testTarget(name: "DaemonTests", dependencies: ["RaddDaemon", "Store", "Control", "Labeling", "RaddCore", "TestSupport", "DeidCorpus", "Deid"], exclude: ["Fixtures"]),
     ],
-    swiftLanguageModes: [.v5]
+    // Every target is compiled in Swift 6 language mode, so the compiler checks its concurrency.
+    swiftLanguageModes: [.v6]
 )
