@@ -164,6 +164,33 @@ final class DropFolderBehaviourTests: XCTestCase {
         XCTAssertEqual(harness.stop().status, 0)
     }
 
+    /// A dictation system's MDM documents: the original, its replacement and an addendum are
+    /// versions of one document, each superseding the one before; a notification without the
+    /// document's text is quarantined with that reason.
+    func testMDMReplacementAndAddendumSupersedeTheOriginal() throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        let variants = Self.fixtures.appendingPathComponent("hl7-variants")
+        for (index, name) in ["mdm_t02_original.hl7", "mdm_t10_replacement.hl7", "mdm_t06_addendum.hl7"].enumerated() {
+            try harness.drop(name, bytes: try Data(contentsOf: variants.appendingPathComponent(name)))
+            try waitFor("\(name) stored") { try harness.allReports().count == index + 1 }
+        }
+        try harness.drop("mdm_t01_notification.hl7", bytes: try Data(contentsOf: variants.appendingPathComponent("mdm_t01_notification.hl7")))
+        try waitFor("the notification quarantined") {
+            FileManager.default.fileExists(atPath: harness.quarantineDir + "/mdm_t01_notification.hl7.reason")
+        }
+        let reports = try harness.allReports().map { try shown(harness, $0.id) }
+        XCTAssertEqual(reports.map(\.report.state), ["superseded", "superseded", "stored"])
+        XCTAssertEqual(reports.map(\.report.status), ["preliminary", "corrected", "corrected"])
+        XCTAssertEqual(reports[0].report.supersededBy, reports[1].report.id)
+        XCTAssertEqual(reports[1].report.supersededBy, reports[2].report.id)
+        XCTAssertEqual(Set(reports.map(\.report.accessionPseudonym)).count, 1)
+        XCTAssertTrue(reports[2].text.hasPrefix("ADDENDUM:"), reports[2].text)
+        let reason = try String(contentsOfFile: harness.quarantineDir + "/mdm_t01_notification.hl7.reason", encoding: .utf8)
+        XCTAssertTrue(reason.contains("MDM^T01 is a document notification without the document's text"), reason)
+        XCTAssertEqual(harness.stop().status, 0)
+    }
+
     func testAFileReopenedWithinTheSettleTimeIsClaimedWhole() throws {
         let harness = try DaemonHarness()
         try harness.start(extraArguments: ["--settle-time", "1.5"])

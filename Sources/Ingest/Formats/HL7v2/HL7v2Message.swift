@@ -27,6 +27,7 @@ struct HL7v2SegmentID: Equatable {
     }
 
     static let msh = Self("MSH"), pid = Self("PID"), obr = Self("OBR"), obx = Self("OBX")
+    static let orc = Self("ORC"), txa = Self("TXA")
     /// The batch envelope: file and batch headers and trailers.
     static let fhs = Self("FHS"), bhs = Self("BHS"), bts = Self("BTS"), fts = Self("FTS")
 

@@ -1,10 +1,17 @@
 import Foundation
 import RaddCore
 
-/// HL7 v2 ORU^R01 (versions 2.3 to 2.8) → one `ParsedReport` per OBR. A batch file (FHS/BHS …
-/// BTS/FTS, or simply several MSH messages) yields the reports of all its messages in order.
+/// HL7 v2 ORU^R01 → one `ParsedReport` per OBR; MDM^T02, T04, T06, T08 and T10 (a document with
+/// its content) → one `ParsedReport` per TXA. A batch file (FHS/BHS … BTS/FTS, or simply several
+/// MSH messages) yields the reports of all its messages in order.
 ///
-/// Field mapping:
+/// Any v2 version is read (2.1 to 2.9, and vendors' variants such as 2.3.1, 2.3.z or 2.4-ESP), as
+/// the major version it names: the fields radd reads mean the same in all of them. In v2.1,
+/// MSH-9 is the message type alone (`ORU`). OBX text sent before the first OBR (some senders put
+/// ORC and OBX first) belongs to the first OBR, or, with no OBR at all, to a report keyed by the
+/// ORC's order numbers.
+///
+/// ORU field mapping:
 /// - accession: OBR-18 (placer field 1), else OBR-3 (filler order number), else OBR-2 (placer
 ///   order number), first component each;
 /// - patientID: PID-3, first repetition, first component (of the last PID before the OBR);
@@ -12,6 +19,14 @@ import RaddCore
 /// - observedAt: OBR-7; reportedAt: OBR-22 (HL7 TS → ISO 8601);
 /// - status: OBR-25, else the OBX-11 of the report's text OBX (see `status`);
 /// - text: OBX-5 of value type TX, FT, ST and text ED, in OBX-1 set-id order.
+///
+/// MDM field mapping (the OBX segments after a TXA are its document's text, as above):
+/// - accession: TXA-12, the unique document number; for an addendum (T06) or a replacement (T10),
+///   TXA-13, the parent document's number, when given, so that the new version supersedes the
+///   one it replaces, as a corrected ORU result does;
+/// - examCode / examDescription: TXA-2, the document type (components 1 and 2);
+/// - observedAt: TXA-4 (activity date/time); reportedAt: TXA-6 (origination date/time);
+/// - status: TXA-17, the completion status (see `documentStatus`).
 ///
 /// Errors never quote field content (it may be report text or patient data); they name the
 /// segment number (counted over the file's non-empty segments) and the field.
@@ -117,50 +132,106 @@ private struct MessageReader {
 
     mutating func reports() throws -> [ParsedReport] {
         let msh = message.segments[0]
-        try checkHeader(msh)
+        let kind = try checkHeader(msh)
 
         var reports = [ParsedReport]()
         var patient = Patient()
         var current: ReportBuilder?
+        // ORU: OBX text before any OBR waits for the first OBR (or the message's end). Its ORC, if
+        // any, keys a report that has no OBR.
+        var orphans: ReportBuilder?
+        var order: HL7v2Segment?
         for seg in message.segments.dropFirst() {
-            switch seg.id {
-            case .pid:
+            switch (seg.id, kind) {
+            case (.pid, _):
                 patient = try Patient(pid: seg, reader: self)
-            case .obr:
+            case (.obr, .observationResult):
                 if let done = current { reports.append(try finish(done)) }
-                current = ReportBuilder(obr: seg, patient: patient)
-            case .obx:
-                guard current != nil else {
-                    throw malformed(seg.location(), "OBX result before any OBR segment (truncated or misordered message)")
+                current = ReportBuilder(anchor: .obr(seg), patient: patient)
+                if let waiting = orphans {
+                    current!.adopt(waiting)
+                    orphans = nil
                 }
+            case (.orc, .observationResult):
+                if order == nil { order = seg }
+            case (.txa, .document(let event)):
+                if let done = current { reports.append(try finish(done)) }
+                current = ReportBuilder(anchor: .txa(seg, event), patient: patient)
+            case (.obx, .observationResult) where current == nil:
+                if orphans == nil { orphans = ReportBuilder(anchor: .orc(order), patient: patient) }
+                try addOBX(seg, to: &orphans!)
+            case (.obx, .document) where current == nil:
+                throw malformed(seg.location(), "OBX before the TXA segment of the document (truncated or misordered message)")
+            case (.obx, _):
                 try addOBX(seg, to: &current!)
             default:
-                continue  // NTE comments, PV1, ORC, SPM, Z-segments: not report text
+                continue  // NTE comments, PV1, EVN, ORC, SPM, Z-segments, an MDM's order: not report text
             }
+        }
+        if current == nil, var unkeyed = orphans, !unkeyed.parts.isEmpty {
+            // Text with no OBR at all: a report of its own, keyed by the ORC seen (if any).
+            unkeyed.anchor = .orc(order)
+            current = unkeyed
         }
         guard let last = current else {
             let end = message.segments[message.segments.count - 1]
-            throw malformed(end.location(), "ORU^R01 message (MSH at segment \(msh.number)) ends without an OBR segment (truncated message?)")
+            switch kind {
+            case .observationResult:
+                throw malformed(end.location(), "ORU^R01 message (MSH at segment \(msh.number)) ends without an OBR segment or report text (truncated message?)")
+            case .document(let event):
+                throw malformed(end.location(), "MDM^\(event.rawValue) message (MSH at segment \(msh.number)) ends without a TXA segment (truncated message?)")
+            }
         }
         reports.append(try finish(last))
         return reports
     }
 
-    mutating func checkHeader(_ msh: HL7v2Segment) throws {
-        // MSH-9: message code ^ trigger event (^ structure, ignored).
-        let code = (try? value(msh, 9, component: 1)) ?? nil
-        let event = (try? value(msh, 9, component: 2)) ?? nil
-        guard code?.uppercased() == "ORU", event?.uppercased() == "R01" else {
+    /// What a message is, from MSH-9, or why radd does not read it.
+    enum Kind: Equatable {
+        case observationResult
+        case document(DocumentEvent)
+    }
+
+    /// The MDM events that carry the document's content; the others are status notifications.
+    enum DocumentEvent: String {
+        case original = "T02", statusChange = "T04", addendum = "T06", edit = "T08", replacement = "T10"
+
+        /// An addendum, edit or replacement supersedes the version stored before it.
+        var supersedes: Bool {
+            switch self {
+            case .original, .statusChange: return false
+            case .addendum, .edit, .replacement: return true
+            }
+        }
+    }
+
+    mutating func checkHeader(_ msh: HL7v2Segment) throws -> Kind {
+        // MSH-9: message code ^ trigger event (^ structure, ignored). v2.1 sends the code alone.
+        let code = ((try? value(msh, 9, component: 1)) ?? nil)?.uppercased()
+        let event = ((try? value(msh, 9, component: 2)) ?? nil)?.uppercased()
+        let kind: Kind
+        switch (code, event) {
+        case ("ORU", "R01"?), ("ORU", nil):
+            kind = .observationResult
+        case ("MDM", let event?):
+            if let content = DocumentEvent(rawValue: event) {
+                kind = .document(content)
+            } else if ["T01", "T03", "T05", "T07", "T09", "T11"].contains(event) {
+                throw malformed(msh.location(field: 9), "MDM^\(event) is a document notification without the document's text (radd reads MDM^T02, T04, T06, T08 and T10)")
+            } else {
+                throw malformed(msh.location(field: 9), "message type is MDM^\(shown(event)), not an MDM event radd reads (T02, T04, T06, T08, T10)")
+            }
+        default:
             let found = [code, event].compactMap { $0 }.joined(separator: "^")
             throw malformed(msh.location(field: 9),
-                            "message type is \(found.isEmpty ? "missing" : shown(found)), not ORU^R01")
+                            "message type is \(found.isEmpty ? "missing" : shown(found)), not ORU^R01 or an MDM document (T02, T04, T06, T08, T10)")
         }
-        // MSH-12: version ID (first component).
+        // MSH-12: version ID (first component), read as the v2 version it names.
         let version = ((try? value(msh, 12)) ?? nil) ?? ""
-        guard Self.supported(version: version) else {
+        guard Self.minorVersion(version) != nil else {
             throw malformed(msh.location(field: 12),
-                            version.isEmpty ? "no HL7 version given (supported: 2.3 to 2.8)"
-                                : "HL7 version \(shown(version)) is not supported (supported: 2.3 to 2.8)")
+                            version.isEmpty ? "no HL7 version given (MSH-12 must name a v2 version, such as 2.3 or 2.5.1)"
+                                : "MSH-12 '\(shown(version))' names no HL7 v2 version (expected 2.n, such as 2.2, 2.5.1 or 2.4-ESP)")
         }
         // MSH-18: first repetition is the message's default character set.
         var charsetName = ""
@@ -176,6 +247,7 @@ private struct MessageReader {
         } else {
             message.charset = charset
         }
+        return kind
     }
 
     /// Whether the whole message (from its MSH to its last segment) is valid UTF-8.
@@ -187,23 +259,16 @@ private struct MessageReader {
         }
     }
 
-    /// `2.minor` or `2.minor.patch`: parts of ASCII digits, major exactly 2, minor 3 to 8 (leading
-    /// zeros allowed). Read in one pass, part by part.
-    static func supported(version: String) -> Bool {
-        var part = 1, digitsInPart = 0, majorIsTwo = false, minor = 0
-        for b in version.utf8 {
-            if b == UInt8(ascii: ".") {
-                guard digitsInPart > 0, part < 3 else { return false }
-                part += 1
-                digitsInPart = 0
-                continue
-            }
-            guard b >= 0x30, b <= 0x39 else { return false }
-            digitsInPart += 1
-            if part == 1 { majorIsTwo = digitsInPart == 1 && b == UInt8(ascii: "2") }
-            if part == 2 { minor = min(minor * 10 + Int(b - 0x30), 9) }  // 9: any minor above 8
-        }
-        return part >= 2 && digitsInPart > 0 && majorIsTwo && (3...8).contains(minor)
+    /// The minor version of a v2 version ID, read as HAPI and Mirth read it: `2.`, then the minor
+    /// number, then anything a vendor adds (`2.5.1` → 5, `2.3.z` → 3, `2.4-ESP` → 4; `V2.3` too).
+    /// nil when it names no v2 version (`3.0`, `2`, empty, junk).
+    static func minorVersion(_ version: String) -> Int? {
+        var bytes = version.utf8[...]
+        if bytes.first == UInt8(ascii: "V") || bytes.first == UInt8(ascii: "v") { bytes = bytes.dropFirst() }
+        guard bytes.starts(with: [UInt8(ascii: "2"), UInt8(ascii: ".")]) else { return nil }
+        let digits = bytes.dropFirst(2).prefix { $0 >= 0x30 && $0 <= 0x39 }
+        guard !digits.isEmpty, digits.count <= 3 else { return nil }
+        return digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
     }
 
     // MARK: - Report
@@ -234,13 +299,38 @@ private struct MessageReader {
         }
     }
 
+    /// The segment a report's fields come from.
+    enum Anchor {
+        case obr(HL7v2Segment)
+        case txa(HL7v2Segment, DocumentEvent)
+        /// Text with no OBR: keyed by the message's first ORC, if it has one.
+        case orc(HL7v2Segment?)
+    }
+
     struct ReportBuilder {
-        let obr: HL7v2Segment
+        var anchor: Anchor
         let patient: Patient
         var text = HL7v2ReportText()
         var parts: [TextPart] = []
         var obxStatuses: [(code: String, segment: HL7v2Segment)] = []
         var skippedBinaryED = false
+
+        /// Takes over the text gathered before this report's OBR; it comes first.
+        mutating func adopt(_ earlier: ReportBuilder) {
+            text = earlier.text
+            parts = earlier.parts
+            obxStatuses = earlier.obxStatuses
+            skippedBinaryED = earlier.skippedBinaryED
+        }
+
+        /// Where an error about the whole report points.
+        var location: String {
+            switch anchor {
+            case .obr(let segment), .txa(let segment, _): return segment.location()
+            case .orc(let segment?): return segment.location()
+            case .orc(nil): return "the message's OBX segments"
+            }
+        }
     }
 
     mutating func addOBX(_ seg: HL7v2Segment, to report: inout ReportBuilder) throws {
@@ -414,7 +504,6 @@ private struct MessageReader {
     }
 
     func finish(_ b: ReportBuilder) throws -> ParsedReport {
-        let obr = b.obr
         var parts = b.parts
         // Set-id order when every text OBX has a numeric OBX-1; otherwise (some senders leave
         // OBX-1 empty) the order of the segments. The sort is stable for equal set ids.
@@ -423,23 +512,40 @@ private struct MessageReader {
         }
         let text = b.text.joined(parts.lazy.map { $0.range })
         guard !text.isEmpty else {
-            throw malformed(obr.location(), b.skippedBinaryED
+            let after: String
+            switch b.anchor {
+            case .obr: after = "this OBR"
+            case .txa: after = "this TXA"
+            case .orc: after = "the message header"
+            }
+            throw malformed(b.location, b.skippedBinaryED
                 ? "no report text: its OBX values are coded, numeric or non-text ED (image, audio …) only"
-                : "no report text: no OBX with a TX, FT, ST or text ED value follows this OBR")
+                : "no report text: no OBX with a TX, FT, ST or text ED value follows \(after)")
         }
-        let accession = try value(obr, 18) ?? value(obr, 3) ?? value(obr, 2)
-        return ParsedReport(
-            accession: accession,
-            patientID: b.patient.id,
-            patientName: b.patient.name,
-            birthDate: b.patient.birthDate,
-            examCode: try value(obr, 4, component: 1),
-            examDescription: try value(obr, 4, component: 2),
-            modality: try value(obr, 24),
-            observedAt: try timestamp(obr, 7),
-            reportedAt: try timestamp(obr, 22),
-            status: try status(b),
-            text: text)
+        var report = ParsedReport(accession: nil, patientID: b.patient.id, patientName: b.patient.name,
+                                  birthDate: b.patient.birthDate, status: try status(b), text: text)
+        switch b.anchor {
+        case .obr(let obr):
+            report.accession = try value(obr, 18) ?? value(obr, 3) ?? value(obr, 2)
+            report.examCode = try value(obr, 4, component: 1)
+            report.examDescription = try value(obr, 4, component: 2)
+            report.modality = try value(obr, 24)
+            report.observedAt = try timestamp(obr, 7)
+            report.reportedAt = try timestamp(obr, 22)
+        case .txa(let txa, let event):
+            let parent = event.supersedes ? try value(txa, 13) : nil
+            report.accession = try parent ?? value(txa, 12)
+            report.examCode = try value(txa, 2, component: 1)
+            report.examDescription = try value(txa, 2, component: 2)
+            report.observedAt = try timestamp(txa, 4)
+            report.reportedAt = try timestamp(txa, 6)
+        case .orc(let orc?):
+            // ORC-3 filler and ORC-2 placer order numbers, as OBR-3 and OBR-2.
+            report.accession = try value(orc, 3) ?? value(orc, 2)
+        case .orc(nil):
+            break
+        }
+        return report
     }
 
     /// OBR-25 result status (HL7 table 0123), else OBX-11 (table 0085) of the report's text OBX:
@@ -454,13 +560,14 @@ private struct MessageReader {
     /// - No status anywhere: final (a report sent without a status is the issued report).
     /// An OBR-25 code outside the table is ignored in favour of OBX-11.
     func status(_ b: ReportBuilder) throws -> ReportStatus {
-        if let code = try code(b.obr, 25) {
+        if case .txa(let txa, let event) = b.anchor { return try documentStatus(txa, event) }
+        if case .obr(let obr) = b.anchor, let code = try code(obr, 25) {
             switch code {
             case "F": return .final
             case "C": return .corrected
             case "P", "A", "R", "I", "S", "O": return .preliminary
             case "X":
-                throw malformed(b.obr.location(field: 25), "result status X (no results available, order cancelled) carries no report")
+                throw malformed(obr.location(field: 25), "result status X (no results available, order cancelled) carries no report")
             default: break
             }
         }
@@ -481,6 +588,25 @@ private struct MessageReader {
             }
         }
         return result ?? .final
+    }
+
+    /// TXA-17 document completion status (HL7 table 0271): AU authenticated and LA legally
+    /// authenticated are the signed document (final; corrected when an addendum, edit or
+    /// replacement supersedes an earlier version); DI dictated, DO documented, IP in progress,
+    /// IN incomplete and PA pre-authenticated are preliminary. TXA-19 availability CA (cancelled)
+    /// or OB (obsolete) retracts the document, which radd does not store. No status: as AU.
+    func documentStatus(_ txa: HL7v2Segment, _ event: DocumentEvent) throws -> ReportStatus {
+        if let availability = try code(txa, 19), ["CA", "OB"].contains(availability) {
+            throw malformed(txa.location(field: 19), "document availability \(availability) (cancelled or obsolete) retracts the document; radd does not ingest retractions")
+        }
+        let signed: ReportStatus = event.supersedes ? .corrected : .final
+        guard let completion = try code(txa, 17) else { return signed }
+        switch completion {
+        case "AU", "LA": return signed
+        case "DI", "DO", "IP", "IN", "PA": return .preliminary
+        case "CA": throw malformed(txa.location(field: 17), "document completion status CA (cancelled) carries no report")
+        default: return signed
+        }
     }
 
     /// HL7 TS/DTM `YYYY[MM[DD[HH[MM[SS[.S+]]]]]][+/-ZZZZ]` → ISO 8601. A date alone stays a date
