@@ -95,8 +95,10 @@ readonly MODEL_STOP_TIMEOUT_S=5
 # hunspell-en-med is the medical word list the de-identifier reads at run time as vocabulary
 # (GPL-3+, so it is read from Debian's package rather than copied into radd;
 # Docs/deidentification.md).
+# poppler-utils' pdftotext reads the text layer of PDF reports, in a sandboxed process of its own
+# (setpriv and prlimit from util-linux).
 readonly BUILD_PACKAGES=(libsqlcipher-dev libssl-dev libsystemd-dev libcurl4-openssl-dev pkg-config acl util-linux passwd
-    binutils libc6-dev libgcc-12-dev libncurses6 libsqlite3-0 libxml2 hunspell-en-med)
+    binutils libc6-dev libgcc-12-dev libncurses6 libsqlite3-0 libxml2 hunspell-en-med poppler-utils)
 # Extra packages the tests use: the sqlcipher CLI and systemd-journald.
 readonly TEST_PACKAGES=(sqlcipher systemd)
 

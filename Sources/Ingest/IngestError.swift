@@ -15,7 +15,9 @@ public enum IngestError: Error, Equatable, Sendable {
     /// The file claims a format but breaks it. `location` says where, in the format's own terms
     /// ("line 3", "segment 4 (OBX), field 5", "entry[2].resource"); it never quotes content.
     case malformed(format: String, location: String, problem: String)
-    case embeddedPDF
+    /// A PDF (the file, or one embedded in a message) gave no text; `location` says where an
+    /// embedded one sits, in the message format's terms.
+    case pdf(PDFProblem, location: String?)
     case tooManyReports(count: Int, limit: Int)
 
     public var code: String {
@@ -30,7 +32,7 @@ public enum IngestError: Error, Equatable, Sendable {
         case .permissionDenied: return "permission_denied"
         case .unreadable: return "unreadable"
         case .malformed: return "malformed"
-        case .embeddedPDF: return "embedded_pdf"
+        case .pdf(let problem, _): return problem.rawValue
         case .tooManyReports: return "too_many_reports"
         }
     }
@@ -51,13 +53,23 @@ public enum IngestError: Error, Equatable, Sendable {
             return "holds only whitespace, no report text"
         case .unsupportedFormat(let ext):
             let shown = ext.isEmpty ? "a file without an extension" : "'.\(ext)' files"
-            return "is not a supported format: radd does not read \(shown) (supported: .txt, .hl7 and .oru (HL7 v2 ORU^R01), .json and .ndjson (FHIR R4), .csv)"
+            return "is not a supported format: radd does not read \(shown) (supported: .txt, .hl7 and .oru (HL7 v2 ORU^R01 and MDM), .json and .ndjson (FHIR R4), .csv, .pdf)"
         case .permissionDenied:
             return "cannot be read by raddd's user (permission denied): the exporting account must create files that user may read, e.g. group-readable in a setgid drop folder, or with a create mode of 0640 or wider where the folder has a default ACL"
         case .malformed(let format, let location, let problem):
             return "is not valid \(format): \(location): \(problem)"
-        case .embeddedPDF:
-            return "holds its report as an embedded PDF: embedded PDF not supported"
+        case .pdf(let problem, let location):
+            let what = location.map { "holds its report as a PDF (\($0)) that" } ?? "is a PDF that"
+            switch problem {
+            case .noTextLayer:
+                return "\(what) has no text layer (a scanned image?): radd reads the text of PDFs and does no OCR; export the report as text or a text PDF"
+            case .encrypted:
+                return "\(what) is encrypted (it needs a password to open); export it without encryption"
+            case .malformed:
+                return "\(what) cannot be opened: damaged, truncated or not a PDF"
+            case .tooComplex:
+                return "\(what) could not be read within the limits of \(PDFText.limits.cpuSeconds) s CPU, \(PDFText.limits.addressSpaceBytes >> 20) MiB of memory and \(PDFText.limits.maxTextBytes >> 20) MiB of text (a PDF bomb, or far more than a report)"
+            }
         case .tooManyReports(let count, let limit):
             return "holds \(count) reports, over the limit of \(limit) reports per file (max_reports_per_file); split the export"
         case .unreadable(let reason):

@@ -43,6 +43,7 @@ public struct ReportReader: Sendable {
         case "hl7", "oru": return .hl7v2
         case "json", "ndjson": return .fhir
         case "csv": return .csv
+        case "pdf": return .pdf
         default: return nil
         }
     }
@@ -77,6 +78,11 @@ public struct ReportReader: Sendable {
             let result = try CSVReader(mapping: csvMapping).read(bytes)
             parsed = result.reports
             if !result.skippedLines.isEmpty { notes.append(Self.skippedRowsNote(result.skippedLines)) }
+        case .pdf:
+            switch try PDFText.extract(bytes) {
+            case .text(let text): parsed = [ParsedReport(text: text)]
+            case .problem(let problem): throw IngestError.pdf(problem, location: nil)
+            }
         }
         if parsed.count > maxReportsPerFile { throw IngestError.tooManyReports(count: parsed.count, limit: maxReportsPerFile) }
         let reports = parsed.enumerated().map { index, report in

@@ -6,6 +6,8 @@ public enum SourceFormat: String, Codable, Sendable, CaseIterable {
     case hl7v2 = "hl7v2"
     case fhir = "fhir"
     case csv = "csv"
+    /// A dropped PDF file, read through its text layer.
+    case pdf = "pdf"
 }
 
 /// Where a report came from. `claimID` is assigned when the file is claimed from the drop folder

@@ -113,6 +113,11 @@ if let bytes = load(fixtures.appendingPathComponent("fhir/uscore_DiagnosticRepor
     measure("FHIR R4 DiagnosticReport (XHTML presentedForm)", bytes, normalise(.fhir))
 }
 
+if let bytes = load(fixtures.appendingPathComponent("pdf/ankle_report_text.pdf")) {
+    // Two pages a report: each report is one sandboxed pdftotext process, which is the cost.
+    measure("PDF text layer, 2 pages (pages/s = 2 × reports/s)", bytes, runs: 3, seconds: 2, normalise(.pdf))
+}
+
 // De-identification of report text, per core: every Open-i report, found and replaced.
 if let bytes = load(fixtures.appendingPathComponent("csv/openi_reports.csv")),
    let reports = try? reader.normalise(bytes, format: .csv, fileName: "bench", claimID: "cbench").reports {

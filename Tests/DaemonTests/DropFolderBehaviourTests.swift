@@ -191,6 +191,26 @@ final class DropFolderBehaviourTests: XCTestCase {
         XCTAssertEqual(harness.stop().status, 0)
     }
 
+    /// A dropped PDF is read through its text layer and stored as format pdf; a scan is
+    /// quarantined saying it has no text layer.
+    func testADroppedPDFIsStoredAndAScanIsQuarantinedWithTheReason() throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        let pdfs = Self.fixtures.appendingPathComponent("pdf")
+        try harness.drop("ankle.pdf", bytes: try Data(contentsOf: pdfs.appendingPathComponent("ankle_report_text.pdf")))
+        try harness.drop("scan.pdf", bytes: try Data(contentsOf: pdfs.appendingPathComponent("scanned_image_only.pdf")))
+        try waitFor("the PDF stored and the scan quarantined") {
+            try harness.allReports().count == 1 && FileManager.default.fileExists(atPath: harness.quarantineDir + "/scan.pdf.reason")
+        }
+        let stored = try shown(harness, try XCTUnwrap(harness.allReports().first).id)
+        XCTAssertEqual(stored.report.format, "pdf")
+        XCTAssertTrue(stored.text.contains("IMPRESSION: Weber B fracture of the left lateral malleolus."), stored.text)
+        let reason = try String(contentsOfFile: harness.quarantineDir + "/scan.pdf.reason", encoding: .utf8)
+        XCTAssertEqual(reason, "scan.pdf is a PDF that has no text layer (a scanned image?): radd reads the text of PDFs and does no OCR; export the report as text or a text PDF\n")
+        XCTAssertEqual(visibleFiles(harness.dropDir), [])
+        XCTAssertEqual(harness.stop().status, 0)
+    }
+
     func testAFileReopenedWithinTheSettleTimeIsClaimedWhole() throws {
         let harness = try DaemonHarness()
         try harness.start(extraArguments: ["--settle-time", "1.5"])

@@ -27,7 +27,7 @@ final class PHILeakTests: XCTestCase {
         try harness.drop("export-0001.hl7", message(text: text, control: "M1"))
         // A broken export full of the same PHI: its reason must say what is wrong, not what it holds.
         try harness.drop("export-0002.hl7", "MSH|^~\\&|RIS|HOSP|RADD|HOSP|20240314103000||ORU^R01|M2|P|2.5.1\r"
-                         + "PID|1||MRN778899^^^HOSP^MR||QUIXOTE^ZEBEDIAH||19500131|M\rOBX|1|TX|||Quixote Kessler\r")
+                         + "PID|1||MRN778899^^^HOSP^MR||QUIXOTE^ZEBEDIAH||19500131|M\rOBR|1||ACC55123\rOBX|1|CE|||Quixote^Kessler\r")
         // Binary (a NUL after a byte that is not UTF-8): raddd quarantines it, and `raddctl deid`
         // refuses it too (a file that is only not UTF-8 it now reads as Windows-1252).
         try harness.drop("export-0003.txt", bytes: Data("Zebediah Quixote \u{FF}".utf8) + Data([0xFF, 0x00]))

@@ -67,10 +67,12 @@ final class FHIRReaderTests: XCTestCase {
         XCTAssertEqual(sections.impression?.hasPrefix("No acute abnormality."), true)
     }
 
-    func testUSCoreBoneDensityHasOnlyAPDFAndNoConclusion() throws {
-        XCTAssertThrowsError(try FHIRReader.reports(from: try fixture("uscore_DiagnosticReport-bone-density-report.json"))) { error in
-            XCTAssertEqual(error as? IngestError, .embeddedPDF)
-        }
+    /// Its only text is a PDF in presentedForm (no conclusion): read through the PDF's text layer
+    /// (expected text from `pdftotext` on the decoded attachment, checked by eye).
+    func testUSCoreBoneDensityIsReadFromItsPDF() throws {
+        let reports = try FHIRReader.reports(from: try fixture("uscore_DiagnosticReport-bone-density-report.json"))
+        XCTAssertEqual(reports.count, 1)
+        XCTAssertEqual(reports.first?.text, "Health eData Inc\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\nDXA Bone density quantitative measurement panel\nReport")
     }
 
     // MARK: containers

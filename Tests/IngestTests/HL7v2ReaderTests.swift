@@ -139,10 +139,14 @@ final class HL7v2ReaderTests: XCTestCase {
         }
     }
 
-    func testPDFSampleIsEmbeddedPDF() throws {
-        XCTAssertThrowsError(try HL7v2Reader.reports(from: try fixture("dcm4che_ORU_R01_PDF_v251.hl7"))) {
-            XCTAssertEqual($0 as? IngestError, .embeddedPDF)
-        }
+    /// dcm4che's PDF sample: a two-page text PDF in an ED, read with its page break as a blank line.
+    func testPDFSampleIsReadThroughItsTextLayer() throws {
+        let reports = try HL7v2Reader.reports(from: try fixture("dcm4che_ORU_R01_PDF_v251.hl7"))
+        XCTAssertEqual(reports.count, 1)
+        let text = try XCTUnwrap(reports.first?.text)
+        XCTAssertTrue(text.hasPrefix("A Simple PDF File\nThis is a small demonstration .pdf file"), text)
+        XCTAssertTrue(text.contains("Even more. Continued on page 2 ...\n\nSimple PDF File 2\n...continued from page 1."), text)
+        XCTAssertTrue(text.hasSuffix("The end, and just as well."), text)
     }
 
     func testFixturesAreByteForByteCopies() throws {
@@ -384,14 +388,14 @@ final class HL7v2ReaderTests: XCTestCase {
         XCTAssertEqual(r.first?.text, "Lungs & heart normal.\n\nNo effusion.")
     }
 
-    func testPDFEDThrows() {
+    func testDamagedPDFInAnEDIsNamedAsSuch() {
         let pdf = Data("%PDF-1.4 junk".utf8).base64EncodedString()
         XCTAssertThrowsError(try HL7v2Reader.reports(from: message([Self.msh, Self.pid, obr(), obx(1, "ED", "^Application^PDF^Base64^" + pdf)]))) {
-            XCTAssertEqual($0 as? IngestError, .embeddedPDF)
+            XCTAssertEqual($0 as? IngestError, .pdf(.malformed, location: "segment 4 (OBX), field 5"))
         }
         // Mislabelled as octet-stream but PDF bytes: still a PDF.
         XCTAssertThrowsError(try HL7v2Reader.reports(from: message([Self.msh, Self.pid, obr(), obx(1, "ED", "^APPLICATION^OCTET-STREAM^Base64^" + pdf)]))) {
-            XCTAssertEqual($0 as? IngestError, .embeddedPDF)
+            XCTAssertEqual($0 as? IngestError, .pdf(.malformed, location: "segment 4 (OBX), field 5"))
         }
     }
 

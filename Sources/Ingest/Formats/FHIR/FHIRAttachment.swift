@@ -11,31 +11,35 @@ import Foundation
 enum FHIRAttachment {
     enum Outcome {
         case text(String)
-        case pdfOnly
+        /// No text form, but a PDF: its bytes and where it is, for the caller to read when
+        /// there is no `conclusion` either.
+        case pdfOnly([UInt8], location: String)
         case none
     }
 
     static let htmlTypes: Set<String> = ["text/html", "application/xhtml+xml", "application/xhtml", "text/xhtml"]
 
     static func text(of forms: [Any], location: String) throws -> Outcome {
-        var sawPDF = false
+        var pdf: (bytes: [UInt8], location: String)?
         for (index, element) in forms.enumerated() {
             guard let form = element as? [String: Any], let data = form["data"] as? String else { continue }
             let here = "\(location).presentedForm[\(index)]"
             let (mime, charset) = parse(contentType: form["contentType"] as? String)
-            if mime == "application/pdf" { sawPDF = true; continue }
-            guard mime.isEmpty || mime == "text/plain" || htmlTypes.contains(mime) else { continue }
+            guard mime.isEmpty || mime == "text/plain" || mime == "application/pdf" || htmlTypes.contains(mime) else { continue }
             guard let bytes = base64(data) else {
                 throw IngestError.malformed(format: "FHIR", location: "\(here).data", problem: "not valid base64")
             }
-            if mime.isEmpty && bytes.starts(with: Array("%PDF".utf8)) { sawPDF = true; continue }
+            if mime == "application/pdf" || (mime.isEmpty && bytes.starts(with: Array("%PDF".utf8))) {
+                if pdf == nil { pdf = (bytes, here) }
+                continue
+            }
             let decoded = try decode(bytes, charset: charset, location: here)
             let isHTML = htmlTypes.contains(mime)
                 || (mime.isEmpty && decoded.drop(while: \.isWhitespace).first == "<")
             let text = isHTML ? HTMLText.text(decoded) : decoded.replacingOccurrences(of: "\r\n", with: "\n")
             if text.contains(where: { !$0.isWhitespace }) { return .text(text) }
         }
-        return sawPDF ? .pdfOnly : .none
+        return pdf.map { .pdfOnly($0.bytes, location: $0.location) } ?? .none
     }
 
     /// "text/plain; charset=ISO-8859-1" → ("text/plain", "iso-8859-1").

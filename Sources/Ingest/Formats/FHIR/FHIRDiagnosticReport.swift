@@ -27,8 +27,11 @@ enum FHIRDiagnosticReport {
             text = value
         } else if let conclusion = r["conclusion"] as? String, conclusion.contains(where: { !$0.isWhitespace }) {
             text = conclusion
-        } else if case .pdfOnly = outcome {
-            throw IngestError.embeddedPDF
+        } else if case .pdfOnly(let pdf, let here) = outcome {
+            switch try PDFText.extract(pdf) {
+            case .text(let value): text = value
+            case .problem(let problem): throw IngestError.pdf(problem, location: here)
+            }
         } else {
             throw IngestError.malformed(format: "FHIR", location: location, problem: "no presentedForm text and no conclusion")
         }

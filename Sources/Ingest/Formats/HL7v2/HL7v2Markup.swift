@@ -8,8 +8,8 @@ import Foundation
 enum HL7v2Markup {
     enum Result: Equatable {
         case text(String)
-        /// A CDA nonXMLBody holding a PDF.
-        case pdf
+        /// A CDA nonXMLBody holding a PDF: its bytes, to be read by `PDFText`.
+        case pdf([UInt8])
         /// A CDA nonXMLBody in a media type radd does not read (the type is named).
         case unsupported(String)
     }
@@ -233,7 +233,7 @@ enum HL7v2Markup {
                 }
                 raw = [UInt8](data)
             }
-            if media.contains("pdf") || raw.starts(with: Array("%PDF".utf8)) { return .pdf }
+            if media.contains("pdf") || raw.starts(with: Array("%PDF".utf8)) { return .pdf(raw) }
             if media.hasPrefix("text/html") || media.contains("xml") {
                 var inner = Scanner(bytes: raw)
                 inner.isCDA = false

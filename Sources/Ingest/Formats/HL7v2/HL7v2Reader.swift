@@ -444,7 +444,13 @@ private struct MessageReader {
             }
             let isPDF = subtype == "PDF" || subtype.contains("APPLICATION/PDF") || subtype.hasSuffix("/PDF")
                 || data.starts(with: Array("%PDF-".utf8))
-            if isPDF { throw IngestError.embeddedPDF }
+            if isPDF {
+                switch try PDFText.extract(Array(data)) {
+                case .text(let text): texts.append(text)
+                case .problem(let problem): throw IngestError.pdf(problem, location: location)
+                }
+                continue
+            }
 
             var body = data[...]
             if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
@@ -455,7 +461,11 @@ private struct MessageReader {
             if isMarkup {
                 switch HL7v2Markup.text(fromXML: Array(body)) {
                 case .text(let t): texts.append(t)
-                case .pdf: throw IngestError.embeddedPDF
+                case .pdf(let pdf):
+                    switch try PDFText.extract(pdf) {
+                    case .text(let text): texts.append(text)
+                    case .problem(let problem): throw IngestError.pdf(problem, location: location)
+                    }
                 case .unsupported(let media):
                     throw malformed(location, "CDA document body of type \(shown(media)) is not supported (text/plain, text/html or application/pdf)")
                 }
