@@ -192,7 +192,7 @@ enum ExportPlan {
                     ("bad\(id).csv", "accession,report\nA1,\"Lungs are clear.\n", "quoted field never closed"),
                     ("bad\(id).hl7", String(hl7.prefix(while: { $0 != "\r" })) + "\rPID|||P\(id)", "ends without an OBR segment"),
                     ("bad\(id).json", #"{"resourceType":"Patient","id":"p\#(id)"}"#, "resourceType is Patient, not DiagnosticReport"),
-                    ("bad\(id).pdf", "%PDF-1.7\n", "not a supported format"),
+                    ("bad\(id).pdf", "%PDF-1.7\n", "is a PDF that cannot be opened"),
                 ][invalidIndex % 5]
                 return Export(name: name, kind: kind, bytes: Data(content.utf8), reportTags: [], refusal: refusal,
                               writtenInPlace: inPlace)

@@ -75,7 +75,7 @@ final class EndToEndTests: XCTestCase {
 
     /// Real exports from the shared samples, byte for byte: HL7 v2 ORU^R01 (plain findings, SR,
     /// CDA), a FHIR DiagnosticReport, the CheXpert labeler's one-column CSV (four reports in one
-    /// file), and two exports that hold their report only as a PDF.
+    /// file), and two exports that hold their report only as a PDF, read through its text layer.
     func testRealExportsBecomeReportsOrAreQuarantinedWithTheReason() throws {
         let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("IngestTests/Fixtures")
@@ -91,7 +91,7 @@ final class EndToEndTests: XCTestCase {
             try harness.drop(name, bytes: data)
         }
         let deadline = Date().addingTimeInterval(10)
-        while (try harness.allReports().count < 8 || visibleFiles(harness.quarantineDir).count < 4) && Date() < deadline {
+        while try harness.allReports().count < 10 && Date() < deadline {
             usleep(20_000)
         }
         let reports = try harness.allReports()
@@ -100,6 +100,7 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(perFile.mapValues(\.count), [
             "dcm4che_ORU_R01_v231_findings.hl7": 1, "dcm4che_ORU_R01_SR_v251.hl7": 1, "dcm4che_ORU_R01_CDA_v251.hl7": 1,
             "uscore_DiagnosticReport-chest-xray-report.json": 1, "chexpert_labeler_sample_reports.csv": 4,
+            "dcm4che_ORU_R01_PDF_v251.hl7": 1, "uscore_DiagnosticReport-bone-density-report.json": 1,
         ])
         struct Shown: Decodable {
             struct Summary: Decodable { var format: String }
@@ -118,11 +119,11 @@ final class EndToEndTests: XCTestCase {
         let csv = try shown("chexpert_labeler_sample_reports.csv")
         XCTAssertEqual(csv.report.format, "csv")
         XCTAssertEqual(csv.text, "Heart size normal and lungs are clear. No edema or pneumonia. No effusion")
-        for name in ["dcm4che_ORU_R01_PDF_v251.hl7", "uscore_DiagnosticReport-bone-density-report.json"] {
-            let reason = try String(contentsOfFile: harness.quarantineDir + "/" + name + ".reason", encoding: .utf8)
-            XCTAssertTrue(reason.hasSuffix("embedded PDF not supported\n"), reason)
-        }
-        XCTAssertEqual(visibleFiles(harness.quarantineDir).count, 4)
+        let pdf = try shown("dcm4che_ORU_R01_PDF_v251.hl7")
+        XCTAssertEqual(pdf.report.format, "hl7v2")
+        XCTAssertTrue(pdf.text.contains("Continued on page 2 ...\n\nSimple PDF File 2"), pdf.text)
+        XCTAssertTrue(try shown("uscore_DiagnosticReport-bone-density-report.json").text.contains("DXA Bone density"))
+        XCTAssertEqual(visibleFiles(harness.quarantineDir), [])
         XCTAssertEqual(harness.stop().status, 0)
     }
 

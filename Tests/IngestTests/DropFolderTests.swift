@@ -80,7 +80,8 @@ final class DropFolderTests: XCTestCase {
             ("latin1.txt", Array("ok ".utf8) + [0xE9, 0x20], .invalidUTF8(offset: 3)),
             ("nul.txt", [0x41, 0x00, 0x42], .binaryContent(offset: 1)),
             ("blank.txt", Array("  \n\t ".utf8), .noText),
-            ("report.pdf", Array("%PDF-1.4".utf8), .unsupportedFormat(fileExtension: "pdf")),
+            ("report.pdf", Array("%PDF-1.4".utf8), .pdf(.malformed, location: nil)),
+            ("report.docx", Array("PK".utf8), .unsupportedFormat(fileExtension: "docx")),
         ]
         for (name, bytes, expected) in cases {
             drop(name, bytes)
