@@ -19,6 +19,9 @@ public enum IngestError: Error, Equatable, Sendable {
     /// embedded one sits, in the message format's terms.
     case pdf(PDFProblem, location: String?)
     case tooManyReports(count: Int, limit: Int)
+    /// One part of a batch, Bundle or NDJSON file failed; `othersFailed` counts the other parts
+    /// that failed too when none could be stored (then the whole file is quarantined).
+    indirect case inPart(PartLocation, IngestError, othersFailed: Int)
 
     public var code: String {
         switch self {
@@ -34,6 +37,7 @@ public enum IngestError: Error, Equatable, Sendable {
         case .malformed: return "malformed"
         case .pdf(let problem, _): return problem.rawValue
         case .tooManyReports: return "too_many_reports"
+        case .inPart(_, let error, _): return error.code
         }
     }
 
@@ -74,6 +78,10 @@ public enum IngestError: Error, Equatable, Sendable {
             return "holds \(count) reports, over the limit of \(limit) reports per file (max_reports_per_file); split the export"
         case .unreadable(let reason):
             return "cannot be read: \(reason)"
+        case .inPart(let location, let error, let othersFailed):
+            let others = othersFailed == 0 ? ""
+                : "; nothing in the file could be stored: \(othersFailed) other \(location.unit.named(othersFailed)) failed too"
+            return "\(location.description) \(error.problem)\(others)"
         }
     }
 

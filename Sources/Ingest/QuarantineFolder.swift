@@ -18,11 +18,34 @@ public struct QuarantineFolder: Sendable {
     /// unique. It is chosen before the quarantine is recorded, so recovery after a crash moves the
     /// file to the name on record.
     public func name(for claimed: ClaimedFile, isTaken: (String) throws -> Bool) rethrows -> String {
-        let name = DropFolder.fitName(claimed.originalName)
+        try name(original: claimed.originalName, claimID: claimed.claimID, isTaken: isTaken)
+    }
+
+    /// The same rule for any name: a part of a file is named `<file stem>.<part tag>.<ext>`, and
+    /// `<claim id>.<that>` when it is taken.
+    public func name(original: String, claimID: String, isTaken: (String) throws -> Bool) rethrows -> String {
+        let name = DropFolder.fitName(original)
         if try access(path + "/" + name, F_OK) == 0 || isTaken(name) {
-            return ClaimedFile.workName(claimID: claimed.claimID, originalName: name)
+            return ClaimedFile.workName(claimID: claimID, originalName: name)
         }
         return name
+    }
+
+    /// Writes a part of a file (a message of a batch, say) here as a file of its own, beside its
+    /// reason. The bytes go to a dot-name first and are renamed into place, so the folder never
+    /// shows half a message; writing it again after a crash replaces it with the same bytes.
+    public func placePart(_ bytes: [UInt8], as name: String, reason: String) throws {
+        try writeReason(reason, for: name)
+        let temporary = path + "/." + name + ".tmp"
+        do {
+            try writeFile(temporary, contents: bytes, mode: 0o640)
+            guard rename(temporary, path + "/" + name) == 0 else { throw SystemError("placing a quarantined message in \(path)") }
+        } catch {
+            // A full disk is retried later; half a message is not left behind meanwhile.
+            unlink(temporary)
+            throw error
+        }
+        syncDirectory(path)
     }
 
     /// Moves the claimed file here under `name` and writes its reason beside it.
@@ -83,8 +106,13 @@ public struct QuarantineFolder: Sendable {
     private func writeReason(_ reason: String, for name: String) throws {
         let final = path + "/" + name + ".reason"
         let temporary = path + "/." + name + ".reason.tmp"
-        try writeFile(temporary, contents: Array((reason + "\n").utf8), mode: 0o640)
-        guard rename(temporary, final) == 0 else { throw SystemError("writing a quarantine reason") }
+        do {
+            try writeFile(temporary, contents: Array((reason + "\n").utf8), mode: 0o640)
+            guard rename(temporary, final) == 0 else { throw SystemError("writing a quarantine reason") }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
     }
 
     /// Only used when the quarantine folder is on another filesystem than the drop folder.

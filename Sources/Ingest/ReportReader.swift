@@ -14,6 +14,9 @@ public struct ReadFile: Sendable {
     /// What was left out, said with the file rather than dropped silently (e.g. CSV rows without
     /// text). Line numbers only, never content.
     public var notes: [String]
+    /// Messages of a batch, Bundle entries or NDJSON lines that failed while others were read:
+    /// each is quarantined as a file of its own.
+    public var failedParts: [FailedPart] = []
 }
 
 /// Turns one claimed file into reports. The format is the drop folder's, or found from the
@@ -69,11 +72,15 @@ public struct ReportReader: Sendable {
     public func normalise(_ bytes: [UInt8], format: SourceFormat, fileName: String, claimID: String,
                           receivedAt: Date = Date()) throws -> ReadFile {
         var notes: [String] = []
+        var failedParts: [FailedPart] = []
         let parsed: [ParsedReport]
         switch format {
         case .plainText: parsed = try PlainTextReader.reports(from: bytes)
-        case .hl7v2: parsed = try HL7v2Reader.reports(from: bytes)
-        case .fhir: parsed = try FHIRReader.reports(from: bytes)
+        case .hl7v2, .fhir:
+            let parts = try (format == .hl7v2 ? HL7v2Reader.read(bytes) : FHIRReader.read(bytes)).settled()
+            parsed = parts.reports
+            failedParts = parts.failures
+            if !failedParts.isEmpty { notes.append(Self.failedPartsNote(failedParts)) }
         case .csv:
             let result = try CSVReader(mapping: csvMapping).read(bytes)
             parsed = result.reports
@@ -91,7 +98,15 @@ public struct ReportReader: Sendable {
             return Report(source: source, metadata: report.metadata, text: report.text, receivedAt: receivedAt)
         }
         return ReadFile(reports: reports, format: format, byteCount: bytes.count,
-                        sha256: Digest.hex(Digest.sha256(bytes)), notes: notes)
+                        sha256: Digest.hex(Digest.sha256(bytes)), notes: notes, failedParts: failedParts)
+    }
+
+    /// Positions only: "3 of 50 messages quarantined as files of their own (messages 4, 17, 33)".
+    static func failedPartsNote(_ parts: [FailedPart]) -> String {
+        guard let first = parts.first?.location else { return "" }
+        let shown = parts.prefix(20).map { String($0.location.position) }.joined(separator: ", ")
+        let more = parts.count > 20 ? " and \(parts.count - 20) more" : ""
+        return "\(parts.count) of \(first.count) \(first.unit.named(first.count)) quarantined as files of their own (\(first.unit.named(parts.count)) \(shown)\(more))"
     }
 
     static func skippedRowsNote(_ lines: [Int]) -> String {

@@ -244,6 +244,7 @@ final class IngestPipeline: Sendable {
         do {
             switch try store.settlement(claimID: claimed.claimID) {
             case .stored:
+                try placeParts(try store.pendingParts(ofClaim: claimed.claimID), of: claimed)
                 try source.folder.finish(claimed)
                 return
             case .quarantined(let reason, let fileName):
@@ -263,8 +264,10 @@ final class IngestPipeline: Sendable {
                 return
             }
             let clean = try read.reports.map { try deidentifier.deidentify($0) }
-            let outcome = try store.commit(file, reports: clean, actor: actor)
+            let parts = try quarantinedParts(read.failedParts, of: claimed)
+            let outcome = try store.commit(file, reports: clean, quarantinedParts: parts, actor: actor)
             if !outcome.stored.isEmpty { onStored() }
+            try placeParts(parts, of: claimed)
             try source.folder.finish(claimed)
             var metadata: Logger.Metadata = [
                 "claim": claim, "folder": "\(source.folder.name)",
@@ -274,7 +277,12 @@ final class IngestPipeline: Sendable {
             if !outcome.unchanged.isEmpty { metadata["unchanged"] = "\(outcome.unchanged.count)" }
             if !outcome.superseded.isEmpty { metadata["superseded"] = "\(outcome.superseded.map(String.init).joined(separator: ","))" }
             if !read.notes.isEmpty { metadata["notes"] = "\(read.notes.count)" }
+            if !parts.isEmpty { metadata["quarantined_parts"] = "\(parts.count)" }
             logger.info("stored reports", metadata: metadata)
+            for (part, failed) in zip(parts, read.failedParts) {
+                logger.warning("quarantined a part of a dropped file",
+                               metadata: ["claim": "\(part.claimID)", "reason": "\(failed.error.code)"])
+            }
             // The notes hold line numbers only, so they may be logged.
             for note in read.notes { logger.warning("file stored with a note", metadata: ["claim": claim, "note": "\(note)"]) }
         } catch let problem as IngestError {
@@ -285,6 +293,31 @@ final class IngestPipeline: Sendable {
             logger.error("could not commit; the file stays in the work area and will be retried",
                          metadata: ["claim": claim, "error": "\(error)"])
         }
+    }
+
+    /// Each failed part gets its own name in the quarantine folder, chosen before the commit that
+    /// records it, like a whole file's.
+    private func quarantinedParts(_ failed: [FailedPart], of claimed: ClaimedFile) throws -> [QuarantinedPart] {
+        var chosen = Set<String>()
+        return try failed.map { part in
+            let claimID = "\(claimed.claimID)#\(part.location.tag)"
+            let sourceName = part.fileName(partOf: claimed.originalName)
+            let name = try quarantine.name(original: sourceName, claimID: claimID) {
+                try chosen.contains($0) || store.quarantineNameHeld($0)
+            }
+            chosen.insert(name)
+            return QuarantinedPart(claimID: claimID, sourceName: sourceName, fileName: name,
+                                   reason: part.located.reason(fileName: claimed.originalName), bytes: part.bytes)
+        }
+    }
+
+    /// Writes the parts recorded with a file's commit into the quarantine folder, then drops their
+    /// bytes from the store. After a crash the same parts come from the store again (`pendingParts`)
+    /// and are written once more under the same names.
+    private func placeParts(_ parts: [QuarantinedPart], of claimed: ClaimedFile) throws {
+        guard !parts.isEmpty else { return }
+        for part in parts { try quarantine.placePart(part.bytes, as: part.fileName, reason: part.reason) }
+        try store.partsPlaced(ofClaim: claimed.claimID)
     }
 
     private func quarantineName(for claimed: ClaimedFile) throws -> String {

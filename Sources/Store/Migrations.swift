@@ -188,6 +188,16 @@ enum Migrations {
                                                observed_at, reported_at, modality, exam_code);
         CREATE INDEX labels_answered ON labels(label_set_id, finding, value) WHERE value != 'undefined';
         """,
+        // 8: a batch, Bundle or NDJSON file is stored part by part. A part that fails is
+        // quarantined as a file of its own, recorded in the same transaction as the file's
+        // reports: `parent_claim` is the file's claim, and `pending_bytes` holds the part's bytes
+        // (encrypted with the rest of the database) until its file is in the quarantine folder,
+        // so that a crash between the commit and the write loses nothing and writes nothing twice.
+        """
+        ALTER TABLE quarantine ADD COLUMN parent_claim TEXT;
+        ALTER TABLE quarantine ADD COLUMN pending_bytes BLOB;
+        CREATE INDEX quarantine_parent ON quarantine(parent_claim) WHERE parent_claim IS NOT NULL;
+        """,
     ]
 
     /// Work a step needs beyond SQL, run after it in the same transaction.

@@ -25,6 +25,28 @@ public struct IngestedFile: Sendable, Equatable {
     }
 }
 
+/// A part of a file (a message of a batch, a Bundle entry, an NDJSON line) that could not be read
+/// while the rest of the file was: it is quarantined as a file of its own, recorded with the
+/// file's reports.
+public struct QuarantinedPart: Sendable, Equatable {
+    /// The file's claim id with the part's tag: `<claim>#message3`.
+    public var claimID: String
+    /// The part's own name (`batch.message3.hl7`), the name it returns under when retried.
+    public var sourceName: String
+    /// Its name in the quarantine folder (`sourceName`, unless that was taken).
+    public var fileName: String
+    public var reason: String
+    public var bytes: [UInt8]
+
+    public init(claimID: String, sourceName: String, fileName: String, reason: String, bytes: [UInt8]) {
+        self.claimID = claimID
+        self.sourceName = sourceName
+        self.fileName = fileName
+        self.reason = reason
+        self.bytes = bytes
+    }
+}
+
 /// What committing one file did to the store.
 public struct FileOutcome: Sendable, Equatable {
     /// Reports added, in file order.
@@ -85,12 +107,26 @@ extension ReportStore {
     /// same status and text is a no-op; anything else is a new version that supersedes the current
     /// one. A preliminary report never replaces a final or corrected one: it arrived late, and is
     /// kept already superseded.
+    ///
+    /// `quarantinedParts` are the file's parts that could not be read: they are recorded as
+    /// quarantined in the same transaction, with their bytes pending until `partsPlaced`.
     @discardableResult
-    public func commit(_ file: IngestedFile, reports: [DeidentifiedReport], actor: AuditActor) throws -> FileOutcome {
+    public func commit(_ file: IngestedFile, reports: [DeidentifiedReport], quarantinedParts: [QuarantinedPart] = [],
+                       actor: AuditActor) throws -> FileOutcome {
         guard let pseudonymizer else { throw StoreError.readOnly }
         return try database.transaction {
             var outcome = FileOutcome()
             guard try settlement(claimID: file.claimID) == nil else { return outcome }
+            for part in quarantinedParts {
+                try database.prepare("""
+                    INSERT INTO quarantine (claim_id, folder, source_name, file_name, reason, quarantined_at, parent_claim,
+                                            pending_bytes)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """).bind([.text(part.claimID), .text(file.folder), .text(part.sourceName), .text(part.fileName),
+                               .text(part.reason), .text(Timestamp.string(Date())), .text(file.claimID), .blob(part.bytes)]).run()
+                try audit.append(event: .ingest, action: .create, outcome: .minorFailure, outcomeText: "quarantined",
+                                 actor: actor, object: "claim=\(part.claimID) part_of=\(file.claimID)")
+            }
             for clean in reports {
                 let report = clean.report
                 let accession = report.metadata.accession.map(pseudonymizer.pseudonym)
@@ -124,6 +160,25 @@ extension ReportStore {
                                  outcomeText: notes.joined(separator: "; "), actor: actor, object: "claim=\(file.claimID)")
             }
             return outcome
+        }
+    }
+
+    /// The quarantined parts of a stored file whose files are not yet in the quarantine folder.
+    public func pendingParts(ofClaim claimID: String) throws -> [QuarantinedPart] {
+        try database.prepare("""
+            SELECT claim_id, source_name, file_name, reason, pending_bytes FROM quarantine
+            WHERE parent_claim = ? AND pending_bytes IS NOT NULL AND state = 'held' ORDER BY rowid
+            """).bind([.text(claimID)]).all { row in
+                QuarantinedPart(claimID: row.text(0) ?? "", sourceName: row.text(1) ?? "", fileName: row.text(2) ?? "",
+                                reason: row.text(3) ?? "", bytes: row.blob(4) ?? [])
+            }
+    }
+
+    /// The parts' files are in the quarantine folder: their bytes need not be kept here any more.
+    public func partsPlaced(ofClaim claimID: String) throws {
+        try database.transaction {
+            try database.prepare("UPDATE quarantine SET pending_bytes = NULL WHERE parent_claim = ? AND pending_bytes IS NOT NULL")
+                .bind([.text(claimID)]).run()
         }
     }
 

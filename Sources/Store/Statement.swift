@@ -24,6 +24,12 @@ public final class Statement {
             case .integer(let v): rc = sqlite3_bind_int64(handle, index, v)
             case .real(let v): rc = sqlite3_bind_double(handle, index, v)
             case .text(let v): rc = sqlite3_bind_text(handle, index, v, -1, radd_sqlite_transient())
+            case .blob(let v):
+                // A zero-length blob is still a blob, not NULL: SQLite needs a non-nil pointer for that.
+                rc = v.withUnsafeBytes { raw in
+                    sqlite3_bind_blob(handle, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(raw.count),
+                                      radd_sqlite_transient())
+                }
             }
             guard rc == SQLITE_OK else { throw database.error(rc, "binding a parameter") }
         }
@@ -68,6 +74,15 @@ public final class Statement {
 
     public func integer(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
 
+    /// The column's bytes; nil for NULL.
+    public func blob(_ column: Int32) -> [UInt8]? {
+        if isNull(column) { return nil }
+        let pointer = sqlite3_column_blob(handle, column)
+        let count = Int(sqlite3_column_bytes(handle, column))
+        guard let pointer, count > 0 else { return [] }
+        return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+
     public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
 
     /// A column that holds an enum's raw value. A value no case has fails the read instead of
@@ -98,6 +113,7 @@ public enum SQLValue: Equatable {
     case integer(Int64)
     case real(Double)
     case text(String)
+    case blob([UInt8])
 }
 
 extension SQLValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {

@@ -7,9 +7,10 @@ import Store
 import Synchronization
 import XCTest
 
-/// SIGKILLs raddd at random moments while a hospital system keeps exporting a mix of formats, and
-/// checks afterwards that every report was stored exactly once and every bad file quarantined
-/// once. The schedule comes from one seed, printed at the start; `RADD_CRASH_SEED=<seed>` replays
+/// SIGKILLs raddd at random moments while a hospital system keeps exporting a mix of formats
+/// (text, HL7, CSV, text PDFs, and HL7 batches with bad messages and PDF reports among the good),
+/// and checks afterwards that every report was stored exactly once, every bad file quarantined
+/// once, and every bad message of a batch quarantined once as a file of its own. The schedule comes from one seed, printed at the start; `RADD_CRASH_SEED=<seed>` replays
 /// the same files, write styles and kill delays (thread timing still differs from run to run).
 final class CrashRecoveryTests: XCTestCase {
     static let fileCount = 1_000
@@ -81,10 +82,24 @@ final class CrashRecoveryTests: XCTestCase {
         XCTAssertEqual(unexpected, [], "seed \(seed): stored, but should have been quarantined")
         XCTAssertEqual(listed.count, expectedReports, "seed \(seed)")
 
-        // Each bad file exactly once: a second placement would show as <claim id>.NAME.
+        // Each bad file and each bad message exactly once: a second placement would show as
+        // <claim id>.NAME, a half-written one as a dot-file.
         var expectedQuarantine = Set<String>()
         for export in refused { expectedQuarantine.formUnion([export.name, export.name + ".reason"]) }
+        for export in exports {
+            for part in export.refusedParts { expectedQuarantine.formUnion([part.name, part.name + ".reason"]) }
+        }
         XCTAssertEqual(Set(allEntries(harness.quarantineDir)), expectedQuarantine, "seed \(seed): quarantine folder")
+        for export in exports {
+            for part in export.refusedParts {
+                let reason = (try? String(contentsOfFile: harness.quarantineDir + "/" + part.name + ".reason", encoding: .utf8)) ?? ""
+                XCTAssertTrue(reason.hasPrefix("\(export.name) \(part.location) ") && reason.contains(part.refusal),
+                              "\(part.name): expected '\(part.location) … \(part.refusal)', reason is '\(reason)'")
+                let bytes = (try? Data(contentsOf: URL(fileURLWithPath: harness.quarantineDir + "/" + part.name))) ?? Data()
+                XCTAssertEqual(bytes, part.bytes, "\(part.name): the message's own bytes")
+            }
+        }
+        let refusedParts = exports.reduce(0) { $0 + $1.refusedParts.count }
         for export in refused {
             let reason = (try? String(contentsOfFile: harness.quarantineDir + "/" + export.name + ".reason", encoding: .utf8)) ?? ""
             XCTAssertTrue(reason.hasPrefix(export.name + " ") && reason.contains(export.refusal!),
@@ -92,7 +107,7 @@ final class CrashRecoveryTests: XCTestCase {
         }
         struct Status: Decodable { var reportsByState: [String: Int] }
         let status = try harness.decode(Status.self, harness.raddctl(["status", "--json"]))
-        XCTAssertEqual(status.reportsByState["quarantined"], refused.count, "seed \(seed): quarantine records")
+        XCTAssertEqual(status.reportsByState["quarantined"], refused.count + refusedParts, "seed \(seed): quarantine records")
         XCTAssertEqual(allEntries(harness.dropDir), [".radd-work"], "seed \(seed): left in the drop folder")
         XCTAssertEqual(allEntries(workArea), [], "seed \(seed): left in the work area")
         XCTAssertEqual(harness.stop().status, 0, "raddd did not stop cleanly after the crashes; log:\n\(harness.log)")
@@ -119,7 +134,7 @@ final class CrashRecoveryTests: XCTestCase {
         print("""
             CrashRecoveryTests: seed \(seed): \(exports.count) files (\(counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue)" }.joined(separator: ", "))), \
             \(exports.filter(\.writtenInPlace).count) written in place, the rest via .tmp and rename; \
-            \(expectedReports) reports stored, \(refused.count) quarantined
+            \(expectedReports) reports stored, \(refused.count) files and \(refusedParts) batch messages quarantined
             CrashRecoveryTests: \(Self.kills) kills after \(killLog.joined(separator: ", ")); \
             \(recoveries.count) restarts found claimed files in the work area
             CrashRecoveryTests: \(String(format: "%.1f", restarted.timeIntervalSince(started))) s of kills, \
@@ -133,13 +148,24 @@ final class CrashRecoveryTests: XCTestCase {
 /// One file a hospital system exports. Every report in it carries a unique tag such as
 /// `[R0042-2]`, so each stored row can be traced to the report it came from.
 struct Export {
-    enum Kind: String { case text = "plain text", hl7 = "HL7 v2", csv = "CSV", invalid = "invalid" }
+    enum Kind: String {
+        case text = "plain text", hl7 = "HL7 v2", csv = "CSV", pdf = "PDF", batch = "HL7 batch", invalid = "invalid"
+    }
+    /// A message of a batch that must be quarantined as a file of its own.
+    struct RefusedPart {
+        var name: String
+        /// How its reason names it: "message 3 of 5 (MSH-10 MSG0042-3)".
+        var location: String
+        var refusal: String
+        var bytes: Data
+    }
     var name: String
     var kind: Kind
     var bytes: Data
     var reportTags: [String]
     /// For a file that must be quarantined: a phrase its reason must hold.
     var refusal: String?
+    var refusedParts: [RefusedPart] = []
     var writtenInPlace: Bool
 }
 
@@ -155,7 +181,8 @@ enum ExportPlan {
         }
         let invalidCount = max(5, Int(Double(count) * invalidShare))
         var kinds = Array(repeating: Export.Kind.invalid, count: invalidCount)
-        for index in 0..<(count - invalidCount) { kinds.append([.text, .hl7, .csv][index % 3]) }
+        let good: [Export.Kind] = [.text, .hl7, .csv, .text, .hl7, .csv, .text, .hl7, .csv, .batch, .pdf]
+        for index in 0..<(count - invalidCount) { kinds.append(good[index % good.count]) }
         kinds.shuffle(using: &random)
 
         var invalidIndex = 0
@@ -185,6 +212,12 @@ enum ExportPlan {
                 }.joined()
                 return Export(name: "c\(id).csv", kind: kind, bytes: Data(("accession,report\r\n" + body).utf8),
                               reportTags: tags, writtenInPlace: inPlace)
+            case .pdf:
+                let tag = "[P\(id)]"
+                let pdf = TinyPDF.make(lines: ["CHEST, TWO VIEWS \(tag)", "Heart size normal.", "", "IMPRESSION: No acute disease."])
+                return Export(name: "p\(id).pdf", kind: kind, bytes: pdf, reportTags: [tag], writtenInPlace: inPlace)
+            case .batch:
+                return batch(id: id, template: hl7, inPlace: inPlace, using: &random)
             case .invalid:
                 defer { invalidIndex += 1 }
                 let (name, content, refusal): (String, String, String) = [
@@ -200,8 +233,53 @@ enum ExportPlan {
         }
     }
 
+    /// An FHS/BHS batch of 3 to 6 messages: most are the HL7 fixture with their own ids and tag,
+    /// one may carry its report as a PDF (OBX ED), and one or two (never all) are bad, an ADT or
+    /// an ORU cut short before its OBR.
+    static func batch(id: String, template hl7: String, inPlace: Bool, using random: inout SplitMix64) -> Export {
+        let count = Int.random(in: 3...6, using: &random)
+        let bad = Set((1...count).shuffled(using: &random).prefix(Int.random(in: 1...2, using: &random)))
+        let pdfMessage = Bool.random(using: &random) ? (1...count).filter { !bad.contains($0) }.randomElement(using: &random) : nil
+        var messages: [String] = []
+        var tags: [String] = []
+        var refused: [Export.RefusedPart] = []
+        let header = String(hl7.prefix(while: { $0 != "\r" }))
+        for position in 1...count {
+            let control = "MSG\(id)-\(position)"
+            let tag = "[B\(id)-\(position)]"
+            let message: String
+            if bad.contains(position) {
+                let adt = position % 2 == 0
+                let msh = header.replacingOccurrences(of: "MESA4b141a5c", with: control)
+                    .replacingOccurrences(of: "ORU^R01", with: adt ? "ADT^A08" : "ORU^R01")
+                message = msh + "\rPID|||P\(id)-\(position)\r"
+                refused.append(.init(name: "b\(id).message\(position).hl7",
+                                     location: "message \(position) of \(count) (MSH-10 \(control))",
+                                     refusal: adt ? "message type is ADT^A08" : "ends without an OBR segment",
+                                     bytes: Data(message.utf8)))
+            } else if position == pdfMessage {
+                let pdf = TinyPDF.make(lines: ["XR CHEST \(tag)", "Lungs are clear."]).base64EncodedString()
+                message = header.replacingOccurrences(of: "MESA4b141a5c", with: control)
+                    + "\rPID|||P\(id)-\(position)\rOBR|1|BP\(id)-\(position)|BF\(id)-\(position)|71020^XR CHEST\r"
+                    + "OBX|1|ED|PDF^Report||^Application^PDF^Base64^\(pdf)||||||F\r"
+                tags.append(tag)
+            } else {
+                message = hl7.replacingOccurrences(of: "MESA4b141a5c", with: control)
+                    .replacingOccurrences(of: "B601Z^MESA_ORDFIL", with: "F\(id)-\(position)^MESA_ORDFIL")
+                    .replacingOccurrences(of: "|ACC1|", with: "|ACC\(id)-\(position)|")
+                    .replacingOccurrences(of: "The right kidney", with: "\(tag) The right kidney")
+                tags.append(tag)
+            }
+            messages.append(message.hasSuffix("\r") ? message : message + "\r")
+        }
+        let envelope = "FHS|^~\\&|RIS|HOSP\rBHS|^~\\&|RIS|HOSP\r"
+        let bytes = Data((envelope + messages.joined() + "BTS|\(count)\rFTS|1\r").utf8)
+        return Export(name: "b\(id).hl7", kind: .batch, bytes: bytes, reportTags: tags, refusedParts: refused,
+                      writtenInPlace: inPlace)
+    }
+
     static func tags(in text: String) -> [String] {
-        let pattern = try! NSRegularExpression(pattern: #"\[[XRH][0-9]{4}(-[0-9])?\]"#)
+        let pattern = try! NSRegularExpression(pattern: #"\[[XRHBP][0-9]{4}(-[0-9])?\]"#)
         return pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap {
             Range($0.range, in: text).map { String(text[$0]) }
         }
@@ -270,5 +348,35 @@ final class ExportWriter: Sendable {
         close(fd)
         if !export.writtenInPlace, rename(path, final) != 0 { return "\(export.name): rename errno \(errno)" }
         return nil
+    }
+}
+
+/// A one-page PDF with a text layer in Helvetica, written out by hand (objects, then the
+/// cross-reference table with their byte offsets): a real PDF that poppler reads, unique per call.
+enum TinyPDF {
+    static func make(lines: [String]) -> Data {
+        func escaped(_ line: String) -> String {
+            line.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "(", with: "\\(")
+                .replacingOccurrences(of: ")", with: "\\)")
+        }
+        let content = "BT /F1 11 Tf 72 740 Td 14 TL\n" + lines.map { "(\(escaped($0))) Tj T*\n" }.joined() + "ET\n"
+        let objects = [
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            "<< /Length \(content.utf8.count) >>\nstream\n\(content)endstream",
+        ]
+        var pdf = "%PDF-1.4\n"
+        var offsets: [Int] = []
+        for (index, object) in objects.enumerated() {
+            offsets.append(pdf.utf8.count)
+            pdf += "\(index + 1) 0 obj\n\(object)\nendobj\n"
+        }
+        let xref = pdf.utf8.count
+        pdf += "xref\n0 \(objects.count + 1)\n0000000000 65535 f \n"
+        pdf += offsets.map { String(format: "%010d 00000 n \n", $0) }.joined()
+        pdf += "trailer\n<< /Size \(objects.count + 1) /Root 1 0 R >>\nstartxref\n\(xref)\n%%EOF\n"
+        return Data(pdf.utf8)
     }
 }

@@ -191,6 +191,81 @@ final class DropFolderBehaviourTests: XCTestCase {
         XCTAssertEqual(harness.stop().status, 0)
     }
 
+    /// A batch is stored message by message: the 47 good messages of a 50-message batch are
+    /// stored, and each of the 3 bad ones is quarantined as a file of its own, named by its
+    /// position and MSH-10. A repaired message can be retried alone. NDJSON is split by line.
+    func testABatchIsStoredMessageByMessageAndEachBadMessageQuarantinedAlone() throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        let batch = try Data(contentsOf: Self.fixtures.appendingPathComponent("hl7-batch/batch_50_with_3_bad.hl7"))
+        try harness.drop("batch.hl7", bytes: batch)
+        try waitFor("47 reports and 3 quarantined messages") {
+            try harness.allReports().count == 47 && visibleFiles(harness.quarantineDir).count == 6
+        }
+        XCTAssertEqual(visibleFiles(harness.dropDir), [])
+        XCTAssertEqual(visibleFiles(harness.quarantineDir), [
+            "batch.message23.hl7", "batch.message23.hl7.reason", "batch.message41.hl7", "batch.message41.hl7.reason",
+            "batch.message7.hl7", "batch.message7.hl7.reason",
+        ])
+        for (position, problem) in [(7, "message type is ADT^A08"), (23, "no report text"), (41, "MDM^T01 is a document notification")] {
+            let name = "batch.message\(position).hl7"
+            let reason = try String(contentsOfFile: harness.quarantineDir + "/\(name).reason", encoding: .utf8)
+            XCTAssertTrue(reason.hasPrefix(String(format: "batch.hl7 message %d of 50 (MSH-10 BATCH50-%04d) is not valid HL7 v2: ", position, position)), reason)
+            XCTAssertTrue(reason.contains(problem), reason)
+            XCTAssertFalse(reason.contains("MRN7001"), "a reason never quotes the message")
+            let part = try String(contentsOfFile: harness.quarantineDir + "/" + name, encoding: .utf8)
+            XCTAssertTrue(part.hasPrefix("MSH|^~\\&|"), part)
+            XCTAssertTrue(part.contains(String(format: "|BATCH50-%04d|", position)))
+            XCTAssertEqual(part.components(separatedBy: "MSH|").count, 2, "the message alone")
+        }
+        XCTAssertFalse(harness.log.contains("MRN7001"), "nothing of a message reaches the log")
+        let list = try harness.decode(QuarantineList.self, harness.raddctl(["quarantine", "list", "--json"]))
+        XCTAssertEqual(list.files.map { $0.claim.components(separatedBy: "#").last ?? "" }.sorted(),
+                       ["message23", "message41", "message7"])
+        XCTAssertEqual(Set(list.files.map { $0.claim.components(separatedBy: "#")[0] }).count, 1, "parts of one claim")
+
+        // The bad ORU is repaired and retried: it arrives alone, as a new file.
+        let name = "batch.message23.hl7"
+        var repaired = try String(contentsOfFile: harness.quarantineDir + "/" + name, encoding: .utf8)
+        repaired += "OBX|1|TX|71020^IMPRESSION||IMPRESSION: No acute cardiopulmonary abnormality.||||||F\r"
+        XCTAssertTrue(FileManager.default.createFile(atPath: harness.quarantineDir + "/" + name, contents: Data(repaired.utf8)))
+        let claim = try XCTUnwrap(list.files.first { $0.fileName == name }?.claim)
+        let retried = harness.raddctl(["quarantine", "retry", claim])
+        XCTAssertEqual(retried.status, 0, retried.stderr)
+        try waitFor("the repaired message stored") { try harness.allReports().count == 48 }
+
+        // The same batch again is a duplicate file: nothing stored, nothing quarantined twice.
+        try harness.drop("batch-again.hl7", bytes: batch)
+        try waitFor("the duplicate settled") { visibleFiles(harness.dropDir).isEmpty }
+        XCTAssertEqual(try harness.allReports().count, 48)
+        XCTAssertEqual(visibleFiles(harness.quarantineDir).count, 4)
+
+        // NDJSON: a bad line is quarantined as its own line; the others are stored.
+        let line = { (id: String, text: String) in
+            #"{"resourceType":"DiagnosticReport","id":"\#(id)","status":"final","code":{"text":"XR chest"},"conclusion":"\#(text)"}"#
+        }
+        let ndjson = [line("n1", "Normal chest."), #"{"resourceType":"DiagnosticReport","id":"n2","status":"final""#,
+                      line("n3", "Small left effusion.")].joined(separator: "\n") + "\n"
+        try harness.drop("bulk.ndjson", ndjson)
+        try waitFor("two NDJSON reports and the bad line quarantined") {
+            try harness.allReports().count == 50 && FileManager.default.fileExists(atPath: harness.quarantineDir + "/bulk.line2.ndjson")
+        }
+        let reason = try String(contentsOfFile: harness.quarantineDir + "/bulk.line2.ndjson.reason", encoding: .utf8)
+        XCTAssertTrue(reason.hasPrefix("bulk.ndjson line 2 is not valid FHIR: line 2, column "), reason)
+        XCTAssertEqual(harness.stop().status, 0)
+
+        // The audit trail records each part under its own claim, as part of its file.
+        let store = try ReportStore(path: harness.databasePath, key: DatabaseKey(hex: harness.keyHex))
+        defer { store.close() }
+        let quarantined = try store.quarantined(state: nil, limit: 100)
+        XCTAssertEqual(quarantined.count, 4)
+        XCTAssertEqual(try store.pendingParts(ofClaim: claim.components(separatedBy: "#")[0]), [], "no bytes left pending")
+        let files = try store.settledFiles()
+        let batchFile = try XCTUnwrap(files.first { $0.sourceName == "batch.hl7" })
+        XCTAssertEqual(batchFile.reportsNew, 47)
+        XCTAssertEqual(batchFile.note, "3 of 50 messages quarantined as files of their own (messages 7, 23, 41)")
+    }
+
     /// A dropped PDF is read through its text layer and stored as format pdf; a scan is
     /// quarantined saying it has no text layer.
     func testADroppedPDFIsStoredAndAScanIsQuarantinedWithTheReason() throws {

@@ -107,4 +107,41 @@ final class FullDiskTests: XCTestCase {
         XCTAssertEqual(visibleFiles(harness.dropDir + "/.radd-work"), [])
         XCTAssertEqual(harness.stop().status, 0)
     }
+
+    /// The moment between a batch's commit and its bad messages reaching the quarantine folder,
+    /// held open by a full quarantine filesystem, then ended by kill -9: the restarted raddd
+    /// writes each bad message once, from the store, and only then removes the original.
+    func testBadMessagesOfACommittedBatchSurviveAFullQuarantineAndKillNine() throws {
+        guard getuid() == 0 else { throw XCTSkip("mounting a tmpfs needs root") }
+        let harness = try DaemonHarness()
+        try FileManager.default.createDirectory(atPath: harness.quarantineDir, withIntermediateDirectories: true)
+        XCTAssertEqual(harness.run("/bin/mount", ["-t", "tmpfs", "-o", "size=64k,mode=0750", "tmpfs", harness.quarantineDir]).status, 0)
+        defer { _ = harness.run("/bin/umount", ["-l", harness.quarantineDir]) }
+        let filler = harness.quarantineDir + "/.filler"
+        _ = harness.run("/bin/dd", ["if=/dev/zero", "of=\(filler)", "bs=4k"])
+
+        try harness.start()
+        let batch = try Data(contentsOf: DropFolderBehaviourTests.fixtures.appendingPathComponent("hl7-batch/batch_50_with_3_bad.hl7"))
+        try harness.drop("batch.hl7", bytes: batch)
+        try DaemonHarness.waitFor("the batch committed and its bad messages refused by the full disk") {
+            try harness.allReports().count == 47 && harness.log.contains("could not commit")
+        }
+        XCTAssertEqual(visibleFiles(harness.dropDir + "/.radd-work").count, 1, "the batch stays claimed until its parts are out")
+        XCTAssertEqual(harness.stop(signal: SIGKILL).reason, .uncaughtSignal)
+
+        try FileManager.default.removeItem(atPath: filler)
+        try harness.start()
+        try DaemonHarness.waitFor("the bad messages placed and the batch finished") {
+            visibleFiles(harness.dropDir + "/.radd-work").isEmpty
+        }
+        XCTAssertEqual(try harness.allReports().count, 47, "nothing stored twice")
+        XCTAssertEqual(visibleFiles(harness.quarantineDir), [
+            "batch.message23.hl7", "batch.message23.hl7.reason", "batch.message41.hl7", "batch.message41.hl7.reason",
+            "batch.message7.hl7", "batch.message7.hl7.reason",
+        ])
+        XCTAssertEqual(allEntries(harness.quarantineDir).filter { $0.hasPrefix(".") }, [], "no half-written part left")
+        let part = try String(contentsOfFile: harness.quarantineDir + "/batch.message7.hl7", encoding: .utf8)
+        XCTAssertTrue(part.hasPrefix("MSH|^~\\&|ADT1|MERCY|") && part.contains("|BATCH50-0007|"), part)
+        XCTAssertEqual(harness.stop().status, 0)
+    }
 }

@@ -112,12 +112,14 @@ final class FHIRReaderTests: XCTestCase {
         XCTAssertEqual(reports[0].patientID, "MRN1")
     }
 
-    func testNDJSONErrorsNameTheLine() {
+    /// A bad line fails alone (FilePartsTests has the rest); its error names the line.
+    func testNDJSONErrorsNameTheLine() throws {
         let good = Self.report(#""conclusion":"One.""#)
-        assertMalformed([good, good, #"{"resourceType":"Patient","id":"x"}"#].joined(separator: "\n"),
-                        location: "line 3", problem: "resourceType is Patient, not DiagnosticReport")
-        assertMalformed([good, "", #"{"resourceType": tru}"#].joined(separator: "\n"),
-                        location: "line 3, column 18", problem: "not valid JSON: expected a JSON value")
+        let patient = try FHIRReader.read(Array([good, good, #"{"resourceType":"Patient","id":"x"}"#].joined(separator: "\n").utf8))
+        XCTAssertEqual(patient.reports.count, 2)
+        XCTAssertEqual(patient.failures.map(\.error), [.malformed(format: "FHIR", location: "line 3", problem: "resourceType is Patient, not DiagnosticReport")])
+        let broken = try FHIRReader.read(Array([good, "", #"{"resourceType": tru}"#].joined(separator: "\n").utf8))
+        XCTAssertEqual(broken.failures.map(\.error), [.malformed(format: "FHIR", location: "line 3, column 18", problem: "not valid JSON: expected a JSON value")])
     }
 
     // MARK: text

@@ -482,9 +482,15 @@ final class HL7v2ReaderTests: XCTestCase {
         assertMalformed(message([Self.msh, Self.pid]), location: "segment 2 (PID)", problemContains: "without an OBR")
         // OBR but no text.
         assertMalformed(message([Self.msh, Self.pid, obr()]), location: "segment 3 (OBR)", problemContains: "no report text")
-        // Second message of a batch truncated: segment numbers count over the file.
-        assertMalformed(message([Self.msh, Self.pid, obr(), obx(1, "TX", "x"), Self.msh, Self.pid]),
-                        location: "segment 6 (PID)", problemContains: "without an OBR")
+        // Second message of a batch truncated: it fails alone, and its segments are counted from
+        // its own MSH, as they are in its quarantined file.
+        let batch = try? HL7v2Reader.read(message([Self.msh, Self.pid, obr(), obx(1, "TX", "x"), Self.msh, Self.pid]))
+        XCTAssertEqual(batch?.reports.count, 1)
+        XCTAssertEqual(batch?.failures.first?.location.position, 2)
+        guard case .malformed(_, "segment 2 (PID)", let problem)? = batch?.failures.first?.error else {
+            return XCTFail("expected the second message to fail at its segment 2: \(String(describing: batch?.failures))")
+        }
+        XCTAssertTrue(problem.contains("without an OBR"), problem)
         // A line holding control bytes is neither a segment nor wrapped text.
         assertMalformed(message([Self.msh, Self.pid, obr(), obx(1, "TX", "Secret"), "\u{01}\u{02}junk"]),
                         location: "segment 5", problemContains: "not an HL7 segment")

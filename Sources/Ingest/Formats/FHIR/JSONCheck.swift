@@ -22,8 +22,10 @@ struct JSONCheck {
     }
 
     mutating func skipWhitespace() {
-        while i < end, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0A || b[i] == 0x0D { i += 1 }
+        while i < end, Self.isWhitespace(b[i]) { i += 1 }
     }
+
+    static func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
 
     var atEnd: Bool { i >= end }
 

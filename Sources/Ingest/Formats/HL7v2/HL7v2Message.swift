@@ -81,16 +81,17 @@ struct HL7v2Message {
     }
 }
 
-/// Splits a file into messages. Segment ends may be CR, LF or CRLF (blank lines are skipped).
-/// FHS/BHS/BTS/FTS batch envelopes are dropped; every MSH starts a message.
+/// Cuts one message (a range `HL7v2Framing.messageRanges` found) into segments. Segment ends may
+/// be CR, LF or CRLF (blank lines are skipped). Segments are numbered from the message's MSH, so
+/// that an error's location holds in the message's own quarantined file.
 ///
 /// A line that does not start with a segment ID and the field separator continues the segment
 /// before it: some exporters wrap long segments (the dcm4che PDF sample breaks its base64 after
 /// 4,096 characters) or put raw line breaks in report text. The line break then stays inside the
 /// field, where base64 ignores it and text keeps it as a line break. A line holding control bytes
 /// (other than tab) is junk, not text, and is refused. One linear pass, no recursion.
-private struct HL7v2Cutter {
-    private(set) var messages = [HL7v2Message]()
+struct HL7v2Cutter {
+    private var messages = [HL7v2Message]()
 
     /// The delimiters of the latest header segment, which apply to the segments after it.
     private var delimiters: HL7v2Delimiters?
@@ -102,10 +103,25 @@ private struct HL7v2Cutter {
     private var pending: (start: Int, end: Int, id: HL7v2SegmentID, number: Int)?
     private var segmentCount = 0
 
-    mutating func cut(_ bytes: UnsafeBufferPointer<UInt8>) throws {
-        var lineStart = 0
-        while lineStart < bytes.count {
-            let line = lineStart..<HL7v2ByteScan.lineEnd(bytes, from: lineStart)
+    /// The message in `range`, which starts with its MSH. The cutter is reused from message to
+    /// message so that its arrays keep their capacity; a message that fails leaves nothing behind.
+    mutating func message(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) throws -> HL7v2Message {
+        delimiters = nil
+        openMessage = nil
+        pending = nil
+        segmentCount = 0
+        segments.removeAll(keepingCapacity: true)
+        boundaries.removeAll(keepingCapacity: true)
+        messages.removeAll(keepingCapacity: true)
+        try cut(bytes, range)
+        guard messages.count == 1 else { throw HL7v2Framing.notStartingWithMSH }
+        return messages.removeLast()
+    }
+
+    private mutating func cut(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) throws {
+        var lineStart = range.lowerBound
+        while lineStart < range.upperBound {
+            let line = lineStart..<min(HL7v2ByteScan.lineEnd(bytes, from: lineStart), range.upperBound)
             lineStart = line.upperBound + 1
 
             let id = Self.segmentID(bytes, line)
@@ -274,10 +290,73 @@ enum HL7v2ByteScan {
 }
 
 enum HL7v2Framing {
-    static func messages(in bytes: [UInt8]) throws -> [HL7v2Message] {
-        var cutter = HL7v2Cutter()
-        try bytes.withUnsafeBufferPointer { try cutter.cut($0) }
-        return cutter.messages
+    /// Where each message of a file lies: from its MSH line to the next MSH or batch-envelope line
+    /// (FHS/BHS/BTS/FTS, which belong to no message). Only line starts are looked at, so one
+    /// broken message cannot hide the messages after it. Text before the first MSH, other than an
+    /// envelope, means the file is not HL7 v2.
+    static func messageRanges(_ bytes: UnsafeBufferPointer<UInt8>) throws -> [Range<Int>] {
+        var ranges = [Range<Int>]()
+        var open: Int?
+        var field: UInt8?
+        var lineStart = 0
+        var lineNumber = 0
+        while lineStart < bytes.count {
+            let end = HL7v2ByteScan.lineEnd(bytes, from: lineStart)
+            let line = lineStart..<end
+            defer { lineStart = end + 1 }
+            lineNumber += 1
+            guard line.count >= 3 else {
+                if open == nil, !line.allSatisfy({ bytes[$0] == 0x20 || bytes[$0] == 0x09 }) { throw notInAMessage(lineNumber, ranges) }
+                continue
+            }
+            let id = HL7v2SegmentID(bytes[line.lowerBound], bytes[line.lowerBound + 1], bytes[line.lowerBound + 2])
+            let separator: UInt8? = line.count > 3 ? bytes[line.lowerBound + 3] : nil
+            if id.isHeader {
+                if let start = open { ranges.append(start..<line.lowerBound) }
+                open = id == .msh ? line.lowerBound : nil
+                field = separator
+            } else if (id == .bts || id == .fts), separator == nil || separator == field {
+                if let start = open { ranges.append(start..<line.lowerBound) }
+                open = nil
+            } else if open == nil, !line.allSatisfy({ bytes[$0] == 0x20 || bytes[$0] == 0x09 }) {
+                throw notInAMessage(lineNumber, ranges)
+            }
+        }
+        if let start = open { ranges.append(start..<bytes.count) }
+        if ranges.isEmpty { throw notStartingWithMSH }
+        return ranges
+    }
+
+    private static func notInAMessage(_ line: Int, _ found: [Range<Int>]) -> IngestError {
+        if found.isEmpty { return notStartingWithMSH }
+        return IngestError.malformed(format: HL7v2Reader.format, location: "line \(line)",
+                                     problem: "appears outside a message (after a batch trailer, before the next MSH segment)")
+    }
+
+    /// MSH-10, the message control id, read from the MSH line alone, so that even a message that
+    /// cannot be parsed is named by it. Nil when absent or not showable.
+    static func controlID(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String? {
+        let end = HL7v2ByteScan.lineEnd(bytes, from: range.lowerBound)
+        guard end - range.lowerBound > 4 else { return nil }
+        let field = bytes[range.lowerBound + 3]
+        let component = bytes[range.lowerBound + 4]
+        var part = 0
+        var start = range.lowerBound + 4
+        var i = start
+        // Parts after the ID: MSH-2 is the first, so MSH-10 is the ninth.
+        while i <= end {
+            if i == end || bytes[i] == field {
+                part += 1
+                if part == 9 {
+                    var stop = start
+                    while stop < i, bytes[stop] != component { stop += 1 }
+                    return PartLocation.showable(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<stop]), as: UTF8.self))
+                }
+                start = i + 1
+            }
+            i += 1
+        }
+        return nil
     }
 
     static let notStartingWithMSH = IngestError.malformed(format: HL7v2Reader.format, location: "line 1",

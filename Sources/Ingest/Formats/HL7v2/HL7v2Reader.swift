@@ -33,18 +33,36 @@ import RaddCore
 public enum HL7v2Reader {
     static let format = "HL7 v2"
 
+    /// Every message's reports, all or nothing (tests and tools that want a file whole).
     public static func reports(from bytes: [UInt8]) throws -> [ParsedReport] {
+        try read(bytes).allReports()
+    }
+
+    /// Message by message: a message that cannot be read fails alone, with its position, MSH-10
+    /// and its own bytes, and the others' reports are kept. Only what breaks the file as a whole
+    /// (binary data, no MSH at all) is thrown.
+    public static func read(_ bytes: [UInt8]) throws -> ReadParts {
         // No HL7 character set puts a NUL in a message; one means the file is not text at all.
         if let nul = bytes.firstIndex(of: 0) { throw IngestError.binaryContent(offset: nul) }
         let clean = HL7v2Framing.stripFraming(bytes)
-        let messages = try HL7v2Framing.messages(in: clean)
-        var reports = [ParsedReport]()
-        reports.reserveCapacity(messages.count)
-        for message in messages {
-            var reader = MessageReader(bytes: clean, message: message)
-            reports += try reader.reports()
+        return try clean.withUnsafeBufferPointer { buffer in
+            let ranges = try HL7v2Framing.messageRanges(buffer)
+            var parts = ReadParts()
+            parts.reports.reserveCapacity(ranges.count)
+            var cutter = HL7v2Cutter()
+            for (index, range) in ranges.enumerated() {
+                do {
+                    var reader = MessageReader(bytes: clean, message: try cutter.message(buffer, range))
+                    parts.reports += try reader.reports()
+                } catch let error as IngestError {
+                    let location = PartLocation(unit: .message, position: index + 1, count: ranges.count,
+                                                controlID: HL7v2Framing.controlID(buffer, range))
+                    parts.failures.append(FailedPart(location: location, error: error, bytes: Array(buffer[range]),
+                                                     fileExtension: "hl7"))
+                }
+            }
+            return parts
         }
-        return reports
     }
 }
 
