@@ -286,6 +286,31 @@ final class DropFolderBehaviourTests: XCTestCase {
         XCTAssertEqual(harness.stop().status, 0)
     }
 
+    /// PDF bombs dropped into a running raddd, under its real limits: each is quarantined within
+    /// them, raddd stays up and answers, and a good PDF dropped after them is stored.
+    func testPDFBombsAreQuarantinedWithinTheLimitsAndRaddStaysUp() throws {
+        let harness = try DaemonHarness()
+        let process = try harness.start()
+        let pdfs = Self.fixtures.appendingPathComponent("pdf")
+        let started = Date()
+        let bombs = ["bomb_stream_1gib.pdf": "could not be read within the limits", "bomb_pages_10m.pdf": "could not be read within the limits",
+                     "bomb_nesting_100k.pdf": "has no text layer"]
+        for name in bombs.keys.sorted() { try harness.drop(name, bytes: try Data(contentsOf: pdfs.appendingPathComponent(name))) }
+        try harness.drop("ankle.pdf", bytes: try Data(contentsOf: pdfs.appendingPathComponent("ankle_report_text.pdf")))
+        try waitFor("the bombs quarantined and the report stored", timeout: 60) {
+            try harness.allReports().count == 1 && visibleFiles(harness.quarantineDir).count == 6
+        }
+        // Three bombs one after another, each within the 15 s wall-clock limit.
+        XCTAssertLessThan(Date().timeIntervalSince(started), 45)
+        for (name, phrase) in bombs {
+            let reason = try String(contentsOfFile: harness.quarantineDir + "/\(name).reason", encoding: .utf8)
+            XCTAssertTrue(reason.hasPrefix("\(name) is a PDF that \(phrase)"), reason)
+        }
+        XCTAssertTrue(process.isRunning, "raddd went down; log:\n\(harness.log)")
+        XCTAssertEqual(harness.raddctl(["status"]).status, 0)
+        XCTAssertEqual(harness.stop().status, 0)
+    }
+
     func testAFileReopenedWithinTheSettleTimeIsClaimedWhole() throws {
         let harness = try DaemonHarness()
         try harness.start(extraArguments: ["--settle-time", "1.5"])
