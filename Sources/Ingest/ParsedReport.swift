@@ -10,6 +10,9 @@ import RaddCore
 public struct ParsedReport: Equatable, Sendable {
     public var metadata: ReportMetadata
     public var text: String
+    /// The text (or part of it) is a PDF's text layer: the report is recorded with source format
+    /// `pdf`, whatever message carried the PDF, so that researchers can tell extracted text apart.
+    public var textFromPDF = false
 
     public init(accession: String? = nil, patientID: String? = nil, patientName: PatientName? = nil,
                 birthDate: String? = nil, examCode: String? = nil,

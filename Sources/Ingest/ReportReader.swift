@@ -94,7 +94,8 @@ public struct ReportReader: Sendable {
         if parsed.count > maxReportsPerFile { throw IngestError.tooManyReports(count: parsed.count, limit: maxReportsPerFile) }
         let reports = parsed.enumerated().map { index, report in
             let reportClaim = parsed.count == 1 ? claimID : "\(claimID)#\(index + 1)"
-            let source = ReportSource(fileName: fileName, format: format, claimID: reportClaim, byteCount: bytes.count)
+            let source = ReportSource(fileName: fileName, format: report.textFromPDF ? .pdf : format, claimID: reportClaim,
+                                      byteCount: bytes.count)
             return Report(source: source, metadata: report.metadata, text: report.text, receivedAt: receivedAt)
         }
         return ReadFile(reports: reports, format: format, byteCount: bytes.count,

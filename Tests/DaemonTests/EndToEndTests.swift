@@ -119,8 +119,9 @@ final class EndToEndTests: XCTestCase {
         let csv = try shown("chexpert_labeler_sample_reports.csv")
         XCTAssertEqual(csv.report.format, "csv")
         XCTAssertEqual(csv.text, "Heart size normal and lungs are clear. No edema or pneumonia. No effusion")
+        // Its text came from the PDF in OBX ED, and the report says so.
         let pdf = try shown("dcm4che_ORU_R01_PDF_v251.hl7")
-        XCTAssertEqual(pdf.report.format, "hl7v2")
+        XCTAssertEqual(pdf.report.format, "pdf")
         XCTAssertTrue(pdf.text.contains("Continued on page 2 ...\n\nSimple PDF File 2"), pdf.text)
         XCTAssertTrue(try shown("uscore_DiagnosticReport-bone-density-report.json").text.contains("DXA Bone density"))
         XCTAssertEqual(visibleFiles(harness.quarantineDir), [])

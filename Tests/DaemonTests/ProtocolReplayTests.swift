@@ -100,13 +100,15 @@ final class ProtocolReplayTests: XCTestCase {
             }
         }
         try harness.drop("broken.pdf", "not a report")
-        var claim = ""
+        // Waited for on disk, not through raddctl: every raddctl call is audited, and the audit
+        // answers below must not depend on how many polls reading the PDF took.
         try DaemonHarness.waitFor("the PDF quarantined", timeout: 30) {
-            let listed = harness.raddctl(["quarantine", "list", "--json"])
-            guard let range = listed.stdout.range(of: #""claim" *: *"([^"]+)""#, options: .regularExpression) else { return false }
-            claim = String(listed.stdout[range]).components(separatedBy: "\"").dropLast().last ?? ""
-            return !claim.isEmpty
+            FileManager.default.fileExists(atPath: harness.quarantineDir + "/broken.pdf")
         }
+        let listed = harness.raddctl(["quarantine", "list", "--json"])
+        let range = try XCTUnwrap(listed.stdout.range(of: #""claim" *: *"([^"]+)""#, options: .regularExpression), listed.stdout)
+        let claim = String(listed.stdout[range]).components(separatedBy: "\"").dropLast().last ?? ""
+        XCTAssertFalse(claim.isEmpty)
 
         let connection = try RawConnection(path: harness.socketPath)
         var exchanges: [Exchange] = []

@@ -34,6 +34,13 @@ final class PDFTextTests: XCTestCase {
                 return .failure(.noText)
             }
         }
+        // Every way records that the text came from a PDF: the report's source format is pdf.
+        func formats(_ bytes: [UInt8], _ format: SourceFormat) -> [SourceFormat] {
+            ((try? ReportReader().normalise(bytes, format: format, fileName: name, claimID: "c").reports) ?? []).map(\.source.format)
+        }
+        if name == "ankle_report_text.pdf" {
+            XCTAssertEqual(formats(bytes, .pdf) + formats(hl7, .hl7v2) + formats(fhir, .fhir), [.pdf, .pdf, .pdf])
+        }
         return [
             run { try ReportReader().normalise(bytes, format: .pdf, fileName: name, claimID: "c").reports.map { ParsedReport(text: $0.text) } },
             run { try HL7v2Reader.reports(from: hl7) },

@@ -22,6 +22,7 @@ enum FHIRDiagnosticReport {
     static func report(_ r: [String: Any], location: String) throws -> ParsedReport {
         let status = try self.status(r["status"], location: location)
         let text: String
+        var textFromPDF = false
         let outcome = try FHIRAttachment.text(of: (r["presentedForm"] as? [Any]) ?? [], location: location)
         if case .text(let value) = outcome {
             text = value
@@ -29,7 +30,9 @@ enum FHIRDiagnosticReport {
             text = conclusion
         } else if case .pdfOnly(let pdf, let here) = outcome {
             switch try PDFText.extract(pdf) {
-            case .text(let value): text = value
+            case .text(let value):
+                text = value
+                textFromPDF = true
             case .problem(let problem): throw IngestError.pdf(problem, location: here)
             }
         } else {
@@ -38,13 +41,15 @@ enum FHIRDiagnosticReport {
         let code = r["code"] as? [String: Any]
         let coding = (code?["coding"] as? [Any])?.first as? [String: Any]
         let period = r["effectivePeriod"] as? [String: Any]
-        return ParsedReport(
+        var report = ParsedReport(
             accession: accession(r), patientID: patient(r["subject"]),
             patientName: personName((r["subject"] as? [String: Any])?["display"]),
             examCode: nonEmpty(coding?["code"]), examDescription: nonEmpty(coding?["display"]) ?? nonEmpty(code?["text"]),
             modality: modality(r["category"]),
             observedAt: nonEmpty(r["effectiveDateTime"]) ?? nonEmpty(period?["start"]),
             reportedAt: nonEmpty(r["issued"]), status: status, text: text)
+        report.textFromPDF = textFromPDF
+        return report
     }
 
     /// `subject.display`, the only place a DiagnosticReport names its patient: "Smith, John" or

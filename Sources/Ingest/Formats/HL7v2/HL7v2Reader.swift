@@ -332,6 +332,7 @@ private struct MessageReader {
         var parts: [TextPart] = []
         var obxStatuses: [(code: String, segment: HL7v2Segment)] = []
         var skippedBinaryED = false
+        var textFromPDF = false
 
         /// Takes over the text gathered before this report's OBR; it comes first.
         mutating func adopt(_ earlier: ReportBuilder) {
@@ -339,6 +340,7 @@ private struct MessageReader {
             parts = earlier.parts
             obxStatuses = earlier.obxStatuses
             skippedBinaryED = earlier.skippedBinaryED
+            textFromPDF = earlier.textFromPDF
         }
 
         /// Where an error about the whole report points.
@@ -464,7 +466,9 @@ private struct MessageReader {
                 || data.starts(with: Array("%PDF-".utf8))
             if isPDF {
                 switch try PDFText.extract(Array(data)) {
-                case .text(let text): texts.append(text)
+                case .text(let text):
+                    texts.append(text)
+                    report.textFromPDF = true
                 case .problem(let problem): throw IngestError.pdf(problem, location: location)
                 }
                 continue
@@ -481,7 +485,9 @@ private struct MessageReader {
                 case .text(let t): texts.append(t)
                 case .pdf(let pdf):
                     switch try PDFText.extract(pdf) {
-                    case .text(let text): texts.append(text)
+                    case .text(let text):
+                        texts.append(text)
+                        report.textFromPDF = true
                     case .problem(let problem): throw IngestError.pdf(problem, location: location)
                     }
                 case .unsupported(let media):
@@ -552,6 +558,7 @@ private struct MessageReader {
         }
         var report = ParsedReport(accession: nil, patientID: b.patient.id, patientName: b.patient.name,
                                   birthDate: b.patient.birthDate, status: try status(b), text: text)
+        report.textFromPDF = b.textFromPDF
         switch b.anchor {
         case .obr(let obr):
             report.accession = try value(obr, 18) ?? value(obr, 3) ?? value(obr, 2)
