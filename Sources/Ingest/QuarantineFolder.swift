@@ -36,15 +36,7 @@ public struct QuarantineFolder: Sendable {
     /// shows half a message; writing it again after a crash replaces it with the same bytes.
     public func placePart(_ bytes: [UInt8], as name: String, reason: String) throws {
         try writeReason(reason, for: name)
-        let temporary = path + "/." + name + ".tmp"
-        do {
-            try writeFile(temporary, contents: bytes, mode: 0o640)
-            guard rename(temporary, path + "/" + name) == 0 else { throw SystemError("placing a quarantined message in \(path)") }
-        } catch {
-            // A full disk is retried later; half a message is not left behind meanwhile.
-            unlink(temporary)
-            throw error
-        }
+        try writeThenRename(bytes, to: name, what: "placing a quarantined message in \(path)")
         syncDirectory(path)
     }
 
@@ -104,11 +96,16 @@ public struct QuarantineFolder: Sendable {
     }
 
     private func writeReason(_ reason: String, for name: String) throws {
-        let final = path + "/" + name + ".reason"
-        let temporary = path + "/." + name + ".reason.tmp"
+        try writeThenRename(Array((reason + "\n").utf8), to: name + ".reason", what: "writing a quarantine reason")
+    }
+
+    /// Writes `name` here through `.<name>.tmp` and one rename, so that the folder never shows
+    /// half a file; a write that fails (a full disk, retried later) leaves no temporary behind.
+    private func writeThenRename(_ bytes: [UInt8], to name: String, what: String) throws {
+        let temporary = path + "/." + name + ".tmp"
         do {
-            try writeFile(temporary, contents: Array((reason + "\n").utf8), mode: 0o640)
-            guard rename(temporary, final) == 0 else { throw SystemError("writing a quarantine reason") }
+            try writeFile(temporary, contents: bytes, mode: 0o640)
+            guard rename(temporary, path + "/" + name) == 0 else { throw SystemError(what) }
         } catch {
             unlink(temporary)
             throw error

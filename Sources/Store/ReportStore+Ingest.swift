@@ -118,14 +118,9 @@ extension ReportStore {
             var outcome = FileOutcome()
             guard try settlement(claimID: file.claimID) == nil else { return outcome }
             for part in quarantinedParts {
-                try database.prepare("""
-                    INSERT INTO quarantine (claim_id, folder, source_name, file_name, reason, quarantined_at, parent_claim,
-                                            pending_bytes)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """).bind([.text(part.claimID), .text(file.folder), .text(part.sourceName), .text(part.fileName),
-                               .text(part.reason), .text(Timestamp.string(Date())), .text(file.claimID), .blob(part.bytes)]).run()
-                try audit.append(event: .ingest, action: .create, outcome: .minorFailure, outcomeText: "quarantined",
-                                 actor: actor, object: "claim=\(part.claimID) part_of=\(file.claimID)")
+                try insertQuarantineRecord(claimID: part.claimID, folder: file.folder, sourceName: part.sourceName,
+                                           fileName: part.fileName, reason: part.reason,
+                                           partOf: (file.claimID, part.bytes), actor: actor)
             }
             for clean in reports {
                 let report = clean.report

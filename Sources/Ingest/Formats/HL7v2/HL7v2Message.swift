@@ -199,7 +199,7 @@ struct HL7v2Cutter {
         return HL7v2SegmentID(bytes[start], bytes[start + 1], bytes[start + 2])
     }
 
-    private static func isBlank(_ bytes: UnsafeBufferPointer<UInt8>, _ line: Range<Int>) -> Bool {
+    static func isBlank(_ bytes: UnsafeBufferPointer<UInt8>, _ line: Range<Int>) -> Bool {
         line.allSatisfy { bytes[$0] == 0x20 || bytes[$0] == 0x09 }
     }
 
@@ -306,7 +306,7 @@ enum HL7v2Framing {
             defer { lineStart = end + 1 }
             lineNumber += 1
             guard line.count >= 3 else {
-                if open == nil, !line.allSatisfy({ bytes[$0] == 0x20 || bytes[$0] == 0x09 }) { throw notInAMessage(lineNumber, ranges) }
+                if open == nil, !HL7v2Cutter.isBlank(bytes, line) { throw notInAMessage(lineNumber, ranges) }
                 continue
             }
             let id = HL7v2SegmentID(bytes[line.lowerBound], bytes[line.lowerBound + 1], bytes[line.lowerBound + 2])
@@ -318,7 +318,7 @@ enum HL7v2Framing {
             } else if (id == .bts || id == .fts), separator == nil || separator == field {
                 if let start = open { ranges.append(start..<line.lowerBound) }
                 open = nil
-            } else if open == nil, !line.allSatisfy({ bytes[$0] == 0x20 || bytes[$0] == 0x09 }) {
+            } else if open == nil, !HL7v2Cutter.isBlank(bytes, line) {
                 throw notInAMessage(lineNumber, ranges)
             }
         }
@@ -335,28 +335,14 @@ enum HL7v2Framing {
 
     /// MSH-10, the message control id, read from the MSH line alone, so that even a message that
     /// cannot be parsed is named by it. Nil when absent or not showable.
-    static func controlID(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String? {
-        let end = HL7v2ByteScan.lineEnd(bytes, from: range.lowerBound)
+    static func controlID(_ bytes: [UInt8], _ range: Range<Int>) -> String? {
+        let end = bytes.withUnsafeBufferPointer { HL7v2ByteScan.lineEnd($0, from: range.lowerBound) }
         guard end - range.lowerBound > 4 else { return nil }
-        let field = bytes[range.lowerBound + 3]
-        let component = bytes[range.lowerBound + 4]
-        var part = 0
-        var start = range.lowerBound + 4
-        var i = start
-        // Parts after the ID: MSH-2 is the first, so MSH-10 is the ninth.
-        while i <= end {
-            if i == end || bytes[i] == field {
-                part += 1
-                if part == 9 {
-                    var stop = start
-                    while stop < i, bytes[stop] != component { stop += 1 }
-                    return PartLocation.showable(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<stop]), as: UTF8.self))
-                }
-                start = i + 1
-            }
-            i += 1
-        }
-        return nil
+        // Split on the MSH line's own separators: piece 0 is "MSH", piece 1 MSH-2, piece 9 MSH-10.
+        let line = range.lowerBound..<end
+        guard let field = hl7Piece(bytes, line, on: bytes[line.lowerBound + 3], 9),
+              let id = hl7Piece(bytes, field, on: bytes[line.lowerBound + 4], 0) else { return nil }
+        return PartLocation.showable(String(decoding: bytes[id], as: UTF8.self))
     }
 
     static let notStartingWithMSH = IngestError.malformed(format: HL7v2Reader.format, location: "line 1",

@@ -56,7 +56,7 @@ public enum HL7v2Reader {
                     parts.reports += try reader.reports()
                 } catch let error as IngestError {
                     let location = PartLocation(unit: .message, position: index + 1, count: ranges.count,
-                                                controlID: HL7v2Framing.controlID(buffer, range))
+                                                controlID: HL7v2Framing.controlID(clean, range))
                     parts.failures.append(FailedPart(location: location, error: error, bytes: Array(buffer[range]),
                                                      fileExtension: "hl7"))
                 }
