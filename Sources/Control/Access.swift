@@ -28,14 +28,15 @@ extension ControlMethod {
     /// method listed nowhere here is refused to everyone.
     public var allowedRoles: Set<Role> {
         switch self {
-        case .status: return Set(Role.allCases)
+        case .status, .metrics: return Set(Role.allCases)
         case .reports, .report: return [.viewer]
         case .review, .reviewShow: return [.viewer, .reviewer]
         case .labels: return [.viewer, .exporter]
         case .exportLabels, .exportInstruct: return [.exporter]
         case .goldSample, .goldImport, .reviewResolve: return [.reviewer]
         case .evaluate: return [.viewer, .exporter, .reviewer]
-        case .quarantineList, .quarantineRetry, .quarantinePurge, .reload, .keyRotate, .pseudonym, .relabel: return [.admin]
+        case .quarantineList, .quarantineRetry, .quarantinePurge, .reload, .keyRotate, .pseudonym, .relabel, .backup, .purge:
+            return [.admin]
         case .auditList, .auditVerify, .auditExport: return [.auditor]
         }
     }

@@ -49,10 +49,16 @@ public enum ControlMethod: String, Codable, Sendable, CaseIterable {
     case reviewResolve = "review.resolve"
     /// Queues a labeler to run again over stored reports (a new model or prompt version).
     case relabel
+    /// An online, encrypted copy of the database.
+    case backup
+    /// Erases a patient's reports and everything derived from them.
+    case purge
+    /// raddd's metrics in the Prometheus text format.
+    case metrics
 
     /// Methods that change files or records; the others only read.
     public var changesState: Bool {
-        [.quarantineRetry, .quarantinePurge, .reload, .keyRotate, .goldImport, .reviewResolve, .relabel].contains(self)
+        [.quarantineRetry, .quarantinePurge, .reload, .keyRotate, .goldImport, .reviewResolve, .relabel, .backup, .purge].contains(self)
     }
 }
 

@@ -14,6 +14,14 @@ public enum AuditEvent: String, Sendable, CaseIterable {
     case securityAlert = "security_alert"
     case configChange = "config_change"
     case keyRotation = "key_rotation"
+    /// An encrypted copy of the database was made (`raddctl backup`, or before a migration).
+    case backup
+    /// The database was replaced by a backup (`raddd --restore`); written in the restored one.
+    case restore
+    /// A patient's reports and everything derived from them were deleted on request.
+    case erasure
+    /// Reports older than `retention_days` and everything derived from them were deleted.
+    case retention
 
     /// The DICOM (DCM) event id and display, and the event type (subtype) where one applies.
     public var dicom: (code: String, display: String, subtype: (code: String, display: String)?) {
@@ -28,6 +36,9 @@ public enum AuditEvent: String, Sendable, CaseIterable {
         case .securityAlert: return ("110113", "Security Alert", ("110132", "Use of Restricted Function"))
         case .configChange: return ("110113", "Security Alert", ("110131", "Software Configuration"))
         case .keyRotation: return ("110113", "Security Alert", ("110129", "Security Configuration"))
+        case .backup: return ("110106", "Export", nil)
+        case .restore: return ("110107", "Import", nil)
+        case .erasure, .retention: return ("110110", "Patient Record", nil)
         }
     }
 }
@@ -40,7 +51,8 @@ public struct AuditRecord: Sendable, Equatable, Codable {
     /// UTC, ISO 8601.
     public var at: String
     /// application_start, application_stop, ingest, label, quarantine, query, export,
-    /// audit_log_used, security_alert, config_change, key_rotation.
+    /// audit_log_used, security_alert, config_change, key_rotation, backup, restore, erasure,
+    /// retention.
     public var event: String
     /// C, R, U, D or E.
     public var action: String

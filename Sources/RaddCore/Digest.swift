@@ -1,5 +1,8 @@
 import CCrypto
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// SHA-256 and HMAC-SHA256 through libcrypto, which SQLCipher already brings into the process.
 public enum Digest {
@@ -14,6 +17,30 @@ public enum Digest {
         var length: UInt32 = 0
         let ok = EVP_Digest(input.baseAddress, input.count, &output, &length, EVP_sha256(), nil)
         precondition(ok == 1, "libcrypto SHA-256 failed")
+        return Array(output.prefix(Int(length)))
+    }
+
+    /// SHA-256 of a whole file, read 1 MiB at a time: a backup can be many gigabytes.
+    public static func sha256(fileAt path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("opening \(path)") }
+        defer { close(fd) }
+        guard let context = EVP_MD_CTX_new() else { throw SystemError("allocating a digest", code: ENOMEM) }
+        defer { EVP_MD_CTX_free(context) }
+        precondition(EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1, "libcrypto SHA-256 failed")
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw SystemError("reading \(path)")
+            }
+            if count == 0 { break }
+            buffer.withUnsafeBytes { _ = EVP_DigestUpdate(context, $0.baseAddress, count) }
+        }
+        var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        precondition(EVP_DigestFinal_ex(context, &output, &length) == 1, "libcrypto SHA-256 failed")
         return Array(output.prefix(Int(length)))
     }
 

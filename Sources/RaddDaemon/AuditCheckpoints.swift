@@ -14,8 +14,12 @@ import Glibc
 final class AuditCheckpoints: Sendable {
     let path: String
     private let logger = Logger(label: "audit")
-    /// The seq last written; held while writing, so two writers cannot both append one head.
-    private let lastWritten = Mutex<Int64?>(nil)
+    /// The seq last written, and when the head was last checkpointed (written, or found
+    /// unchanged since); held while writing, so two writers cannot both append one head.
+    private let lastWritten = Mutex<(seq: Int64?, at: Date?)>((nil, nil))
+
+    /// When the chain's head was last checkpointed; nil before the first checkpoint.
+    var lastCheckpointAt: Date? { lastWritten.withLock { $0.at } }
 
     init(path: String) {
         self.path = path
@@ -51,11 +55,14 @@ final class AuditCheckpoints: Sendable {
     func write(from store: ReportStore) {
         guard let head = try? store.audit.head() else { return }
         lastWritten.withLock { lastWritten in
-            guard head.seq != lastWritten else { return }
+            guard head.seq != lastWritten.seq else {
+                lastWritten.at = Date()
+                return
+            }
             logger.notice("audit checkpoint", metadata: ["seq": "\(head.seq)", "sha256": "\(head.hash)", "recordedAt": "\(head.at)"])
             do {
                 try append("\(head.seq) \(head.hash) \(Timestamp.string(Date()))\n")
-                lastWritten = head.seq
+                lastWritten = (head.seq, Date())
             } catch {
                 logger.error("cannot write the audit checkpoint file", metadata: ["path": "\(path)", "error": "\(error)"])
             }

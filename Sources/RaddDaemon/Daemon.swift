@@ -61,6 +61,56 @@ public final class Daemon {
         return lines
     }
 
+    /// `raddd --restore FILE`, with raddd stopped: takes the instance lock (so a running raddd
+    /// refuses it), verifies the copy, keeps the database it replaces beside it, puts the copy
+    /// in place, migrates it if it is older (backing it up first) and audits the restore in
+    /// the restored database. Returns the lines to print.
+    public static func restore(_ configuration: DaemonConfiguration, from backup: String) throws -> [String] {
+        var info = stat()
+        guard stat(configuration.stateDirectory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw StartupError("the state directory \(configuration.stateDirectory) does not exist; install radd (or create it, owned by raddd's user) before restoring")
+        }
+        let lock = try InstanceLock(stateDirectory: configuration.stateDirectory)
+        defer { withExtendedLifetime(lock) {} }
+        let key: DatabaseKey
+        do { key = try DatabaseKey.load(keyFile: configuration.keyFile) } catch { throw StartupError(error) }
+        let backups = configuration.backupDirectory
+        if stat(backups, &info) != 0 {
+            guard mkdir(backups, 0o700) == 0 else { throw StartupError("cannot create \(backups): \(String(cString: strerror(errno)))") }
+            var directory = stat()
+            if geteuid() == 0, stat(configuration.stateDirectory, &directory) == 0 { chown(backups, directory.st_uid, directory.st_gid) }
+        }
+        let actor = AuditActor(uid: getuid(), username: UserDatabase.username(uid: getuid()) ?? "uid:\(getuid())", pid: getpid())
+        let path = backup.hasPrefix("/") ? backup : FileManager.default.currentDirectoryPath + "/" + backup
+        let result: RestoreResult
+        do {
+            result = try DatabaseRestore.restore(backup: path, databasePath: configuration.databasePath, key: key, actor: actor,
+                                                 applianceID: configuration.effectiveApplianceID, backupDirectory: backups)
+        } catch { throw StartupError("nothing was restored: \(error)") }
+        var lines = ["verified \(path): sha256 \(result.backup.sha256), schema v\(result.backup.counts.schemaVersion), audit chain intact"]
+        // The checkpoints name records of the database just replaced, which the restored copy
+        // (older) does not have: kept beside it, they would make `audit verify` report the
+        // restore as a cut-off tail. The journal keeps its copies of them either way.
+        let checkpoints = configuration.auditCheckpointPath
+        if access(checkpoints, F_OK) == 0 {
+            let aside = checkpoints + ".replaced-" + DatabaseRestore.fileStamp(Date())
+            if rename(checkpoints, aside) == 0 {
+                lines.append("the audit checkpoints of the replaced database are kept as \(aside)")
+            } else {
+                lines.append("warning: could not move \(checkpoints) aside (\(String(cString: strerror(errno)))); move it before starting raddd, or audit verify will report the restore")
+            }
+        }
+        if let replaced = result.replacedPath {
+            lines.append("the database it replaced is kept as \(replaced)")
+        }
+        if let migrated = result.migrationBackup {
+            lines.append("migrated to schema v\(result.restored.schemaVersion); the copy before the migration is \(migrated)")
+        }
+        lines.append("restored \(configuration.databasePath): \(result.restored.summary)")
+        lines.append("audited as restore in the restored database; start raddd (systemctl start raddd), then check: raddctl audit verify")
+        return lines
+    }
+
     /// Runs until SIGTERM or SIGINT. Throws only for start-up failures.
     public func run() throws {
         let startedAt = Date()
@@ -71,11 +121,16 @@ public final class Daemon {
         let cipherVersion = checked.cipherVersion
         let access = checked.access
         try makeDirectory(configuration.stateDirectory, mode: 0o700)
+        // Before the database or any drop folder is touched: a second raddd must change nothing.
+        let instanceLock = try InstanceLock(stateDirectory: configuration.stateDirectory)
+        defer { withExtendedLifetime(instanceLock) {} }
         for folder in configuration.folders { try makeDirectory(folder.path, mode: 0o770) }
+        try makeDirectory(configuration.backupDirectory, mode: 0o700)
+        removeUnfinishedBackups()
         let store: ReportStore
         do {
             store = try ReportStore(path: configuration.databasePath, key: checked.key, applianceID: configuration.effectiveApplianceID,
-                                    labelPlan: checked.labelPlan)
+                                    labelPlan: checked.labelPlan, backupDirectory: configuration.backupDirectory)
         } catch StoreError.wrongKey(let path) {
             let pending = configuration.keyFile + ".new"
             guard FileManager.default.fileExists(atPath: pending) else { throw StartupError(StoreError.wrongKey(path: path)) }
@@ -107,8 +162,16 @@ public final class Daemon {
             try store.database.transaction {
                 try store.audit.append(event: .applicationStart, action: .execute, outcome: .success, actor: actor,
                                        object: "version=\(RaddVersion.string)")
+                if let automatic = store.migrationBackup {
+                    try store.audit.append(event: .backup, action: .execute, outcome: .success, actor: actor,
+                                           object: automatic.auditObject(reason: "before migrating the schema"))
+                }
             }
         } catch { throw StartupError("cannot write the start-up audit record: \(error)") }
+        if let automatic = store.migrationBackup {
+            logger.notice("the database was backed up before its schema was migrated",
+                          metadata: ["file": "\(automatic.destination)", "sha256": "\(automatic.sha256)"])
+        }
 
         let labeling = try LabelingService(configuration: configuration, tasks: checked.tasks, store: store, actor: actor)
         assert(labeling.plan == store.labelPlan, "the store queues the jobs the labelling service does")
@@ -118,11 +181,14 @@ public final class Daemon {
         deidentifier.prepare()
         let pipeline = IngestPipeline(sources: sources, quarantine: quarantine, deidentifier: deidentifier, store: store,
                                       actor: actor, settleTime: configuration.settleSeconds, onStored: { labeling.notify() })
+        let metrics = DaemonMetrics(store: store, queueDepth: { pipeline.depth }, labeling: labeling, checkpoints: checkpoints,
+                                    startedAt: startedAt)
         let actions = ControlActions(
             store: store,
             facts: .init(startedAt: startedAt, cipherVersion: cipherVersion, deidMethod: deidentifier.method, folders: configuration.folders),
             queueDepth: { pipeline.depth }, labeling: LabelingView(labeling: labeling, live: live),
-            checkpoints: checkpoints, reloader: reloader, dropFolders: pipeline.folders, quarantine: quarantine)
+            checkpoints: checkpoints, reloader: reloader, dropFolders: pipeline.folders, quarantine: quarantine,
+            backupDirectory: configuration.backupDirectory, metrics: metrics)
         let server = ControlServer(path: configuration.socketPath, socketGroupID: checked.socketGroupID,
                                    responder: ControlDispatcher(store: store, access: currentAccess, actions: actions))
         do { try server.listen() } catch { throw StartupError(error) }
@@ -137,8 +203,9 @@ public final class Daemon {
         notifier.ready(status: statusLine(store: store, pipeline: pipeline))
 
         checkpoints.write(from: store)
+        let retention = configuration.retentionDays.map { RetentionSweep(store: store, days: $0, actor: actor) }
         mainLoop(signals: signals, watcher: watcher, pipeline: pipeline, store: store, checkpoints: checkpoints,
-                 reload: { _ = try? reloader.reload(actor: actor) })
+                 metrics: metrics, retention: retention, reload: { _ = try? reloader.reload(actor: actor) })
 
         notifier.stopping(status: "Stopping: finishing the file in flight")
         logger.notice("stopping")
@@ -157,7 +224,12 @@ public final class Daemon {
     }
 
     private func mainLoop(signals: SignalEvents, watcher: InotifyWatcher, pipeline: IngestPipeline, store: ReportStore,
-                          checkpoints: AuditCheckpoints, reload: () -> Void) {
+                          checkpoints: AuditCheckpoints, metrics: DaemonMetrics, retention: RetentionSweep?, reload: () -> Void) {
+        // The metrics file is written at once (a collector should not see an old one) and then
+        // every interval; the retention sweep runs at start and then once a day.
+        var nextMetrics = Date()
+        var nextRetention = Date()
+        var metricsFileFailing = false
         let watchdogInterval = notifier.watchdogInterval
         var nextWatchdog = Date()
         var nextRescan = Date().addingTimeInterval(TimeInterval(configuration.rescanIntervalSeconds))
@@ -185,7 +257,25 @@ public final class Daemon {
                 checkpoints.write(from: store)
                 nextCheckpoint = now.addingTimeInterval(TimeInterval(configuration.auditCheckpointSeconds))
             }
+            if let path = configuration.metricsFile, now >= nextMetrics {
+                do {
+                    try metrics.write(to: path)
+                    if metricsFileFailing { logger.notice("the metrics file is written again", metadata: ["path": "\(path)"]) }
+                    metricsFileFailing = false
+                } catch {
+                    // Said once, not every interval: a full disk must not flood the journal.
+                    if !metricsFileFailing { logger.error("cannot write the metrics file", metadata: ["path": "\(path)", "error": "\(error)"]) }
+                    metricsFileFailing = true
+                }
+                nextMetrics = now.addingTimeInterval(TimeInterval(configuration.metricsIntervalSeconds))
+            }
+            if let retention, now >= nextRetention {
+                retention.run(now: now)
+                nextRetention = now.addingTimeInterval(RetentionSweep.interval)
+            }
             var deadline = min(nextRescan, nextStatus, nextCheckpoint)
+            if configuration.metricsFile != nil { deadline = min(deadline, nextMetrics) }
+            if retention != nil { deadline = min(deadline, nextRetention) }
             if watchdogInterval != nil { deadline = min(deadline, nextWatchdog) }
             let timeout = Int32(max(0, min(deadline.timeIntervalSinceNow * 1000, 60_000)).rounded(.up))
             let ready = poll(&descriptors, nfds_t(descriptors.count), timeout)
@@ -239,6 +329,17 @@ public final class Daemon {
             throw StartupError("socket_group '\(group)' does not exist (create it with: groupadd \(group))")
         }
         return gid
+    }
+
+    /// A copy killed half-way leaves `NAME.partial` in the backups folder; it holds a
+    /// database's pages (encrypted) and nothing finishes it, so it goes.
+    private func removeUnfinishedBackups() {
+        let folder = configuration.backupDirectory
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasSuffix(DatabaseBackup.partialSuffix) {
+            if unlink(folder + "/" + name) == 0 {
+                logger.notice("removed an unfinished backup", metadata: ["file": "\(folder)/\(name)"])
+            }
+        }
     }
 
     private func makeDirectory(_ path: String, mode: mode_t) throws {

@@ -50,6 +50,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var llmConcurrencies: [Int] = [1]
     public var llmTimeoutSeconds: Double = 120
     public var labelPolicy: LabelPolicy = .llmElseRules
+    /// Reports stored longer ago than this are deleted once a day; nil: kept until erased.
+    public var retentionDays: Int?
+    /// node_exporter textfile raddd rewrites; nil: metrics only through `raddctl metrics`.
+    public var metricsFile: String?
+    public var metricsIntervalSeconds = 15
     /// `[folder NAME]` sections in the order written; `drop` may be among them to set the
     /// format or mapping of the default folder.
     public var folderSections: [DropFolderSettings] = []
@@ -72,6 +77,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
         accessPolicyPath ?? (FileManager.default.fileExists(atPath: AccessPolicy.defaultPath) ? AccessPolicy.defaultPath : nil)
     }
     public var auditCheckpointPath: String { stateDirectory + "/audit-checkpoints" }
+    /// Where `raddctl backup` writes without `--out`, and where the copy before a migration goes.
+    public var backupDirectory: String { stateDirectory + "/backups" }
+    public var instanceLockPath: String { stateDirectory + "/" + InstanceLock.fileName }
 
     /// The appliance id audit records carry: `appliance_id`, or the host name.
     public var effectiveApplianceID: String {

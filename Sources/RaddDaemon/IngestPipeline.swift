@@ -307,7 +307,8 @@ final class IngestPipeline: Sendable {
             }
             chosen.insert(name)
             return QuarantinedPart(claimID: claimID, sourceName: sourceName, fileName: name,
-                                   reason: part.located.reason(fileName: claimed.originalName), bytes: part.bytes)
+                                   reason: part.located.reason(fileName: claimed.originalName), reasonCode: part.located.code,
+                                   bytes: part.bytes)
         }
     }
 
@@ -331,7 +332,7 @@ final class IngestPipeline: Sendable {
         do {
             let name = try quarantineName(for: claimed)
             try store.quarantine(claimID: claimed.claimID, folder: source.folder.name, sourceName: claimed.originalName,
-                                 fileName: name, reason: reason, actor: actor)
+                                 fileName: name, reason: reason, reasonCode: code, actor: actor)
             try quarantine.place(claimed, as: name, reason: reason)
             logger.warning("quarantined a dropped file", metadata: ["claim": "\(claimed.claimID)", "reason": "\(code)"])
         } catch {

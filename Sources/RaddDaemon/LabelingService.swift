@@ -28,6 +28,8 @@ final class LabelingService: Sendable {
     private let logger = Logger(label: "labeling")
     private let endpoints: [Endpoint]
     private let breakers: [CircuitBreaker]
+    /// Per endpoint, what its requests cost (`raddctl metrics`).
+    let requestMetrics: [LLMRequestMetrics]
 
     /// What the workers share. Only ever held briefly, and never while the store is asked.
     private struct State {
@@ -59,6 +61,7 @@ final class LabelingService: Sendable {
         self.endpoints = endpoints
         // A refused connection costs nothing, so a dead server is probed every few seconds.
         breakers = endpoints.map { _ in CircuitBreaker(threshold: 3, cooldown: 5) }
+        requestMetrics = endpoints.map { _ in LLMRequestMetrics() }
         state = Mutex(State(models: endpoints.indices.map { configuration.llmModel(endpoint: $0) },
                             lastErrors: endpoints.map { _ in nil }, inFlight: endpoints.map { _ in 0 }))
         var jobs: [(task: String, labeler: String)] = []
@@ -117,6 +120,31 @@ final class LabelingService: Sendable {
         wakeup.lock()
         while state.withLock({ $0.threads }) > 0 && wakeup.wait(until: deadline) {}
         wakeup.unlock()
+    }
+
+    /// What metrics show about one model endpoint: fixed words and counts only.
+    struct EndpointMetrics: Sendable {
+        var endpoint: String
+        var labeler: String
+        /// Its last request was answered (true before the first).
+        var up: Bool
+        /// closed, open or half_open.
+        var circuit: String
+        var requests: LLMRequestMetrics.Snapshot
+    }
+
+    var endpointMetrics: [EndpointMetrics] {
+        let lastErrors = state.withLock { $0.lastErrors }
+        return endpoints.indices.map { index in
+            let circuit: String
+            switch breakers[index].state {
+            case .closed: circuit = "closed"
+            case .open: circuit = "open"
+            case .halfOpen: circuit = "half_open"
+            }
+            return EndpointMetrics(endpoint: endpoints[index].description, labeler: configuration.llmLabeler(endpoint: index),
+                                   up: lastErrors[index] == nil, circuit: circuit, requests: requestMetrics[index].snapshot)
+        }
     }
 
     var endpointStates: [EndpointState] {
@@ -233,7 +261,9 @@ final class LabelingService: Sendable {
             guard model != nil else { throw LabelingFailure(.unavailable, "\(endpoints[index]) lists no models") }
             state.withLock { $0.models[index] = model }
         }
-        return ModelEndpoint(endpoint: endpoints[index], model: model ?? "").labeler(task: task, timeoutSeconds: timeout,
+        var settings = LLMLabeler.Settings()
+        settings.metrics = requestMetrics[index]
+        return ModelEndpoint(endpoint: endpoints[index], model: model ?? "").labeler(task: task, timeoutSeconds: timeout, settings: settings,
                                                                                      breaker: breakers[index])
     }
 

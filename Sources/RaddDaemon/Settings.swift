@@ -139,6 +139,22 @@ extension DaemonConfiguration {
                     }
                     configuration.labelPolicy = policy
                 }, print: { $0.labelPolicy.rawValue }),
+        Setting(key: "retention_days", defaultText: "none (kept until erased)",
+                help: "Delete reports stored more than this many days ago, and all that derives from them, once a day (1 to 36500).",
+                effect: .restart, parse: { configuration, value in
+                    guard !value.isEmpty, value != "none" else { configuration.retentionDays = nil; return }
+                    guard let days = Int(value), (1...36_500).contains(days) else {
+                        throw Problem("retention_days '\(value)' must be a whole number of days from 1 to 36500, or none")
+                    }
+                    configuration.retentionDays = days
+                }, print: { $0.retentionDays.map(String.init) ?? "none" }),
+        Setting(key: "metrics_file", defaultText: "none",
+                help: "Prometheus textfile raddd rewrites (atomically, mode 0644) every metrics_interval seconds, for node_exporter's textfile collector.",
+                effect: .restart, parse: { $0.metricsFile = $1.isEmpty || $1 == "none" ? nil : try path($1, "metrics_file") },
+                print: { $0.metricsFile ?? "none" }),
+        Setting(key: "metrics_interval", defaultText: "15", help: "Seconds between rewrites of metrics_file.",
+                effect: .restart, parse: { $0.metricsIntervalSeconds = try wholeSeconds($1, "metrics_interval") },
+                print: { String($0.metricsIntervalSeconds) }),
     ]
 
     /// Every key `set(_:_:)` accepts, in the docs' order.

@@ -14,18 +14,39 @@ public final class Database: @unchecked Sendable {
     public let path: String
     private var handle: OpaquePointer?
     private let lock = NSRecursiveLock()
+    /// Kept so that a backup can open a connection of its own on the same file; changed by `rekey`.
+    private var key: DatabaseKey
+    /// Held by a re-key and by a backup's copy, so that a copy never reads pages half re-keyed
+    /// and a re-key never waits for the main lock behind a long copy (a copy does not take it).
+    let maintenance = NSLock()
+
+    /// How a connection opens its file.
+    public enum OpenMode: Sendable {
+        /// The daemon's store: created if missing, in WAL mode.
+        case readWrite
+        /// A file to check and never change (a backup being verified): not created, its
+        /// journal mode left alone, every write refused.
+        case readOnly
+    }
 
     /// Opens (creating if needed) an encrypted database and proves that the key opens it. Checks
     /// that SQLCipher, not plain SQLite, is the library in use before any key is handed over.
-    public init(path: String, key: DatabaseKey) throws {
+    public init(path: String, key: DatabaseKey, mode: OpenMode = .readWrite) throws {
         self.path = path
+        self.key = key
         try Self.requireCipher()
-        // SQLite gives the -wal and -shm files the main file's mode, so creating it owner-only
-        // keeps all three private whatever the process umask.
-        let created = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        if created >= 0 { Glibc.close(created) }
+        var flags = SQLITE_OPEN_FULLMUTEX
+        switch mode {
+        case .readWrite:
+            // SQLite gives the -wal and -shm files the main file's mode, so creating it owner-only
+            // keeps all three private whatever the process umask.
+            let created = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if created >= 0 { Glibc.close(created) }
+            flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        case .readOnly:
+            flags |= SQLITE_OPEN_READONLY
+        }
         var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
@@ -36,7 +57,10 @@ public final class Database: @unchecked Sendable {
         do {
             try applyKey(key)
             try verifyKey()
-            try configure()
+            switch mode {
+            case .readWrite: try configure()
+            case .readOnly: try configureReadOnly()
+            }
         } catch {
             close()
             throw error
@@ -101,9 +125,16 @@ public final class Database: @unchecked Sendable {
         try execute("PRAGMA synchronous = FULL")
     }
 
+    private func configureReadOnly() throws {
+        sqlite3_busy_timeout(handle, 5_000)
+        try execute("PRAGMA temp_store = MEMORY")
+        try execute("PRAGMA query_only = ON")
+    }
+
     /// Re-encrypts the whole database under a new key. WAL is switched off for the duration because
     /// SQLCipher rewrites every page in place.
     public func rekey(to newKey: DatabaseKey) throws {
+        maintenance.lock(); defer { maintenance.unlock() }
         lock.lock(); defer { lock.unlock() }
         try execute("PRAGMA wal_checkpoint(TRUNCATE)")
         _ = try scalarText("PRAGMA journal_mode = DELETE")
@@ -111,6 +142,7 @@ public final class Database: @unchecked Sendable {
         let rc = literal.withUnsafeBytes { sqlite3_rekey(handle, $0.baseAddress, Int32($0.count)) }
         let restored = try scalarText("PRAGMA journal_mode = WAL")
         guard rc == SQLITE_OK else { throw error(rc, "re-keying \(path)") }
+        key = newKey
         guard restored?.lowercased() == "wal" else {
             throw StoreError.sqlite(operation: "re-enabling WAL on \(path)", code: SQLITE_ERROR, message: "journal_mode is \(restored ?? "unknown")")
         }
@@ -182,6 +214,12 @@ public final class Database: @unchecked Sendable {
         if primary == SQLITE_NOTADB { return .wrongKey(path: path) }
         let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "no connection"
         return .sqlite(operation: operation, code: rc, message: message)
+    }
+
+    /// The key that opens the file now.
+    var keyInForce: DatabaseKey {
+        lock.lock(); defer { lock.unlock() }
+        return key
     }
 
     func withLock<T>(_ body: () throws -> T) rethrows -> T {

@@ -1,7 +1,7 @@
 import Foundation
 import RaddCore
 
-/// Versioned schema steps, applied in order at start-up, each in its own transaction together with
+/// Versioned schema steps, applied in order at start-up, all in one transaction together with
 /// the `user_version` bump. A database newer than the last step here is refused, not downgraded.
 enum Migrations {
     static let steps: [String] = [
@@ -198,6 +198,12 @@ enum Migrations {
         ALTER TABLE quarantine ADD COLUMN pending_bytes BLOB;
         CREATE INDEX quarantine_parent ON quarantine(parent_claim) WHERE parent_claim IS NOT NULL;
         """,
+        // 9: a quarantined file keeps its problem's stable code besides the readable reason, so
+        // that metrics count quarantine by reason without reading text that names the file.
+        // Files quarantined before keep no code (counted as `unknown`).
+        """
+        ALTER TABLE quarantine ADD COLUMN reason_code TEXT;
+        """,
     ]
 
     /// Work a step needs beyond SQL, run after it in the same transaction.
@@ -228,8 +234,10 @@ enum Migrations {
         if current > latestVersion {
             throw StoreError.schemaTooNew(path: database.path, found: current, supported: latestVersion)
         }
-        for version in (current + 1)...max(current + 1, target) where version <= target {
-            try database.transaction {
+        // One transaction for every step: a step that fails leaves the database at the version it
+        // had, never half-way (the steps before it would otherwise have committed).
+        try database.transaction {
+            for version in (current + 1)...max(current + 1, target) where version <= target {
                 try database.execute(steps[version - 1])
                 try code[version]?(database)
                 try database.execute("PRAGMA user_version = \(version)")

@@ -36,13 +36,16 @@ public struct QuarantinedPart: Sendable, Equatable {
     /// Its name in the quarantine folder (`sourceName`, unless that was taken).
     public var fileName: String
     public var reason: String
+    /// The problem's stable code (IngestError.code), which metrics count by.
+    public var reasonCode: String?
     public var bytes: [UInt8]
 
-    public init(claimID: String, sourceName: String, fileName: String, reason: String, bytes: [UInt8]) {
+    public init(claimID: String, sourceName: String, fileName: String, reason: String, reasonCode: String? = nil, bytes: [UInt8]) {
         self.claimID = claimID
         self.sourceName = sourceName
         self.fileName = fileName
         self.reason = reason
+        self.reasonCode = reasonCode
         self.bytes = bytes
     }
 }
@@ -119,7 +122,7 @@ extension ReportStore {
             guard try settlement(claimID: file.claimID) == nil else { return outcome }
             for part in quarantinedParts {
                 try insertQuarantineRecord(claimID: part.claimID, folder: file.folder, sourceName: part.sourceName,
-                                           fileName: part.fileName, reason: part.reason,
+                                           fileName: part.fileName, reason: part.reason, reasonCode: part.reasonCode,
                                            partOf: (file.claimID, part.bytes), actor: actor)
             }
             for clean in reports {

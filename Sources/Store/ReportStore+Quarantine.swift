@@ -25,23 +25,24 @@ public struct QuarantineEntry: Sendable, Equatable {
 extension ReportStore {
     /// Records that a claim is quarantined, with its audit record, before the file is moved: a crash
     /// in between is finished by recovery instead of mistaking the file for new.
+    /// `reasonCode` is the problem's stable code (IngestError.code), which metrics count by.
     public func quarantine(claimID: String, folder: String, sourceName: String, fileName: String, reason: String,
-                           actor: AuditActor) throws {
+                           reasonCode: String? = nil, actor: AuditActor) throws {
         try database.transaction {
             guard try settlement(claimID: claimID) == nil else { return }
             try insertQuarantineRecord(claimID: claimID, folder: folder, sourceName: sourceName, fileName: fileName,
-                                       reason: reason, partOf: nil, actor: actor)
+                                       reason: reason, reasonCode: reasonCode, partOf: nil, actor: actor)
         }
     }
 
     /// The quarantine row and its audit record, inside the caller's transaction: for a whole file
     /// (`partOf` nil), or for a part of a stored file, whose bytes are kept until `partsPlaced`.
     func insertQuarantineRecord(claimID: String, folder: String, sourceName: String, fileName: String, reason: String,
-                                partOf parent: (claimID: String, pendingBytes: [UInt8])?, actor: AuditActor) throws {
+                                reasonCode: String?, partOf parent: (claimID: String, pendingBytes: [UInt8])?, actor: AuditActor) throws {
         try database.prepare("""
-            INSERT INTO quarantine (claim_id, folder, source_name, file_name, reason, quarantined_at, parent_claim, pending_bytes)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).bind([.text(claimID), .text(folder), .text(sourceName), .text(fileName), .text(reason),
+            INSERT INTO quarantine (claim_id, folder, source_name, file_name, reason, reason_code, quarantined_at, parent_claim, pending_bytes)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).bind([.text(claimID), .text(folder), .text(sourceName), .text(fileName), .text(reason), SQLValue(reasonCode),
                        .text(Timestamp.string(Date())), SQLValue(parent?.claimID), parent.map { .blob($0.pendingBytes) } ?? .null]).run()
         try audit.append(event: .ingest, action: .create, outcome: .minorFailure, outcomeText: "quarantined",
                          actor: actor, object: "claim=\(claimID)" + (parent.map { " part_of=\($0.claimID)" } ?? ""))

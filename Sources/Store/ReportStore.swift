@@ -59,15 +59,30 @@ public final class ReportStore: Sendable {
     public let pseudonymizer: Pseudonymizer?
     /// The labelling jobs every newly stored report gets, in the transaction that stores it.
     public let labelPlan: LabelPlan
+    /// The copy made before this open migrated the schema (placed, not yet audited: the
+    /// opener audits it, because only it knows who is acting).
+    public let migrationBackup: PendingBackup?
 
     /// Opens the store and brings its schema up to date. With `migrate: false` (for
     /// `raddd --check-config`) nothing is changed, but a schema newer than this binary still fails.
+    /// With a `backupDirectory`, a database with an older schema is first copied there
+    /// (`radd-schemaN-before-vM-TIME.db`, a backup like `raddctl backup` makes); all steps of a
+    /// migration then commit together or not at all, so a failed one leaves the old database as it was.
     public init(path: String, key: DatabaseKey, migrate: Bool = true, applianceID: String? = nil,
-                labelPlan: LabelPlan = LabelPlan()) throws {
+                labelPlan: LabelPlan = LabelPlan(), backupDirectory: String? = nil) throws {
         database = try Database(path: path, key: key)
         self.applianceID = applianceID
         self.labelPlan = labelPlan
+        var migrationBackup: PendingBackup?
         if migrate {
+            let current = try Migrations.schemaVersion(of: database)
+            if let backupDirectory, current >= 1, current < Migrations.latestVersion {
+                let name = "radd-schema\(current)-before-v\(Migrations.latestVersion)-\(DatabaseRestore.fileStamp(Date())).db"
+                let pending = try DatabaseBackup.prepare(of: database,
+                                                         destination: (backupDirectory as NSString).appendingPathComponent(name))
+                try pending.place()
+                migrationBackup = pending
+            }
             try Migrations.run(on: database)
             pseudonymizer = Pseudonymizer(key: try PseudonymKey.loadOrCreate(in: database))
         } else {
@@ -76,6 +91,7 @@ public final class ReportStore: Sendable {
                 throw StoreError.schemaTooNew(path: path, found: found, supported: Migrations.latestVersion)
             }
         }
+        self.migrationBackup = migrationBackup
     }
 
     /// The SQL condition that a report is current: no later version replaced it. Every query of

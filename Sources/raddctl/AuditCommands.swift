@@ -26,7 +26,7 @@ struct Audit: ParsableCommand {
         @Option(help: "Records at or after this UTC time (2026-11-24 or 2026-11-24T08:00:00Z).") var since: String?
         @Option(help: "Records before this UTC time.") var until: String?
         @Option(help: "Records of this user (name or uid).") var user: String?
-        @Option(help: "Event type, repeatable: application_start, application_stop, ingest, label, quarantine, query, export, audit_log_used, security_alert, config_change, key_rotation.")
+        @Option(help: "Event type, repeatable: application_start, application_stop, ingest, label, quarantine, query, export, audit_log_used, security_alert, config_change, key_rotation, backup, restore, erasure, retention.")
         var type: [String] = []
         @Option(help: "success, denied, minor_failure or serious_failure.") var outcome: String?
 

@@ -25,7 +25,7 @@ struct Raddctl: ParsableCommand {
         version: RaddVersion.string,
         subcommands: [Status.self, Reports.self, ReportCommand.self, LabelsCommand.self, ReviewCommand.self, Quarantine.self, Audit.self, Export.self, Gold.self, Reload.self, Key.self, PseudonymCommand.self,
                       DeidCommand.self, LabelCommand.self, RelabelCommand.self,
-                      EvalCommand.self])
+                      EvalCommand.self, BackupCommand.self, PurgeCommand.self, MetricsCommand.self])
 
     // Declared here too so that `raddctl --socket PATH --json status` works as well as
     // `raddctl status --socket PATH --json`; subcommands see these values.

@@ -19,6 +19,7 @@ struct Raddd: ParsableCommand {
             Examples:
               raddd --config /etc/radd/raddd.conf --check-config
               raddd --config /etc/radd/raddd.conf --print-config
+              sudo raddd --config /etc/radd/raddd.conf --restore /var/lib/radd/backups/radd-20261205T171500Z.db
               raddd --state-dir ~/radd/state --drop-dir ~/radd/drop \\
                     --socket ~/radd/raddd.sock --key-file ~/radd/db.key
 
@@ -51,8 +52,14 @@ struct Raddd: ParsableCommand {
     @Option(help: .setting("llm_concurrency")) var llmConcurrency: String?
     @Option(help: .setting("llm_timeout")) var llmTimeout: String?
     @Option(help: .setting("label_policy")) var labelPolicy: String?
+    @Option(help: .setting("retention_days")) var retentionDays: String?
+    @Option(help: .setting("metrics_file")) var metricsFile: String?
+    @Option(help: .setting("metrics_interval")) var metricsInterval: String?
     @Flag(help: "Validate the configuration and the key, print a summary, and exit.") var checkConfig = false
     @Flag(help: "Print every setting in force (the file, then the flags) as 'key = value', and exit.") var printConfig = false
+    @Option(help: ArgumentHelp("Replace the database with this backup (raddd must be stopped), then exit. See Docs/operations.md.",
+                               valueName: "backup-file"))
+    var restore: String?
 
     func run() throws {
         Daemon.prepareProcess()
@@ -65,6 +72,12 @@ struct Raddd: ParsableCommand {
             return
         }
         RaddLogging.bootstrap(identifier: "raddd", target: settings.logTarget, level: settings.logLevel)
+        if let restore {
+            do {
+                for line in try Daemon.restore(settings, from: restore) { print(line) }
+                return
+            } catch { fail("\(error)") }
+        }
         if checkConfig {
             do {
                 for line in try Daemon.checkConfiguration(settings) { print(line) }
@@ -91,6 +104,7 @@ struct Raddd: ParsableCommand {
             ("max_reports_per_file", maxReportsPerFile), ("deid_policy", deidPolicy), ("tasks", tasks),
             ("task_dir", taskDir), ("llm_endpoint", llmEndpoint), ("llm_model", llmModel),
             ("llm_concurrency", llmConcurrency), ("llm_timeout", llmTimeout), ("label_policy", labelPolicy),
+            ("retention_days", retentionDays), ("metrics_file", metricsFile), ("metrics_interval", metricsInterval),
         ]
         // The flags are typed options for ArgumentParser; SettingsTableTests checks that they are
         // the settings table, flag for flag.

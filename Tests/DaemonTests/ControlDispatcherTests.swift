@@ -32,11 +32,14 @@ final class ControlDispatcherTests: XCTestCase {
         let settings = configuration
         let reloader = ConfigurationReloader(configuration: configuration, access: access, live: live, store: store,
                                              reread: { settings })
+        let checkpoints = AuditCheckpoints(path: root + "/checkpoints")
         let actions = ControlActions(
             store: store, facts: .init(startedAt: Date(), cipherVersion: "test", deidMethod: "rules", folders: configuration.folders),
             queueDepth: { 0 }, labeling: LabelingView(labeling: labeling, live: live),
-            checkpoints: AuditCheckpoints(path: root + "/checkpoints"), reloader: reloader,
-            dropFolders: [try DropFolder(path: root + "/drop")], quarantine: try QuarantineFolder(path: root + "/quarantine"))
+            checkpoints: checkpoints, reloader: reloader,
+            dropFolders: [try DropFolder(path: root + "/drop")], quarantine: try QuarantineFolder(path: root + "/quarantine"),
+            backupDirectory: root, metrics: DaemonMetrics(store: store, queueDepth: { 0 }, labeling: labeling, checkpoints: checkpoints,
+                                                          startedAt: Date()))
         dispatcher = ControlDispatcher(store: store, access: access, actions: actions)
     }
 
@@ -79,6 +82,9 @@ final class ControlDispatcherTests: XCTestCase {
         .goldSample: [#"{"count":0}"#, #"{"stratifyBy":"nobody"}"#, #"{"seed":-1}"#],
         .goldImport: [#"{}"#, #"{"rows":[{"line":2,"reportID":1,"values":{"Atelectasis":"maybe"}}]}"#],
         .evaluate: [#"{"uncertain":"maybe"}"#, #"{"labeler":"nobody"}"#],
+        .backup: [#"{"path":"relative.db"}"#, #"{"path":7}"#],
+        .purge: [#"{}"#, #"{"patient":"   "}"#, #"{"patient":42}"#],
+        .metrics: [#"{"format":"json"}"#],
     ]
 
     func testEveryMethodRefusedForItsParamsIsAuditedExactlyOnceByTheDispatcher() throws {

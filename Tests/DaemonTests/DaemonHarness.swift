@@ -63,10 +63,12 @@ final class DaemonHarness {
 
     /// Starts raddd and waits until its socket answers.
     @discardableResult
-    func start(extraArguments: [String] = [], environment: [String: String] = [:], waitForSocket: Bool = true) throws -> Process {
+    /// `launcher` runs raddd through another program (`faketime`, to set its clock).
+    func start(extraArguments: [String] = [], environment: [String: String] = [:], waitForSocket: Bool = true,
+               launcher: [String] = []) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.raddd)
-        process.arguments = standardArguments + extraArguments
+        process.executableURL = URL(fileURLWithPath: launcher.first ?? Self.raddd)
+        process.arguments = launcher.dropFirst() + (launcher.isEmpty ? [] : [Self.raddd]) + standardArguments + extraArguments
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "NOTIFY_SOCKET")
         env.removeValue(forKey: "CREDENTIALS_DIRECTORY")

@@ -1,5 +1,8 @@
 import Foundation
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Fail closed: each refusal is one line on stderr and exit status 1, never a crash.
 final class StartupTests: XCTestCase {
@@ -16,6 +19,31 @@ final class StartupTests: XCTestCase {
         XCTAssertTrue(output.stderr.hasPrefix("raddd: error: "), output.stderr, file: file, line: line)
         XCTAssertTrue(output.stderr.contains(phrase), "'\(phrase)' not in: \(output.stderr)", file: file, line: line)
         XCTAssertFalse(FileManager.default.fileExists(atPath: harness.socketPath), "a refused start must not listen", file: file, line: line)
+    }
+
+    /// One raddd per state directory: a second one exits 1 naming the first one's pid, before it
+    /// touches the database or the drop folder; the lock dies with the holder, even by kill -9.
+    func testASecondRaddOnTheSameStateDirectoryIsRefusedAndKillNineLeavesNoStaleLock() throws {
+        let harness = try DaemonHarness()
+        let first = try harness.start()
+        try harness.drop("waiting.txt", "FINDINGS: Clear lungs.\n")
+        try DaemonHarness.waitFor("the first report") { try harness.allReports().count == 1 }
+        let second = harness.run(DaemonHarness.raddd, harness.standardArguments)
+        XCTAssertEqual(second.reason, .exit, second.stderr)
+        XCTAssertEqual(second.status, 1, second.stderr)
+        XCTAssertEqual(second.stderr, "raddd: error: another raddd (pid \(first.processIdentifier)) is already running on state directory \(harness.stateDir) (it holds \(harness.stateDir)/raddd.lock); stop it first, or give this one its own state_dir\n")
+        XCTAssertTrue(first.isRunning)
+        XCTAssertEqual(harness.raddctl(["status"]).status, 0, "the first raddd still answers on its socket")
+
+        XCTAssertEqual(harness.stop(signal: SIGKILL).reason, .uncaughtSignal)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: harness.stateDir + "/raddd.lock"), "the lock file is never deleted")
+        let restarted = try harness.start()
+        XCTAssertTrue(restarted.isRunning, "a killed holder leaves no stale lock; log:\n\(harness.log)")
+        XCTAssertEqual(try harness.allReports().count, 1)
+        XCTAssertEqual(try String(contentsOfFile: harness.stateDir + "/raddd.lock", encoding: .utf8), "\(restarted.processIdentifier)\n")
+        let info = try FileManager.default.attributesOfItem(atPath: harness.stateDir + "/raddd.lock")
+        XCTAssertEqual((info[.posixPermissions] as? NSNumber)?.intValue, 0o600)
+        XCTAssertEqual(harness.stop().status, 0)
     }
 
     func testMissingKeyIsRefused() throws {

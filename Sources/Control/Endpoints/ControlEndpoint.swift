@@ -41,6 +41,7 @@ public enum Endpoints {
         AuditList.self, AuditVerify.self, AuditExport.self,
         Reload.self, KeyRotate.self, Pseudonym.self, Relabel.self,
         ExportLabels.self, ExportInstruct.self, GoldSample.self, GoldImport.self, Evaluate.self,
+        Backup.self, Purge.self, Metrics.self,
     ]
 }
 

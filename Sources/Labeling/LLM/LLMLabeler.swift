@@ -16,6 +16,8 @@ public final class LLMLabeler: Labeler {
         /// the daemon, whose queue keeps the report; minutes for a batch run such as
         /// `raddctl label`, which should ride out a server restart.
         public var circuitPatience: Double = 0
+        /// Where each request's latency and tokens are counted (raddd's metrics); nil: nowhere.
+        public var metrics: LLMRequestMetrics?
 
         public init() {}
     }
@@ -153,12 +155,16 @@ public final class LLMLabeler: Labeler {
             }
             attempt += 1
             tally.requests += 1
+            let started = Date()
             do {
                 let reply = try client.complete(request)
                 breaker.recordSuccess()
+                settings.metrics?.recordAnswer(seconds: reply.seconds, promptTokens: reply.promptTokens,
+                                               completionTokens: reply.completionTokens)
                 return reply
             } catch let failure as ChatClient.Failure {
                 breaker.recordFailure()
+                settings.metrics?.recordFailure(seconds: Date().timeIntervalSince(started))
                 guard failure.isTransient else { throw LabelingFailure(.unavailable, failure.description) }
                 guard attempt < settings.retry.attempts else {
                     throw LabelingFailure(.unavailable, "\(failure.description) (after \(attempt) attempts)")

@@ -15,9 +15,14 @@ struct ControlActions: Sendable {
     let checkpoints: AuditCheckpoints
     let reloader: ConfigurationReloader
     let release: QuarantineRelease
+    let backupDirectory: String
+    let metrics: DaemonMetrics
 
     init(store: ReportStore, facts: StatusAction.Facts, queueDepth: @escaping @Sendable () -> Int, labeling: LabelingView,
-         checkpoints: AuditCheckpoints, reloader: ConfigurationReloader, dropFolders: [DropFolder], quarantine: QuarantineFolder) {
+         checkpoints: AuditCheckpoints, reloader: ConfigurationReloader, dropFolders: [DropFolder], quarantine: QuarantineFolder,
+         backupDirectory: String, metrics: DaemonMetrics) {
+        self.backupDirectory = backupDirectory
+        self.metrics = metrics
         self.store = store
         self.facts = facts
         self.queueDepth = queueDepth

@@ -86,6 +86,9 @@ final class ControlDispatcher: ControlResponder {
         case .goldSample: return run(GoldSampleAction(store: store, labeling: labeling), line, request.id, asked)
         case .goldImport: return run(GoldImportAction(store: store, labeling: labeling), line, request.id, asked)
         case .evaluate: return run(EvaluateAction(store: store, labeling: labeling), line, request.id, asked)
+        case .backup: return run(BackupAction(store: store, backupDirectory: actions.backupDirectory), line, request.id, asked)
+        case .purge: return run(PurgeAction(store: store), line, request.id, asked)
+        case .metrics: return run(MetricsAction(metrics: actions.metrics), line, request.id, asked)
         }
     }
 
