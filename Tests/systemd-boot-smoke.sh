@@ -257,7 +257,9 @@ host_mirror() {
             [[ -n "$url" ]] && break
         done
     fi
-    printf '%s\n' "${url:-http://deb.debian.org/debian}"
+    # No fallback address: the site's apt configuration is the only source of packages.
+    [[ -n "$url" ]] || die "no apt source for $SUITE in /etc/apt (sources.list, sources.list.d); debootstrap needs the site's mirror, or set RADD_SMOKE_MIRROR"
+    printf '%s\n' "$url"
 }
 
 # Builds the pristine root file system with debootstrap and stores it as tarball $1.

@@ -49,6 +49,29 @@ final class KeyRotationTests: XCTestCase {
         XCTAssertEqual(harness.raddctl(["reports"]).status, 0, "raddd starts with the rotated key file")
     }
 
+    /// Operations doc: a backup opens with the key that was in force when it was made, and only
+    /// with it; a `raddctl key rotate` afterwards does not re-key copies already made.
+    func testABackupMadeBeforeARotationOpensWithTheOldKeyOnly() throws {
+        let harness = try DaemonHarness()
+        try harness.start(extraArguments: ["--settle-time", "0"])
+        try harness.drop("b1.txt", "IMPRESSION: Stable cardiomegaly.\n")
+        try DaemonHarness.waitFor("the report stored") { try harness.allReports().count == 1 }
+        let oldKeyFile = harness.stateDir + "/old.key"
+        try FileManager.default.copyItem(atPath: harness.keyFile, toPath: oldKeyFile)
+        let copy = harness.stateDir + "/backups/before-rotation.db"
+        let backup = harness.raddctl(["backup", "--out", copy])
+        XCTAssertEqual(backup.status, 0, backup.stderr)
+        XCTAssertEqual(harness.raddctl(["key", "rotate", "--key-file", harness.keyFile]).status, 0)
+        XCTAssertEqual(harness.stop().status, 0)
+
+        let withOld = harness.run(DaemonHarness.raddctl, ["backup", "verify", copy, "--key-file", oldKeyFile])
+        XCTAssertEqual(withOld.status, 0, withOld.stderr)
+        XCTAssertTrue(withOld.stdout.contains("reports       1\n"), withOld.stdout)
+        let withNew = harness.run(DaemonHarness.raddctl, ["backup", "verify", copy, "--key-file", harness.keyFile])
+        XCTAssertEqual(withNew.status, 65, withNew.stdout + withNew.stderr)
+        XCTAssertTrue(withNew.stderr.contains("key"), withNew.stderr)
+    }
+
     func testAnUnfinishedRotationIsNamedInsteadOfGuessed() throws {
         let harness = try DaemonHarness()
         try harness.start()

@@ -13,6 +13,7 @@ final class SettingsTableTests: XCTestCase {
         "max_file_bytes": "1024", "max_reports_per_file": "500", "deid_policy": "/etc/radd/deid.policy",
         "tasks": "chestxray14,ankle-fracture", "task_dir": "/etc/radd/tasks", "llm_endpoint": "http://127.0.0.1:8091",
         "llm_model": "qwen", "llm_concurrency": "2", "llm_timeout": "60", "label_policy": "ensemble",
+        "retention_days": "365", "metrics_file": "/m/radd.prom", "metrics_interval": "60",
     ]
 
     func testTheDocsTableIsTheSettingsTable() throws {
@@ -58,7 +59,8 @@ final class SettingsTableTests: XCTestCase {
         let flags = Set(optionsSection.split(separator: "\n").filter { $0.hasPrefix("  -") }.compactMap { line in
             line.split(separator: " ").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ",")) }.first { $0.hasPrefix("--") }
         })
-        let own: Set<String> = ["--config", "--check-config", "--print-config", "--version", "--help"]
+        // --restore is an action, not a setting: it restores a backup and exits.
+        let own: Set<String> = ["--config", "--check-config", "--print-config", "--restore", "--version", "--help"]
         XCTAssertEqual(flags.subtracting(own), Set(DaemonConfiguration.settings.map(\.flag)))
 
         let arguments = ["--config", harness.configFile] + DaemonConfiguration.settings.flatMap { [$0.flag, Self.samples[$0.key]!] }
