@@ -198,6 +198,23 @@ public struct LabelingStatus: Codable, Sendable, Equatable {
     public var endpoints: [ModelEndpoint]
     /// Relabel runs still working, and the last ones finished (absent from older daemons).
     public var relabels: [RelabelProgress]?
+    /// Per task, how many current reports have their final label under the policy (absent
+    /// from older daemons).
+    public var finalLabels: [TaskLabelCount]?
+
+    public struct TaskLabelCount: Codable, Sendable, Equatable {
+        public var task: String
+        /// Reports not superseded by a later version.
+        public var reports: Int
+        /// Of those, the ones whose final label exists now (`raddctl labels` lists them).
+        public var labelled: Int
+
+        public init(task: String, reports: Int, labelled: Int) {
+            self.task = task
+            self.reports = reports
+            self.labelled = labelled
+        }
+    }
 
     public init(tasks: [String], policy: String, queues: [Queue], endpoints: [ModelEndpoint]) {
         self.tasks = tasks

@@ -275,3 +275,21 @@ extension ReportStore {
         return ids.map { id in (id, (latest[id] ?? [:]).values.sorted { $0.labeler > $1.labeler }) }
     }
 }
+
+extension ReportStore {
+    /// Current (not superseded) reports, and how many of them have, for `task`, an answer from
+    /// every labeler of at least one of `needs` (`LabelDecisions.finalLabelNeeds`).
+    public func finalLabelCounts(task: String, needs: [[String]]) throws -> (current: Int, withFinalLabel: Int) {
+        let current = try database.prepare("SELECT count(*) FROM reports r WHERE \(Self.currentReport("r"))")
+            .withReset { try $0.step() ? Int($0.integer(0)) : 0 }
+        let groups = needs.filter { !$0.isEmpty }
+        guard !groups.isEmpty else { return (current, 0) }
+        let answered = "EXISTS (SELECT 1 FROM label_sets s WHERE s.report_id = r.id AND s.task = ? AND s.labeler = ?)"
+        let condition = groups.map { "(" + Array(repeating: answered, count: $0.count).joined(separator: " AND ") + ")" }
+            .joined(separator: " OR ")
+        let values: [SQLValue] = groups.flatMap { $0.flatMap { [SQLValue.text(task), .text($0)] } }
+        let withFinal = try database.prepare("SELECT count(*) FROM reports r WHERE \(Self.currentReport("r")) AND (\(condition))")
+            .bind(values).withReset { try $0.step() ? Int($0.integer(0)) : 0 }
+        return (current, withFinal)
+    }
+}

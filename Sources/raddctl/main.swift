@@ -96,7 +96,14 @@ struct Status: ParsableCommand {
         try guarded {
             let status = try options.call(Endpoints.Status.self, NoParams())
             if options.json { return try options.printJSON(status) }
-            let counts = status.reportsByState.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            // "stored" and "labelled" are both current reports; a state of "labelled" only says
+            // every labeler has answered, which is not whether a report has its final label (the
+            // "labelled:" lines below), so it is shown as what it means.
+            let byState = status.reportsByState
+            let current = (byState["stored"] ?? 0) + (byState["labelled"] ?? 0)
+            let others = byState.filter { !["stored", "labelled"].contains($0.key) }.sorted { $0.key < $1.key }
+            let counts = (["\(current) current (\(byState["labelled"] ?? 0) answered by every labeler)"]
+                          + others.map { "\($0.value) \($0.key)" }).joined(separator: ", ")
             print("""
                 raddd \(status.version) (pid \(status.pid)), up \(Format.duration(status.uptimeSeconds)) since \(status.startedAt)
                   database:  schema v\(status.schemaVersion), SQLCipher \(status.cipherVersion)
@@ -111,6 +118,12 @@ struct Status: ParsableCommand {
             guard let labeling = status.labeling else { return }
             print("  labels:    " + (labeling.tasks.isEmpty ? "no tasks configured (setting 'tasks')"
                                      : "tasks \(labeling.tasks.joined(separator: ", ")); final label: \(labeling.policy)"))
+            for count in labeling.finalLabels ?? [] {
+                // The report state "labelled" means every labeler has answered; a report has its
+                // final label earlier (the rules' answer while a model is busy, under
+                // llm-else-rules), and that is what a researcher asks about.
+                print("  labelled:  \(Format.printable(count.task)): \(count.labelled) of \(count.reports) reports have their final label")
+            }
             for queue in labeling.queues {
                 print("  labeler:   \(queue.labeler): \(queue.queued) waiting, \(queue.failed) failed"
                       + (queue.lastError.map { "; waiting because: \(Format.printable($0))" } ?? ""))

@@ -65,6 +65,9 @@ final class LabelingDaemonTests: XCTestCase {
         let text = harness.raddctl(["status"]).stdout
         XCTAssertTrue(text.contains("llm: 3 waiting, 0 failed; waiting because:"), text)
         XCTAssertTrue(text.contains("model:     http://127.0.0.1:\(port)"), text)
+        // The rules' answers are the final labels (llm-else-rules) while the model is away.
+        XCTAssertTrue(text.contains("labelled:  chestxray14: 3 of 3 reports have their final label"), text)
+        XCTAssertTrue(text.contains("reports:   3 current (0 answered by every labeler)"), text)
         let shown = harness.raddctl(["report", "1"]).stdout
         XCTAssertTrue(shown.contains("final (rules): Effusion positive, Pneumothorax negative"), shown)
         XCTAssertTrue(shown.contains("llm: waiting"), shown)
@@ -81,6 +84,21 @@ final class LabelingDaemonTests: XCTestCase {
         XCTAssertTrue(final.contains("final (llm): Effusion positive"), final)
         XCTAssertTrue(final.contains("llm, fake-model"), final)
         XCTAssertTrue(harness.raddctl(["reports", "--state", "labelled"]).stdout.contains("r3.txt"))
+        let json = try harness.decode(StatusCounts.self, harness.raddctl(["status", "--json"]))
+        XCTAssertEqual(json.labeling.finalLabels, [.init(task: "chestxray14", reports: 3, labelled: 3)])
+        XCTAssertTrue(harness.raddctl(["status"]).stdout.contains("reports:   3 current (3 answered by every labeler)"))
+    }
+
+    struct StatusCounts: Decodable {
+        struct Labeling: Decodable {
+            struct Count: Decodable, Equatable {
+                var task: String
+                var reports: Int
+                var labelled: Int
+            }
+            var finalLabels: [Count]
+        }
+        var labeling: Labeling
     }
 
     func testAModelThatKeepsBreakingTheSchemaIsARecordedFailure() throws {

@@ -16,6 +16,24 @@ final class LabelPolicyTests: XCTestCase {
             .map { ($0.answer.values[0], $0.source) }
     }
 
+    /// `finalLabelNeeds` (what `raddctl status` counts by) says exactly when `finalAnswer` has
+    /// an answer: for every policy, no, one or three models, and every set of labelers answered.
+    func testFinalLabelNeedsAgreeWithFinalAnswerForEveryPolicyAndEveryAnsweredSet() {
+        for models in [[], ["llm"], ["llm:a", "llm:b", "llm:c"]] {
+            let labelers = ["rules"] + models
+            for policy in LabelPolicy.allCases {
+                let decisions = LabelDecisions(policy: policy, models: models.compactMap(LabelerID.init(rawValue:)))
+                let needs = decisions.finalLabelNeeds.map { Set($0.map(\.rawValue)) }
+                for mask in 0..<(1 << labelers.count) {
+                    let answered = labelers.enumerated().filter { mask & (1 << $0.offset) != 0 }.map(\.element)
+                    let hasFinal = final(policy, Dictionary(uniqueKeysWithValues: answered.map { ($0, LabelValue.positive) }), models: models) != nil
+                    let needsMet = needs.contains { $0.isSubset(of: Set(answered)) }
+                    XCTAssertEqual(needsMet, hasFinal, "\(policy) with models \(models), answered by \(answered)")
+                }
+            }
+        }
+    }
+
     func testOneModelIsCalledLLMAndSeveralByTheirNames() {
         XCTAssertEqual(LabelPolicy.llmLabelerName(model: "qwen", modelCount: 1), "llm")
         XCTAssertEqual(LabelPolicy.llmLabelerName(model: nil, modelCount: 0), "llm")

@@ -21,6 +21,21 @@ public struct LabelDecisions: Sendable, Equatable {
         policy.finalAnswer(task: task, answers: answers, models: models)
     }
 
+    /// The sets of labelers whose answers give a report its final label: it has one as soon as
+    /// every labeler of any one set has answered. `raddctl status` counts labelled reports by
+    /// this, so that a report the rules have labelled counts while a model is still busy.
+    /// Kept beside `LabelPolicy.finalAnswer` and checked against it by the tests.
+    public var finalLabelNeeds: [[LabelerID]] {
+        let everyModel: [[LabelerID]] = models.isEmpty ? [] : [models]
+        switch policy {
+        case .rules: return [[.rules]]
+        case .llm: return everyModel
+        case .llmElseRules: return [[.rules]] + everyModel
+        // Before every model has answered, the ensemble policy gives the rule labeler's answer.
+        case .ensemble: return [[.rules]]
+        }
+    }
+
     /// `labeler`'s answer for the report, `final` being the policy's (never gold's).
     public func answer(of labeler: LabelerID, _ task: LabelTask, _ answers: ReportAnswers) -> TaskAnswer? {
         guard labeler == .final else { return answers[labeler] }

@@ -49,6 +49,11 @@ struct StatusAction: ControlAction {
                 },
                 endpoints: endpoints)
             result.labeling?.relabels = try store.relabelRuns().map(RelabelAction.progress)
+            let needs = labeling.decisions().finalLabelNeeds.map { $0.map(\.rawValue) }
+            result.labeling?.finalLabels = try service.tasks.map { task in
+                let counts = try store.finalLabelCounts(task: task.name, needs: needs)
+                return LabelingStatus.TaskLabelCount(task: task.name, reports: counts.current, labelled: counts.withFinalLabel)
+            }
             return result
         }
     }
