@@ -64,12 +64,18 @@ final class LabelingService: Sendable {
         requestMetrics = endpoints.map { _ in LLMRequestMetrics() }
         state = Mutex(State(models: endpoints.indices.map { configuration.llmModel(endpoint: $0) },
                             lastErrors: endpoints.map { _ in nil }, inFlight: endpoints.map { _ in 0 }))
+        plan = Self.plan(tasks: tasks, llmLabelers: llmLabelers)
+    }
+
+    /// The jobs each stored report gets: one per task and labeler, except the rule labeler's
+    /// for a prompt-only task, in which it has nothing to read.
+    static func plan(tasks: [LabelTask], llmLabelers: [String]) -> LabelPlan {
         var jobs: [(task: String, labeler: String)] = []
         for task in tasks {
-            jobs.append((task.name, LabelerID.rules.rawValue))
+            if task.hasRulePhrases { jobs.append((task.name, LabelerID.rules.rawValue)) }
             for labeler in llmLabelers { jobs.append((task.name, labeler)) }
         }
-        plan = LabelPlan(jobs: jobs)
+        return LabelPlan(jobs: jobs)
     }
 
     func task(named name: String) -> LabelTask? { tasks.first { $0.name == name } }

@@ -87,7 +87,11 @@ struct StartupChecks {
             note("labelers: \(labelers.joined(separator: ", ")); final label: \(configuration.labelPolicy.rawValue)"
                  + (configuration.llmEndpoints.isEmpty ? " (rule labeler only: no llm_endpoint)" : ""))
         }
-        let labelPlan = LabelPlan(jobs: tasks.flatMap { task in labelers.map { (task: task.name, labeler: $0) } })
+        if configuration.llmEndpoints.isEmpty, let promptOnly = tasks.first(where: { !$0.hasRulePhrases }) {
+            // Nothing would ever label it: every report would wait for a model that is not there.
+            throw StartupError("task '\(promptOnly.name)' is prompt-only (no finding has rule phrases) and only a model can label it; set llm_endpoint, or remove it from tasks")
+        }
+        let labelPlan = LabelingService.plan(tasks: tasks, llmLabelers: configuration.llmLabelers)
         return Findings(cipherVersion: cipherVersion, key: key, deidPolicy: deidPolicy, socketGroupID: socketGroupID,
                         access: access, tasks: tasks, labelPlan: labelPlan)
     }

@@ -84,6 +84,9 @@ struct LabelCommand: ParsableCommand {
             var labelTask: LabelTask
             do { labelTask = try LabelTask.load(task, directories: directories) } catch { throw Failure("\(error)", code: 1) }
             if let sections { labelTask.sections = LabelTask.Sections(rawValue: sections) }
+            if !labelTask.hasRulePhrases && labeler != "llm" {
+                throw Failure("task '\(labelTask.name)' is prompt-only (no finding has rule phrases): label it with --labeler llm --endpoint URL", code: 1)
+            }
             let reports = try readReports()
             let labelers = try makeLabelers(labelTask)
             let rules = RuleLabeler(task: labelTask)

@@ -206,6 +206,40 @@ final class LabelingDaemonTests: XCTestCase {
         XCTAssertFalse(no.contains("follow-up"), no)
     }
 
+    /// A prompt-only task is labelled by the model alone: no rule job, no rule label set, the
+    /// model's Yes (and its follow-up, asked only after the Yes) is the final label, and a
+    /// relabel by the rules is refused by name.
+    func testAPromptOnlyTaskIsLabelledByTheModelAloneWithTheFollowUpOnlyAfterYes() throws {
+        let server = try FakeModelServer(script: [
+            .answer(#"{"evidence": "active contrast extravasation in the splenic hilum", "answer": "Yes"}"#),
+            .answer(#"{"options": ["spleen"]}"#),
+            .answer(#"{"evidence": "without active extravasation", "answer": "No"}"#),
+        ])
+        defer { server.stop() }
+        let harness = try DaemonHarness()
+        try harness.start(extraArguments: ["--tasks", "active-extravasation-prompt", "--task-dir", Self.tasks,
+                                           "--llm-endpoint", server.url, "--settle-time", "0"])
+        try harness.drop("b1.txt", "IMPRESSION: Grade IV splenic laceration with a focus of active contrast extravasation in the splenic hilum.\n")
+        try DaemonHarness.waitFor("the first report labelled by the model") { (try stored(harness).sets["llm"]?.count ?? 0) == 1 }
+        try harness.drop("b2.txt", "IMPRESSION: Large right rectus sheath hematoma without active extravasation.\n")
+        try DaemonHarness.waitFor("the second report labelled by the model") { (try stored(harness).sets["llm"]?.count ?? 0) == 2 }
+        let after = try stored(harness)
+        XCTAssertNil(after.sets["rules"], "the rule labeler has no phrases to read")
+        XCTAssertTrue(after.jobs.isEmpty, "\(after.jobs)")
+        XCTAssertEqual(try server.requests().count, 3, "the follow-up is asked after the Yes only")
+
+        let ids = try harness.allReports().sorted { $0.sourceName < $1.sourceName }.map(\.id)
+        let yes = harness.raddctl(["report", "\(ids[0])"]).stdout
+        XCTAssertTrue(yes.contains("final (llm): Active extravasation: Yes; follow-up: spleen"), yes)
+        let no = harness.raddctl(["report", "\(ids[1])"]).stdout
+        XCTAssertTrue(no.contains("final (llm): Active extravasation: No"), no)
+        let status = harness.raddctl(["status"]).stdout
+        XCTAssertTrue(status.contains("labelled:  active-extravasation-prompt: 2 of 2 reports have their final label"), status)
+        let relabel = harness.raddctl(["relabel", "--task", "active-extravasation-prompt", "--labeler", "rules", "--all"])
+        XCTAssertNotEqual(relabel.status, 0)
+        XCTAssertTrue(relabel.stderr.contains("prompt-only"), relabel.stderr)
+    }
+
     /// raddctl status reads the labelling workers' state inside its database transaction, while
     /// the workers take jobs from the database: neither may wait for the other.
     func testStatusKeepsAnsweringWhileWorkersTakeJobs() throws {

@@ -46,6 +46,13 @@ final class StartupTests: XCTestCase {
         XCTAssertEqual(harness.stop().status, 0)
     }
 
+    /// Only a model can label a prompt-only task: without one, every report would wait forever.
+    func testAPromptOnlyTaskWithoutAModelServerIsRefused() throws {
+        let harness = try DaemonHarness()
+        try assertRefusesToStart(harness, extra: ["--tasks", "ankle-fracture-prompt", "--task-dir", LabelingDaemonTests.tasks],
+                                 mentioning: "task 'ankle-fracture-prompt' is prompt-only")
+    }
+
     func testMissingKeyIsRefused() throws {
         let harness = try DaemonHarness()
         try FileManager.default.removeItem(atPath: harness.keyFile)

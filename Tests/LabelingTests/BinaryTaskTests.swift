@@ -75,7 +75,9 @@ final class BinaryTaskTests: XCTestCase {
         let cases: [(String, String)] = [
             (#"{"name":"x","kind":"binary","findings":[{"name":"a","mentions":["a"]},{"name":"b","mentions":["b"]}]}"#,
              "a binary task asks about exactly one finding (this one has 2)"),
-            (#"{"name":"x","kind":"binary","findings":[{"name":"a"}]}"#, "missing findings[0].mentions"),
+            (#"{"name":"x","kind":"binary","findings":[{"name":"a"}]}"#, "no finding has mentions and there is no prompt"),
+            (#"{"name":"x","kind":"multilabel","findings":[{"name":"a","mentions":["a"]},{"name":"b"}],"prompt":{"instructions":"?"}}"#,
+             "finding 'b' has no mentions while others have"),
             (#"{"name":"x","kind":"multilabel","findings":[{"name":"a","mentions":["a"]}],"followUp":{"name":"Site","question":"?","options":[{"name":"o"}]}}"#,
              "only a binary task may have a followUp"),
             (#"{"name":"x","kind":"multilabel","findings":[{"name":"a","mentions":["a"]},{"name":"a","mentions":["b"]}]}"#,
@@ -109,5 +111,22 @@ final class BinaryTaskTests: XCTestCase {
         }
         let sites = try XCTUnwrap(bleed.task.followUp?.options.map(\.name))
         XCTAssertEqual(sites, ["bowel", "liver", "spleen", "kidney", "abdominal wall", "gluteal/thigh", "retroperitoneal", "other"])
+    }
+
+    /// The prompt-only variants ask the same question with the same answers and follow-up, and
+    /// carry no phrase for the rule labeler.
+    func testThePromptOnlyTasksAreTheBinaryTasksWithoutPhrases() throws {
+        for name in ["ankle-fracture", "active-extravasation"] {
+            let ruled = try LabelTask.load(name, directories: Self.directories)
+            let promptOnly = try LabelTask.load(name + "-prompt", directories: Self.directories)
+            XCTAssertNil(promptOnly.problem)
+            XCTAssertFalse(promptOnly.hasRulePhrases, name)
+            XCTAssertEqual(promptOnly.kind, .binary)
+            XCTAssertEqual(promptOnly.columns, ruled.columns)
+            XCTAssertEqual(promptOnly.prompt, ruled.prompt)
+            XCTAssertEqual(promptOnly.followUp?.options.map(\.name), ruled.followUp?.options.map(\.name))
+            XCTAssertTrue(promptOnly.findings.allSatisfy { $0.mentions.isEmpty && $0.unmentions == nil && $0.absent == nil })
+            XCTAssertTrue(promptOnly.followUp?.options.allSatisfy { $0.mentions == nil } ?? true)
+        }
     }
 }

@@ -17,20 +17,43 @@ final class LabelPolicyTests: XCTestCase {
     }
 
     /// `finalLabelNeeds` (what `raddctl status` counts by) says exactly when `finalAnswer` has
-    /// an answer: for every policy, no, one or three models, and every set of labelers answered.
-    func testFinalLabelNeedsAgreeWithFinalAnswerForEveryPolicyAndEveryAnsweredSet() {
-        for models in [[], ["llm"], ["llm:a", "llm:b", "llm:c"]] {
-            let labelers = ["rules"] + models
-            for policy in LabelPolicy.allCases {
-                let decisions = LabelDecisions(policy: policy, models: models.compactMap(LabelerID.init(rawValue:)))
-                let needs = decisions.finalLabelNeeds.map { Set($0.map(\.rawValue)) }
-                for mask in 0..<(1 << labelers.count) {
-                    let answered = labelers.enumerated().filter { mask & (1 << $0.offset) != 0 }.map(\.element)
-                    let hasFinal = final(policy, Dictionary(uniqueKeysWithValues: answered.map { ($0, LabelValue.positive) }), models: models) != nil
-                    let needsMet = needs.contains { $0.isSubset(of: Set(answered)) }
-                    XCTAssertEqual(needsMet, hasFinal, "\(policy) with models \(models), answered by \(answered)")
+    /// an answer: for a task with rule phrases and a prompt-only one, every policy, no, one or
+    /// three models, and every set of labelers answered.
+    func testFinalLabelNeedsAgreeWithFinalAnswerForEveryPolicyAndEveryAnsweredSet() throws {
+        let promptOnly = try LabelTask.load("ankle-fracture-prompt", directories: BinaryTaskTests.directories)
+        for task in [task, promptOnly] {
+            for models in [[], ["llm"], ["llm:a", "llm:b", "llm:c"]] {
+                let labelers = ["rules"] + models
+                for policy in LabelPolicy.allCases {
+                    let decisions = LabelDecisions(policy: policy, models: models.compactMap(LabelerID.init(rawValue:)))
+                    let needs = decisions.finalLabelNeeds(task).map { Set($0.map(\.rawValue)) }
+                    for mask in 0..<(1 << labelers.count) {
+                        let answered = labelers.enumerated().filter { mask & (1 << $0.offset) != 0 }.map(\.element)
+                        let answers = Dictionary(uniqueKeysWithValues: answered.map { ($0, answer(.positive, by: "x")) })
+                        let hasFinal = policy.finalAnswer(task: task, answers: answers, llmLabelers: models) != nil
+                        let needsMet = needs.contains { $0.isSubset(of: Set(answered)) }
+                        XCTAssertEqual(needsMet, hasFinal, "\(task.name), \(policy) with models \(models), answered by \(answered)")
+                    }
                 }
             }
+        }
+    }
+
+    /// A prompt-only task: the rule labeler has no phrases to read, so under every policy the
+    /// models decide, and a stray rules answer is never the final label.
+    func testAPromptOnlyTaskIsDecidedByTheModelsUnderEveryPolicy() throws {
+        let promptOnly = try LabelTask.load("ankle-fracture-prompt", directories: BinaryTaskTests.directories)
+        XCTAssertFalse(promptOnly.hasRulePhrases)
+        XCTAssertTrue(task.hasRulePhrases)
+        for policy in LabelPolicy.allCases {
+            let one = policy.finalAnswer(task: promptOnly, answers: ["rules": answer(.negative, by: "rules"), "llm": answer(.positive, by: "llm")])
+            XCTAssertEqual(one?.answer.values, [.positive], "\(policy)")
+            XCTAssertEqual(one?.source, "llm", "\(policy)")
+            XCTAssertNil(policy.finalAnswer(task: promptOnly, answers: ["rules": answer(.negative, by: "rules")]), "\(policy): rules never decide it")
+            let vote = policy.finalAnswer(task: promptOnly, answers: ["llm:a": answer(.positive, by: "a"), "llm:b": answer(.positive, by: "b"),
+                                                                   "llm:c": answer(.negative, by: "c")], llmLabelers: ["llm:a", "llm:b", "llm:c"])
+            XCTAssertEqual(vote?.answer.values, [.positive], "\(policy)")
+            XCTAssertEqual(vote?.source, "llm vote", "\(policy)")
         }
     }
 

@@ -38,7 +38,8 @@ extension LabelPolicy {
     /// policy's labelers have not answered yet. Any other labeler's answer (gold, a model no
     /// longer configured) does not count.
     public func finalAnswer(task: LabelTask, answers: ReportAnswers, models: [LabelerID]) -> FinalAnswer? {
-        let rules = answers[.rules].map { FinalAnswer(answer: $0, source: .labeler(.rules)) }
+        // A prompt-only task has no rule phrases: whatever the rule labeler left is not an answer.
+        let rules = task.hasRulePhrases ? answers[.rules].map { FinalAnswer(answer: $0, source: .labeler(.rules)) } : nil
         let modelAnswers = models.compactMap { answers[$0] }
         let everyModel = !models.isEmpty && modelAnswers.count == models.count
         let vote = { (members: [TaskAnswer]) in EnsembleLabeler(task: task, members: []).vote(members) }
@@ -46,6 +47,8 @@ extension LabelPolicy {
             ? (modelAnswers.count == 1 ? FinalAnswer(answer: modelAnswers[0], source: .labeler(models[0]))
                                        : FinalAnswer(answer: vote(modelAnswers), source: .modelVote))
             : nil
+        // Only the models can answer a prompt-only task, so under every policy they decide it.
+        guard task.hasRulePhrases else { return llm }
         switch self {
         case .rules: return rules
         case .llm: return llm

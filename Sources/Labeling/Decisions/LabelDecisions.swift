@@ -21,12 +21,13 @@ public struct LabelDecisions: Sendable, Equatable {
         policy.finalAnswer(task: task, answers: answers, models: models)
     }
 
-    /// The sets of labelers whose answers give a report its final label: it has one as soon as
+    /// The sets of labelers whose answers give a report its `task` label: it has one as soon as
     /// every labeler of any one set has answered. `raddctl status` counts labelled reports by
     /// this, so that a report the rules have labelled counts while a model is still busy.
     /// Kept beside `LabelPolicy.finalAnswer` and checked against it by the tests.
-    public var finalLabelNeeds: [[LabelerID]] {
+    public func finalLabelNeeds(_ task: LabelTask) -> [[LabelerID]] {
         let everyModel: [[LabelerID]] = models.isEmpty ? [] : [models]
+        guard task.hasRulePhrases else { return everyModel }
         switch policy {
         case .rules: return [[.rules]]
         case .llm: return everyModel

@@ -21,6 +21,15 @@ public struct LabelTask: Codable, Sendable, Equatable {
         /// Phrases that say the finding is absent without negating a mention ("heart size is
         /// normal" for cardiomegaly): each one found is a negative mention.
         public var absent: [String]?
+
+        /// `mentions` may be left out: a finding defined by its prompt alone.
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decode(String.self, forKey: .name)
+            mentions = try container.decodeIfPresent([String].self, forKey: .mentions) ?? []
+            unmentions = try container.decodeIfPresent([String].self, forKey: .unmentions)
+            absent = try container.decodeIfPresent([String].self, forKey: .absent)
+        }
     }
 
     /// CheXpert's "No Finding": positive when no other finding (except `ignoring`) is positive or
@@ -108,6 +117,10 @@ public struct LabelTask: Codable, Sendable, Equatable {
     public var followUp: FollowUp?
     public var prompt: Prompt?
 
+    /// Whether the rule labeler can answer the task. A task without any phrase is defined by
+    /// its prompt alone and labelled by the models only, under every label policy.
+    public var hasRulePhrases: Bool { findings.contains { !$0.mentions.isEmpty } }
+
     /// Output columns: "No Finding" (if the task has it), then the findings, then the follow-up.
     public var columns: [String] {
         (noFinding.map { [$0.name] } ?? []) + findings.map(\.name) + (followUp.map { [$0.name] } ?? [])
@@ -147,7 +160,14 @@ public struct LabelTask: Codable, Sendable, Equatable {
         if let repeated = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
             return "column '\(repeated)' appears twice"
         }
-        if let empty = findings.first(where: { $0.mentions.isEmpty }) { return "finding '\(empty.name)' has no mentions" }
+        if hasRulePhrases, let empty = findings.first(where: { $0.mentions.isEmpty }) {
+            // The rule labeler answers a task as a whole; a finding it cannot read would be
+            // answered "not mentioned" instead of being left to the models.
+            return "finding '\(empty.name)' has no mentions while others have: give every finding mentions, or none (a prompt-only task, labelled by the models)"
+        }
+        if !hasRulePhrases && prompt == nil {
+            return "no finding has mentions and there is no prompt: a prompt-only task needs the prompt the models are asked"
+        }
         if kind == .binary && findings.count != 1 { return "a binary task asks about exactly one finding (this one has \(findings.count))" }
         if followUp != nil && kind != .binary { return "only a binary task may have a followUp (it is asked after a Yes)" }
         if let followUp, followUp.options.isEmpty { return "followUp '\(followUp.name)' has no options" }

@@ -1,5 +1,6 @@
 import Control
 import Foundation
+import Labeling
 import Logging
 import RaddCore
 import Store
@@ -30,6 +31,9 @@ struct RelabelAction: ControlAction {
         guard let labeler = params.labeler, running.contains(labeler) else {
             let named = params.labeler.map { "labeler '\($0.prefix(64))' is not run by this daemon" } ?? "relabel needs params.labeler"
             throw ControlError(.badRequest, "\(named) (running: \(running.joined(separator: ", ")))")
+        }
+        guard labeler != LabelerID.rules.rawValue || task.hasRulePhrases else {
+            throw ControlError(.badRequest, "task '\(task.name)' is prompt-only (no finding has rule phrases): only the models label it")
         }
         guard (params.since != nil) != (params.all == true) else {
             throw ControlError(.badRequest, "give either params.since (reports stored at or after a UTC time) or params.all = true (every current report)")

@@ -49,8 +49,9 @@ struct StatusAction: ControlAction {
                 },
                 endpoints: endpoints)
             result.labeling?.relabels = try store.relabelRuns().map(RelabelAction.progress)
-            let needs = labeling.decisions().finalLabelNeeds.map { $0.map(\.rawValue) }
+            let decisions = labeling.decisions()
             result.labeling?.finalLabels = try service.tasks.map { task in
+                let needs = decisions.finalLabelNeeds(task).map { $0.map(\.rawValue) }
                 let counts = try store.finalLabelCounts(task: task.name, needs: needs)
                 return LabelingStatus.TaskLabelCount(task: task.name, reports: counts.current, labelled: counts.withFinalLabel)
             }
