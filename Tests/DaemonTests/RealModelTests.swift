@@ -17,6 +17,7 @@ final class RealModelTests: XCTestCase {
             var task: String
             var labeler: String
             var labels: [Value]
+            var followUp: [String]?
             var provenance: Provenance
         }
         struct Provenance: Decodable {
@@ -34,7 +35,7 @@ final class RealModelTests: XCTestCase {
             var completionTokens: Int?
             var requests: Int?
         }
-        struct Final: Decodable { var task: String; var source: String }
+        struct Final: Decodable { var task: String; var source: String; var labels: [Set.Value]; var followUp: [String]? }
         var labelSets: [Set]?
         var finalLabels: [Final]?
     }
@@ -80,6 +81,42 @@ final class RealModelTests: XCTestCase {
         XCTAssertEqual(report.finalLabels?.first?.source, "llm")
         print("real model: \(provenance.latencyMilliseconds ?? 0) ms, \(provenance.promptTokens ?? 0) prompt tokens "
               + "(\(provenance.evaluatedPromptTokens ?? 0) evaluated), \(provenance.completionTokens ?? 0) completion tokens")
+    }
+
+    /// A prompt-only binary task with the bundled model: the model alone answers, and the
+    /// follow-up is asked after a Yes only, never after a No or Undefined.
+    /// The reports are written for this test (no real CT reports are in the data we have).
+    func testThePromptOnlyBleedingTaskIsLabelledByTheBundledModelWithTheFollowUpOnlyAfterYes() throws {
+        let harness = try DaemonHarness()
+        let model = try ModelServerHarness(logFile: harness.root + "/llama-server.log")
+        try model.start()
+        try harness.start(extraArguments: ["--tasks", "active-extravasation-prompt", "--task-dir", LabelingDaemonTests.tasks,
+                                           "--llm-endpoint", model.url, "--settle-time", "0", "--llm-timeout", "600"])
+        try harness.drop("a-yes.txt", "IMPRESSION: Liver laceration with active contrast extravasation from the right hepatic lobe.\n")
+        try harness.drop("b-no.txt", "IMPRESSION: Small splenic laceration. No active extravasation.\n")
+        try DaemonHarness.waitFor("the model's answers", timeout: 900) { try llmSets(harness).count == 2 }
+        var answers: [String] = []
+        for id in [1, 2] {
+            let report = try shown(harness, id)
+            XCTAssertEqual(report.labelSets?.map(\.labeler), ["llm"], "the model alone labels a prompt-only task")
+            let llm = try XCTUnwrap(report.labelSets?.first)
+            let value = try XCTUnwrap(llm.labels.first?.value)
+            let requests = llm.provenance.requests ?? 1
+            // A request the model answered off-schema is asked once more, so requests count up to
+            // one extra per question.
+            if value == "positive" {
+                XCTAssertGreaterThanOrEqual(requests, 2, "a Yes is followed by the follow-up question")
+                XCTAssertNotNil(llm.followUp)
+            } else {
+                XCTAssertLessThanOrEqual(requests, 2, "no follow-up after \(value)")
+                XCTAssertNil(llm.followUp, "no follow-up after \(value)")
+            }
+            let final = try XCTUnwrap(report.finalLabels?.first)
+            XCTAssertEqual(final.source, "llm")
+            XCTAssertEqual(final.labels.first?.value, value)
+            answers.append("\(value)\(llm.followUp.map { " " + $0.joined(separator: ";") } ?? "") in \(requests) request(s)")
+        }
+        print("real model, active-extravasation-prompt: " + answers.joined(separator: "; "))
     }
 
     func testKillingTheModelServerMidBatchLosesNothingAndStatusAnswersThroughout() throws {
