@@ -238,6 +238,11 @@ final class LabelingDaemonTests: XCTestCase {
         let relabel = harness.raddctl(["relabel", "--task", "active-extravasation-prompt", "--labeler", "rules", "--all"])
         XCTAssertNotEqual(relabel.status, 0)
         XCTAssertTrue(relabel.stderr.contains("prompt-only"), relabel.stderr)
+        let stratified = harness.raddctl(["gold", "sample", "--task", "active-extravasation-prompt", "--n", "2", "--stratify-by", "rules",
+                                          "--out", harness.root + "/sheet.csv"])
+        XCTAssertEqual(stratified.status, 1)
+        XCTAssertTrue(stratified.stderr.contains("no answers from labeler 'rules' for task active-extravasation-prompt; labelers: final, llm"),
+                      stratified.stderr)
     }
 
     /// raddctl status reads the labelling workers' state inside its database transaction, while

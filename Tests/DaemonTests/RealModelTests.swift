@@ -119,6 +119,62 @@ final class RealModelTests: XCTestCase {
         print("real model, active-extravasation-prompt: " + answers.joined(separator: "; "))
     }
 
+    static let promptTaskReports = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/prompt-tasks").path
+
+    /// The prompt-only tasks scored inside raddd against gold, the way a site would check a new
+    /// question: 20 reports of our own (Fixtures/prompt-tasks/SOURCE.txt) labelled by the bundled
+    /// model, a gold worksheet sampled by raddctl and filled from our gold, imported, and
+    /// `raddctl eval --against gold`. The figures are printed, not asserted: the 1.5B model's
+    /// quality is measured here, the path is what must hold.
+    func testThePromptOnlyTasksAreScoredAgainstAGoldWorksheetOfTwentyReports() throws {
+        let model = try ModelServerHarness(logFile: NSTemporaryDirectory() + "radd-prompt-tasks-llama-\(getpid()).log")
+        try model.start()
+        for task in ["active-extravasation-prompt", "ankle-fracture-prompt"] {
+            let rows = strictCSV(try String(contentsOfFile: Self.promptTaskReports + "/" + task.replacingOccurrences(of: "-prompt", with: "") + ".csv",
+                                            encoding: .utf8))
+            XCTAssertEqual(rows.first, ["name", "answer", "site", "text"])
+            let cases = rows.dropFirst().filter { $0.count == 4 }
+            XCTAssertEqual(cases.count, 20)
+            let harness = try DaemonHarness()
+            try harness.start(extraArguments: ["--tasks", task, "--task-dir", LabelingDaemonTests.tasks, "--llm-endpoint", model.url,
+                                               "--settle-time", "0", "--llm-timeout", "600"])
+            for row in cases { try harness.drop(row[0] + ".txt", row[3] + "\n") }
+            try DaemonHarness.waitFor("the model's answers to all 20 \(task) reports", timeout: 1800) { try llmSets(harness).count == 20 }
+
+            let worksheet = harness.root + "/worksheet.csv"
+            let sample = harness.raddctl(["gold", "sample", "--task", task, "--n", "20", "--out", worksheet])
+            XCTAssertEqual(sample.status, 0, sample.stderr)
+            let sheet = strictCSV(try String(contentsOfFile: worksheet, encoding: .utf8))
+            let columns = try LabelTaskColumns.of(task)
+            XCTAssertEqual(sheet.first, ["report_id", "accession_pseudonym", "report_text"] + columns)
+            let nameByID = Dictionary(uniqueKeysWithValues: try harness.allReports().map { (String($0.id), $0.sourceName) })
+            let goldByName = Dictionary(uniqueKeysWithValues: cases.map { ($0[0] + ".txt", $0) })
+            var filled = CSVLine.join(sheet[0]) + "\n"
+            for row in sheet.dropFirst() where row.count >= 3 {
+                let gold = try XCTUnwrap(goldByName[try XCTUnwrap(nameByID[row[0]])])
+                let cells = columns.count == 2 ? [gold[1], gold[1] == "Yes" ? gold[2] : ""] : [gold[1]]
+                filled += CSVLine.join(Array(row[0...2]) + cells) + "\n"
+            }
+            try filled.write(toFile: worksheet, atomically: true, encoding: .utf8)
+            let imported = harness.raddctl(["gold", "import", "--task", task, worksheet])
+            XCTAssertEqual(imported.status, 0, imported.stderr)
+            XCTAssertTrue(imported.stdout.contains("imported 20 gold answers"), imported.stdout)
+
+            let scored = harness.raddctl(["eval", "--task", task, "--labeler", "llm", "--against", "gold", "--json"])
+            XCTAssertEqual(scored.status, 0, scored.stderr)
+            let figures = try JSONDecoder().decode(TrainingDataTests.Evaluation.self, from: Data(scored.stdout.utf8))
+            XCTAssertEqual(figures.reports, 20)
+            XCTAssertNotNil(figures.micro.f1)
+            let rules = harness.raddctl(["eval", "--task", task, "--labeler", "rules", "--against", "gold"])
+            XCTAssertEqual(rules.status, 1, rules.stdout)
+            XCTAssertTrue(rules.stderr.contains("no answers from labeler 'rules' for task \(task); labelers: final, llm"), rules.stderr)
+            let table = harness.raddctl(["eval", "--task", task, "--labeler", "llm", "--against", "gold"])
+            print("real model, \(task) against our 20-report gold:\n" + table.stdout)
+            XCTAssertEqual(harness.stop().status, 0)
+        }
+    }
+
     func testKillingTheModelServerMidBatchLosesNothingAndStatusAnswersThroughout() throws {
         let harness = try DaemonHarness()
         let model = try ModelServerHarness(logFile: harness.root + "/llama-server.log")
@@ -150,5 +206,20 @@ final class RealModelTests: XCTestCase {
         }
         XCTAssertEqual(Set(try llmSets(harness).values), [1], "each report labelled exactly once")
         XCTAssertTrue(harness.raddctl(["reports", "--state", "stored"]).stdout.contains("no reports"), "all labelled")
+    }
+}
+
+/// A task's worksheet columns, read from the shipped task file.
+enum LabelTaskColumns {
+    static func of(_ task: String) throws -> [String] {
+        struct File: Decodable {
+            struct Finding: Decodable { var name: String }
+            struct FollowUp: Decodable { var name: String }
+            var findings: [Finding]
+            var followUp: FollowUp?
+        }
+        let data = try Data(contentsOf: URL(fileURLWithPath: LabelingDaemonTests.tasks + "/" + task + ".json"))
+        let file = try JSONDecoder().decode(File.self, from: data)
+        return file.findings.map(\.name) + (file.followUp.map { [$0.name] } ?? [])
     }
 }

@@ -31,7 +31,9 @@ struct LabelingView: Sendable {
 
     /// A labeler the request may name: `final`, or one whose answers raddd stores now or stored before.
     func checkedLabeler(_ name: String, task: LabelTask, store: ReportStore, allowGold: Bool = false) throws -> LabelerID {
-        let configured = [LabelerID.final] + configuredLabelers + (allowGold ? [.gold] : [])
+        // The rule labeler never answers a prompt-only task: naming it there is a mistake to say.
+        let answering = configuredLabelers.filter { $0 != .rules || task.hasRulePhrases }
+        let configured = [LabelerID.final] + answering + (allowGold ? [.gold] : [])
         let names = configured.map(\.rawValue)
         guard let labeler = LabelerID(rawValue: name), try names.contains(name) || store.hasLabelSets(task: task.name, labeler: name) else {
             throw ControlError(.badRequest, "no answers from labeler '\(name.prefix(64))' for task \(task.name); labelers: \(names.joined(separator: ", "))")
