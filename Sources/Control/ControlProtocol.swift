@@ -192,7 +192,7 @@ public struct LabelingStatus: Codable, Sendable, Equatable {
     }
 
     public var tasks: [String]
-    /// How a report's final label is chosen (llm-else-rules, rules, llm, ensemble).
+    /// How a report's final label is chosen (auto, llm-else-rules, rules, llm, ensemble).
     public var policy: String
     public var queues: [Queue]
     public var endpoints: [ModelEndpoint]
@@ -201,6 +201,8 @@ public struct LabelingStatus: Codable, Sendable, Equatable {
     /// Per task, how many current reports have their final label under the policy (absent
     /// from older daemons).
     public var finalLabels: [TaskLabelCount]?
+    /// Per task and finding, which labeler decides the final label and why (absent from older daemons).
+    public var deciders: [FindingDecision]?
 
     public struct TaskLabelCount: Codable, Sendable, Equatable {
         public var task: String
@@ -224,14 +226,64 @@ public struct LabelingStatus: Codable, Sendable, Equatable {
     }
 }
 
+/// Who decides one finding's final label under the label policy, and the evidence.
+public struct FindingDecision: Codable, Sendable, Equatable {
+    public struct Score: Codable, Sendable, Equatable {
+        public var labeler: String
+        public var f1: Double?
+        /// The F1 95% bootstrap interval over the compared gold reports.
+        public var lower: Double?
+        public var upper: Double?
+
+        public init(labeler: String, f1: Double?, lower: Double?, upper: Double?) {
+            self.labeler = labeler
+            self.f1 = f1
+            self.lower = lower
+            self.upper = upper
+        }
+    }
+
+    public var task: String
+    public var finding: String
+    /// rules, llm, llm:MODEL, llm vote or ensemble, as the `source` column names them.
+    public var decider: String
+    /// One line: the gold F1 and interval, or why there is none yet, or the policy.
+    public var why: String
+    /// `gold`, `no-gold`, `too-little-gold`, `no-phrases`, `no-models`, or `policy` (an explicit policy).
+    public var basis: String
+    /// Gold reports of the task, and of those the ones both candidates answered.
+    public var goldReports: Int
+    public var comparedReports: Int
+    /// Gold positives of the finding among the compared reports.
+    public var goldPositives: Int
+    /// The rule labeler's and the models' F1 on the compared reports.
+    public var scores: [Score]
+
+    public init(task: String, finding: String, decider: String, why: String, basis: String, goldReports: Int,
+                comparedReports: Int, goldPositives: Int, scores: [Score]) {
+        self.task = task
+        self.finding = finding
+        self.decider = decider
+        self.why = why
+        self.basis = basis
+        self.goldReports = goldReports
+        self.comparedReports = comparedReports
+        self.goldPositives = goldPositives
+        self.scores = scores
+    }
+}
+
 /// One finding's value in a label set: positive, negative, uncertain or undefined.
 public struct FindingValue: Codable, Sendable, Equatable {
     public var finding: String
     public var value: String
+    /// In a final label: the labeler whose answer this finding's value is.
+    public var decidedBy: String?
 
-    public init(finding: String, value: String) {
+    public init(finding: String, value: String, decidedBy: String? = nil) {
         self.finding = finding
         self.value = value
+        self.decidedBy = decidedBy
     }
 }
 
@@ -316,6 +368,8 @@ public struct LabelsResult: Codable, Sendable, Equatable {
     public var columns: [String]
     public var rows: [LabelRow]
     public var next: Int64?
+    /// With `explain`: per finding, who decides and why.
+    public var explanation: [FindingDecision]?
 
     public init(task: String, columns: [String], rows: [LabelRow], next: Int64?) {
         self.task = task

@@ -1,5 +1,8 @@
 /// Which answer is a report's final label for a task, when several labelers answered.
 public enum LabelPolicy: String, Sendable, CaseIterable, Codable {
+    /// Per finding, the labeler the stored gold says is better (`LabelChoice`); before there is
+    /// enough gold, the rule labeler where it has phrases and the models elsewhere.
+    case auto
     /// The LLM's answer once it has one (the models' vote when there are several), the rule
     /// labeler's until then.
     case llmElseRules = "llm-else-rules"

@@ -175,6 +175,9 @@ public final class Daemon {
 
         let labeling = try LabelingService(configuration: configuration, tasks: checked.tasks, store: store, actor: actor)
         assert(labeling.plan == store.labelPlan, "the store queues the jobs the labelling service does")
+        do {
+            _ = try store.database.transaction { try labeling.refreshChoice(actor: actor, because: "start") }
+        } catch { throw StartupError("cannot work out the label choice from the stored gold: \(error)") }
         let deidentifier = RuleDeidentifier(policy: checked.deidPolicy, pseudonymizer: store.pseudonymizer)
         // The lexicons are built once, here, before raddd says it is ready: built on the first
         // report instead, they would delay it by a second or more.

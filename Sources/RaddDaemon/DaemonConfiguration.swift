@@ -49,7 +49,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// Requests in flight per endpoint: one number for all, or one per `llmEndpoints` entry.
     public var llmConcurrencies: [Int] = [1]
     public var llmTimeoutSeconds: Double = 120
-    public var labelPolicy: LabelPolicy = .llmElseRules
+    public var labelPolicy: LabelPolicy = .auto
     /// Reports stored longer ago than this are deleted once a day; nil: kept until erased.
     public var retentionDays: Int?
     /// node_exporter textfile raddd rewrites; nil: metrics only through `raddctl metrics`.

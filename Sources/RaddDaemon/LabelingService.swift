@@ -41,7 +41,12 @@ final class LabelingService: Sendable {
         var models: [String?]
         var lastErrors: [String?]
         var inFlight: [Int]
+        /// A labeler answered a report that has gold since the choice was last worked out, and
+        /// when it was: an idle worker works it out again, at most every `choiceRefreshInterval`.
+        var choiceStale = false
+        var choiceRefreshedAt = Date.distantPast
     }
+    private static let choiceRefreshInterval: TimeInterval = 30
     private let state: Mutex<State>
     /// Where idle workers and `stop` sleep. A change they wait for (`running`, `threads`) is
     /// made while holding it, so that no wake-up is lost; it is taken before `state`, never after.
@@ -84,9 +89,72 @@ final class LabelingService: Sendable {
     /// start, and read for every row a page of labels or an export builds.
     let llmLabelers: [String]
 
-    /// The labelling decisions under `policy` (read once per request) with the models configured now.
+    /// The labelling decisions under `policy` (read once per request) with the models configured
+    /// now and the auto policy's latest choice.
     func decisions(under policy: LabelPolicy) -> LabelDecisions {
-        LabelDecisions(policy: policy, models: llmLabelers.compactMap(LabelerID.init(rawValue:)))
+        LabelDecisions(policy: policy, models: models, choice: choice.withLock { $0 })
+    }
+
+    private var models: [LabelerID] { llmLabelers.compactMap(LabelerID.init(rawValue:)) }
+
+    /// The auto policy's deciders per task and finding, worked out from the stored gold at start
+    /// and again whenever gold changes (`refreshChoice`). Kept whatever the policy, so that a
+    /// reload to `auto` finds it ready and `status` can show it.
+    private let choice = Mutex(LabelChoice())
+
+    /// The current choice, with its evidence.
+    var labelChoice: LabelChoice { choice.withLock { $0 } }
+
+    /// Works the auto policy's choice out again from the stored gold, for every task. Called in
+    /// the transaction that changed gold, so the audit record of a changed choice commits with
+    /// the gold that changed it, or neither does. Returns the findings whose decider changed.
+    @discardableResult
+    func refreshChoice(actor: AuditActor, because reason: String) throws -> [String] {
+        let models = models
+        var next = LabelChoice()
+        for task in tasks {
+            let gold = try store.latestGold(task: task.name).mapValues {
+                task.answer(values: $0.values, followUp: $0.followUp, provenance: $0.provenance)
+            }
+            let sets = gold.isEmpty ? [:] : try store.labelSets(task: task.name, reportIDs: gold.keys.sorted())
+            let answers = sets.mapValues { sets in
+                ReportAnswers(sets.compactMap { set in
+                    LabelerID(rawValue: set.labeler).map { ($0, task.answer(values: set.values, followUp: set.followUp, provenance: set.provenance)) }
+                })
+            }
+            next.byTask[task.name] = LabelChoice.choose(task: task, gold: gold, answers: answers, models: models)
+        }
+        let current = labelChoice
+        let changes = next.changes(from: current.byTask.isEmpty ? Self.initialChoice(tasks: tasks, hasModels: !models.isEmpty) : current)
+        if !changes.isEmpty {
+            let object = "label choice (\(reason)): " + changes.joined(separator: ", ")
+            try store.audit.append(event: .configChange, action: .update, outcome: .success, actor: actor, object: String(object.prefix(1500)))
+            logger.notice("label choice changed", metadata: ["findings": "\(changes.count)", "because": "\(reason)"])
+        }
+        choice.withLock { $0 = next }
+        return changes
+    }
+
+    /// Works the choice out again if labels of gold reports came in and the last time is long
+    /// enough ago. A failure leaves the choice as it was and is tried again later.
+    private func refreshChoiceIfStale() {
+        let due = state.withLock { state -> Bool in
+            guard state.choiceStale, Date().timeIntervalSince(state.choiceRefreshedAt) >= Self.choiceRefreshInterval else { return false }
+            state.choiceStale = false
+            state.choiceRefreshedAt = Date()
+            return true
+        }
+        guard due else { return }
+        do {
+            _ = try store.database.transaction { try refreshChoice(actor: actor, because: "new labels on gold reports") }
+        } catch {
+            state.withLock { $0.choiceStale = true }
+            logger.error("the label choice could not be worked out again; the last one stays", metadata: ["error": "\(error)"])
+        }
+    }
+
+    static func initialChoice(tasks: [LabelTask], hasModels: Bool) -> LabelChoice {
+        LabelChoice(byTask: Dictionary(uniqueKeysWithValues: tasks.map { ($0.name, LabelChoice.initial(task: $0, hasModels: hasModels)) }))
     }
 
     /// Queues what stored reports still lack, then starts the workers.
@@ -193,6 +261,7 @@ final class LabelingService: Sendable {
         var labelers: [String: any Labeler] = [:]
         while isRunning {
             guard let job = claim(kind) else {
+                refreshChoiceIfStale()
                 idle(seconds: 1)
                 continue
             }
@@ -220,8 +289,15 @@ final class LabelingService: Sendable {
                     defer { if let index { adjustInFlight(index, by: -1) } }
                     answer = try labeler.answer(text)
                 }
-                try store.commitLabels(job: job, labelerVersion: answer.labelerVersion, values: zip(task.findings, answer.values).map { ($0.name, $1) },
+                // The rule labeler has no answer for a finding it has no phrases for, not even
+                // "not mentioned": its set leaves such a finding out, for the models to answer.
+                let values = zip(task.findings, answer.values).filter { index == nil ? !$0.0.mentions.isEmpty : true }.map { ($0.name, $1) }
+                try store.commitLabels(job: job, labelerVersion: answer.labelerVersion, values: values,
                                        followUp: answer.followUp, provenance: answer.provenance, members: nil, actor: actor)
+                // New answers on a gold report change the evidence the auto policy chose by.
+                if try !store.latestGold(task: task.name, reportIDs: [job.reportID]).isEmpty {
+                    state.withLock { $0.choiceStale = true }
+                }
                 if let index, record(index, error: nil) != nil {
                     // The server is back: jobs that were put off because of it are due now.
                     let resumed = (try? store.resumeLabelJobs(labeler: kind)) ?? 0

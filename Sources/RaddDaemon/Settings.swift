@@ -132,7 +132,7 @@ extension DaemonConfiguration {
                     }
                     configuration.llmTimeoutSeconds = seconds
                 }, print: { seconds($0.llmTimeoutSeconds) }),
-        Setting(key: "label_policy", defaultText: "llm-else-rules", help: "Final label: llm-else-rules, rules, llm or ensemble.",
+        Setting(key: "label_policy", defaultText: "auto", help: "Final label: auto (per finding, the labeler gold says is better), llm-else-rules, rules, llm or ensemble.",
                 effect: .reload, parse: { configuration, value in
                     guard let policy = LabelPolicy(rawValue: value) else {
                         throw Problem("label_policy '\(value)' is not one of \(LabelPolicy.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -91,6 +91,10 @@ struct StartupChecks {
             // Nothing would ever label it: every report would wait for a model that is not there.
             throw StartupError("task '\(promptOnly.name)' is prompt-only (no finding has rule phrases) and only a model can label it; set llm_endpoint, or remove it from tasks")
         }
+        if configuration.llmEndpoints.isEmpty, let task = tasks.first(where: { $0.findings.contains { $0.mentions.isEmpty } }),
+           let finding = task.findings.first(where: { $0.mentions.isEmpty }) {
+            throw StartupError("task '\(task.name)' has a finding without rule phrases ('\(finding.name)') that only a model can label; set llm_endpoint, or remove it from tasks")
+        }
         let labelPlan = LabelingService.plan(tasks: tasks, llmLabelers: configuration.llmLabelers)
         return Findings(cipherVersion: cipherVersion, key: key, deidPolicy: deidPolicy, socketGroupID: socketGroupID,
                         access: access, tasks: tasks, labelPlan: labelPlan)

@@ -8,23 +8,34 @@ struct LabelsCommand: ParsableCommand {
         commandName: "labels",
         abstract: "List stored reports' final labels for a task, oldest first.",
         discussion: """
-            The final label is chosen by raddd's label policy (label_policy: llm-else-rules,
-            rules, llm or ensemble); SOURCE says whose answer it is. Cells as in label files:
-            1.0 positive, 0.0 negative, -1.0 uncertain, blank not mentioned; Yes, No or
-            Undefined for binary tasks. 'raddctl report ID' shows every labeler's answer.
+            The final label is chosen by raddd's label policy (label_policy: auto,
+            llm-else-rules, rules, llm or ensemble); SOURCE says whose answer it is. Under auto
+            each finding is decided by the labeler the stored gold says is better, or by the
+            rules where they have phrases until there is enough gold; --explain says which and
+            why, finding by finding. Cells as in label files: 1.0 positive, 0.0 negative, -1.0
+            uncertain, blank not mentioned; Yes, No or Undefined for binary tasks.
+            'raddctl report ID' shows every labeler's answer.
 
             Examples:
               raddctl labels --task chestxray14
+              raddctl labels --task chestxray14 --explain
               raddctl labels --task active-extravasation --limit 50 --after 200 --json
             """)
 
     @OptionGroup var options: SocketOptions
     @OptionGroup var page: TaskPageOptions
+    @Flag(help: "First say, per finding, which labeler decides the final label and why (the gold F1 and its interval, or why there is no gold yet).")
+    var explain = false
 
     func run() throws {
         try guarded {
-            let result = try options.call(Endpoints.Labels.self, .init(task: page.task, limit: page.limit, after: page.after))
+            let result = try options.call(Endpoints.Labels.self, .init(task: page.task, limit: page.limit, after: page.after,
+                                                                       explain: explain ? true : nil))
             if options.json { return try options.printJSON(result) }
+            if let explanation = result.explanation {
+                LabelDisplay.printDeciders(explanation, prefix: "decides: ", indent: "  ")
+                print("")
+            }
             guard !result.rows.isEmpty else { return print("no labelled reports for task \(result.task) yet") }
             let rows = result.rows.map { [String($0.reportID), $0.source] + $0.cells.map { $0.isEmpty ? "." : $0 } }
             print(Format.table(header: ["ID", "SOURCE"] + result.columns.map(LabelDisplay.short), rows: rows))
@@ -185,6 +196,7 @@ enum LabelDisplay {
             print("labels, task \(task):")
             if let final = finals.first(where: { $0.task == task }) {
                 print("  final (\(final.source)): " + describe(final.labels, followUp: final.followUp, kind: final.kind))
+                if let deciders = decidedBy(final.labels) { print("  decided by: " + deciders) }
             }
             for set in sets where set.task == task {
                 let provenance = set.provenance
@@ -197,6 +209,38 @@ enum LabelDisplay {
             for job in pending where job.task == task {
                 print("  \(job.labeler): \(job.state == "failed" ? "failed" : "waiting")" + (job.lastError.map { " (\(Format.printable($0)))" } ?? ""))
             }
+        }
+    }
+
+    /// Which labeler decided each finding of a final label, grouped: "rules (Atelectasis,
+    /// Effusion), llm (Edema)"; nil from a daemon that does not say.
+    static func decidedBy(_ labels: [FindingValue]) -> String? {
+        var groups: [(decider: String, findings: [String])] = []
+        for label in labels {
+            guard let decider = label.decidedBy else { return nil }
+            if let index = groups.firstIndex(where: { $0.decider == decider }) { groups[index].findings.append(label.finding) }
+            else { groups.append((decider, [label.finding])) }
+        }
+        guard !groups.isEmpty else { return nil }
+        if groups.count == 1 { return "\(groups[0].decider), for every finding" }
+        return groups.map { "\($0.decider) (\($0.findings.joined(separator: ", ")))" }.joined(separator: ", ")
+    }
+
+    /// Per task, who decides each finding and why, findings that share both on one line.
+    static func printDeciders(_ decisions: [FindingDecision], prefix: String, indent: String) {
+        var lines: [(task: String, decider: String, why: String, gold: Int, findings: [String])] = []
+        for decision in decisions {
+            if let index = lines.firstIndex(where: { $0.task == decision.task && $0.decider == decision.decider && $0.why == decision.why }) {
+                lines[index].findings.append(decision.finding)
+            } else {
+                lines.append((decision.task, decision.decider, decision.why, decision.goldReports, [decision.finding]))
+            }
+        }
+        for line in lines {
+            let total = decisions.filter { $0.task == line.task }.count
+            let which = line.findings.count == total && total > 1 ? "every finding" : line.findings.joined(separator: ", ")
+            print("\(prefix)\(Format.printable(line.task)): \(Format.printable(line.decider)) decides \(Format.printable(which))")
+            print("\(indent)why: \(Format.printable(line.why)); \(line.gold) gold report\(line.gold == 1 ? "" : "s")")
         }
     }
 

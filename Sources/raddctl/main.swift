@@ -124,6 +124,7 @@ struct Status: ParsableCommand {
                 // llm-else-rules), and that is what a researcher asks about.
                 print("  labelled:  \(Format.printable(count.task)): \(count.labelled) of \(count.reports) reports have their final label")
             }
+            LabelDisplay.printDeciders(labeling.deciders ?? [], prefix: "  decides:   ", indent: "             ")
             for queue in labeling.queues {
                 print("  labeler:   \(queue.labeler): \(queue.queued) waiting, \(queue.failed) failed"
                       + (queue.lastError.map { "; waiting because: \(Format.printable($0))" } ?? ""))

@@ -94,7 +94,7 @@ final class ConfigurationTests: XCTestCase {
             ("llm_endpoint", "127.0.0.1:8091", "llm_endpoint '127.0.0.1:8091' must be http://HOST:PORT, https://HOST:PORT or unix:/PATH"),
             ("llm_concurrency", "0", "llm_concurrency '0' must be whole numbers from 1 to 64 (requests in flight per endpoint): one for all endpoints, or one per endpoint"),
             ("llm_timeout", "forever", "llm_timeout 'forever' must be a number of seconds from 1 to 3600"),
-            ("label_policy", "majority", "label_policy 'majority' is not one of llm-else-rules, rules, llm, ensemble"),
+            ("label_policy", "majority", "label_policy 'majority' is not one of auto, llm-else-rules, rules, llm, ensemble"),
         ]
         for (key, value, message) in bad {
             XCTAssertThrowsError(try configuration.set(key, value)) { XCTAssertEqual("\($0)", message) }

@@ -48,7 +48,8 @@ final class LabelingDaemonTests: XCTestCase {
         let port = placeholder.port
         placeholder.stop()
         let harness = try DaemonHarness()
-        try harness.start(extraArguments: labelling(endpoint: "http://127.0.0.1:\(port)"))
+        // llm-else-rules, so that the final label moves from the rules to the model when it answers.
+        try harness.start(extraArguments: labelling(endpoint: "http://127.0.0.1:\(port)") + ["--label-policy", "llm-else-rules"])
         for index in 1...3 { try harness.drop("r\(index).txt", report(index)) }
 
         try DaemonHarness.waitFor("the rule labeler to label all three at once") {

@@ -66,15 +66,18 @@ extension Endpoints {
             public var limit: Int?
             /// The last report id of the previous page.
             public var after: Int64?
+            /// Also say, per finding, which labeler decides and why.
+            public var explain: Bool?
 
             public enum CodingKeys: String, CodingKey, CaseIterable {
-                case task, limit, after
+                case task, limit, after, explain
             }
 
-            public init(task: String? = nil, limit: Int? = nil, after: Int64? = nil) {
+            public init(task: String? = nil, limit: Int? = nil, after: Int64? = nil, explain: Bool? = nil) {
                 self.task = task
                 self.limit = limit
                 self.after = after
+                self.explain = explain
             }
         }
     }

@@ -7,18 +7,31 @@ public struct LabelDecisions: Sendable, Equatable {
     public var policy: LabelPolicy
     /// The model labelers, in the order of the endpoints that first name them.
     public var models: [LabelerID]
+    /// The auto policy's deciders, as raddd last worked them out from gold.
+    public var choice: LabelChoice
 
-    public init(policy: LabelPolicy, models: [LabelerID]) {
+    public init(policy: LabelPolicy, models: [LabelerID], choice: LabelChoice = LabelChoice()) {
         self.policy = policy
         self.models = models
+        self.choice = choice
+    }
+
+    /// Each finding's decider under `auto`, in the task's order.
+    public func deciders(_ task: LabelTask) -> [FindingDecider] {
+        choice.deciders(for: task, hasModels: !models.isEmpty)
     }
 
     /// Every labeler raddd runs now: the rule labeler, then the models.
     public var configured: [LabelerID] { [.rules] + models }
 
+    /// The labelers that answer `task`: the rule labeler only where it has phrases to read.
+    public func answering(_ task: LabelTask) -> [LabelerID] {
+        configured.filter { $0 != .rules || task.hasRulePhrases }
+    }
+
     /// The report's final label; nil while the policy's labelers have not answered.
     public func final(_ task: LabelTask, _ answers: ReportAnswers) -> FinalAnswer? {
-        policy.finalAnswer(task: task, answers: answers, models: models)
+        policy.finalAnswer(task: task, answers: answers, models: models, deciders: policy == .auto ? deciders(task) : nil)
     }
 
     /// The sets of labelers whose answers give a report its `task` label: it has one as soon as
@@ -28,13 +41,23 @@ public struct LabelDecisions: Sendable, Equatable {
     public func finalLabelNeeds(_ task: LabelTask) -> [[LabelerID]] {
         let everyModel: [[LabelerID]] = models.isEmpty ? [] : [models]
         guard task.hasRulePhrases else { return everyModel }
+        let byPolicy: [[LabelerID]]
         switch policy {
-        case .rules: return [[.rules]]
-        case .llm: return everyModel
-        case .llmElseRules: return [[.rules]] + everyModel
+        case .rules: byPolicy = [[.rules]]
+        case .llm: byPolicy = everyModel
+        case .llmElseRules: byPolicy = [[.rules]] + everyModel
         // Before every model has answered, the ensemble policy gives the rule labeler's answer.
-        case .ensemble: return [[.rules]]
+        case .ensemble: byPolicy = [[.rules]]
+        case .auto:
+            switch Set(deciders(task)) {
+            case [.rules]: return [[.rules]]
+            case [.models]: return everyModel
+            default: return models.isEmpty ? [] : [[.rules] + models]
+            }
         }
+        // Findings without phrases wait for the models whatever the policy.
+        guard task.findings.contains(where: { $0.mentions.isEmpty }) else { return byPolicy }
+        return models.isEmpty ? [] : byPolicy.map { Array(Set($0 + models)).sorted { $0.rawValue < $1.rawValue } }
     }
 
     /// `labeler`'s answer for the report, `final` being the policy's (never gold's).
@@ -57,7 +80,9 @@ public struct LabelDecisions: Sendable, Equatable {
         }
         var disagreements: [String] = [], undecided: [String] = []
         for (index, finding) in task.findings.enumerated() {
-            let votes = configuredAnswers.byLabeler.values.map { EnsembleLabeler.normalized($0.values[index], kind: task.kind) }
+            // The rule labeler has nothing to say about a finding it has no phrases for.
+            let voters = configuredAnswers.byLabeler.filter { $0.key != .rules || !finding.mentions.isEmpty }
+            let votes = voters.values.map { EnsembleLabeler.normalized($0.values[index], kind: task.kind) }
             if Set(votes).count > 1 { disagreements.append(finding.name) }
             let value = final.answer.values[index]
             if value == .uncertain || (task.kind == .binary && value == .undefined) { undecided.append(finding.name) }

@@ -160,13 +160,12 @@ public struct LabelTask: Codable, Sendable, Equatable {
         if let repeated = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
             return "column '\(repeated)' appears twice"
         }
-        if hasRulePhrases, let empty = findings.first(where: { $0.mentions.isEmpty }) {
-            // The rule labeler answers a task as a whole; a finding it cannot read would be
-            // answered "not mentioned" instead of being left to the models.
-            return "finding '\(empty.name)' has no mentions while others have: give every finding mentions, or none (a prompt-only task, labelled by the models)"
-        }
         if !hasRulePhrases && prompt == nil {
             return "no finding has mentions and there is no prompt: a prompt-only task needs the prompt the models are asked"
+        }
+        if prompt == nil, let empty = findings.first(where: { $0.mentions.isEmpty }) {
+            // Only the models answer a finding without phrases, and they answer what they are asked.
+            return "finding '\(empty.name)' has no mentions, so the models answer it, and the task has no prompt to ask them with"
         }
         if kind == .binary && findings.count != 1 { return "a binary task asks about exactly one finding (this one has \(findings.count))" }
         if followUp != nil && kind != .binary { return "only a binary task may have a followUp (it is asked after a Yes)" }

@@ -32,8 +32,7 @@ struct LabelingView: Sendable {
     /// A labeler the request may name: `final`, or one whose answers raddd stores now or stored before.
     func checkedLabeler(_ name: String, task: LabelTask, store: ReportStore, allowGold: Bool = false) throws -> LabelerID {
         // The rule labeler never answers a prompt-only task: naming it there is a mistake to say.
-        let answering = configuredLabelers.filter { $0 != .rules || task.hasRulePhrases }
-        let configured = [LabelerID.final] + answering + (allowGold ? [.gold] : [])
+        let configured = [LabelerID.final] + decisions().answering(task) + (allowGold ? [.gold] : [])
         let names = configured.map(\.rawValue)
         guard let labeler = LabelerID(rawValue: name), try names.contains(name) || store.hasLabelSets(task: task.name, labeler: name) else {
             throw ControlError(.badRequest, "no answers from labeler '\(name.prefix(64))' for task \(task.name); labelers: \(names.joined(separator: ", "))")
@@ -60,8 +59,42 @@ struct LabelingView: Sendable {
         labeling.tasks.compactMap { task in
             guard let final = decisions.final(task, Self.answers(sets.filter { $0.task == task.name }, task: task)) else { return nil }
             return FinalLabelResult(task: task.name, source: final.source.description,
-                                    labels: zip(task.findings, final.answer.values).map { FindingValue(finding: $0.name, value: $1.rawValue) },
+                                    labels: zip(task.findings, final.answer.values).enumerated().map { index, pair in
+                                        FindingValue(finding: pair.0.name, value: pair.1.rawValue, decidedBy: final.source(ofFinding: index).description)
+                                    },
                                     followUp: final.answer.followUp, kind: task.kind.rawValue)
+        }
+    }
+
+    /// Per finding of `task`, who decides its final label under `decisions` and why: under
+    /// `auto` the choice raddd worked out from gold, under an explicit policy the policy, with
+    /// the gold evidence either way.
+    func explanation(_ task: LabelTask, under decisions: LabelDecisions) -> [FindingDecision] {
+        let evidence = labeling.labelChoice.byTask[task.name] ?? LabelChoice.initial(task: task, hasModels: !decisions.models.isEmpty)
+        let models = decisions.models.count == 1 ? decisions.models[0].rawValue : FinalAnswer.Source.modelVote.description
+        let deciders = decisions.deciders(task)
+        return task.findings.enumerated().map { index, finding in
+            let choice = evidence.first { $0.finding == finding.name } ?? FindingChoice(finding: finding.name, decider: deciders[index], basis: .tooLittleGold)
+            let byPolicy: String?
+            switch decisions.policy {
+            case .auto: byPolicy = nil
+            case .rules: byPolicy = LabelerID.rules.rawValue
+            case .llm: byPolicy = models
+            case .llmElseRules: byPolicy = decisions.models.isEmpty ? LabelerID.rules.rawValue : "\(models) (rules until it answers)"
+            case .ensemble: byPolicy = decisions.models.isEmpty ? LabelerID.rules.rawValue : FinalAnswer.Source.ensemble.description
+            }
+            var decider = deciders[index] == .rules ? LabelerID.rules.rawValue : models
+            var why = choice.why
+            var basis = choice.basis == .tooLittleGold && choice.goldReports == 0 ? "no-gold" : choice.basis.rawValue
+            // A finding without phrases is the models' under every policy.
+            if let byPolicy, !finding.mentions.isEmpty {
+                decider = byPolicy
+                why = "label_policy = \(decisions.policy.rawValue)"
+                basis = "policy"
+            }
+            return FindingDecision(task: task.name, finding: finding.name, decider: decider, why: why, basis: basis,
+                                   goldReports: choice.goldReports, comparedReports: choice.comparedReports, goldPositives: choice.goldPositives,
+                                   scores: choice.scores.map { FindingDecision.Score(labeler: $0.labeler, f1: $0.f1, lower: $0.lower, upper: $0.upper) })
         }
     }
 

@@ -33,9 +33,11 @@ struct GoldImportAction: ControlAction {
         let provenance = LabelProvenance(labeler: ReportStore.goldLabeler, version: "worksheet", task: task.name,
                                          taskVersion: task.version, labelledAt: now, reviewer: reviewer)
         let object = "gold import task=\(task.name) rows=\(rows.count) answers=\(answers.count) skipped=\(skipped)"
-        return ActionPlan(.inTransaction(.label, .create, object: object)) { [store] in
+        return ActionPlan(.inTransaction(.label, .create, object: object)) { [store, labeling] in
             let outcome = try store.storeGold(answers, task: task.name, version: "worksheet \(now) \(reviewer)",
                                               provenance: provenance, actor: actor)
+            // The auto policy's evidence changed: its new choice is audited with this gold.
+            try labeling.labeling.refreshChoice(actor: actor, because: "gold import")
             return GoldImportResult(imported: outcome.stored, unchanged: outcome.unchanged, skipped: skipped, checked: rows.count)
         }
     }

@@ -23,8 +23,10 @@ struct LabelsAction: ControlAction {
                 guard let final = decisions.final(task, LabelingView.answers(sets, task: task)) else { continue }
                 rows.append(LabelRow(reportID: reportID, source: final.source.description, cells: task.cells(for: final.answer)))
             }
-            return LabelsResult(task: task.name, columns: task.columns, rows: rows,
-                                next: page.count > limit ? page.prefix(limit).last?.reportID : nil)
+            var result = LabelsResult(task: task.name, columns: task.columns, rows: rows,
+                                      next: page.count > limit ? page.prefix(limit).last?.reportID : nil)
+            if params.explain == true { result.explanation = labeling.explanation(task, under: decisions) }
+            return result
         }
     }
 }

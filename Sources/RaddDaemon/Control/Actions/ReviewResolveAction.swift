@@ -53,6 +53,8 @@ struct ReviewResolveAction: ControlAction {
             _ = try store.storeGold([GoldAnswer(reportID: id, values: values, followUp: followUp)], task: task.name,
                                     version: "review \(now) \(reviewer)", provenance: provenance, actor: actor)
             guard let stored = try store.latestGold(task: task.name, reportIDs: [id])[id] else { throw StoreError.notFound }
+            // The auto policy's evidence changed: its new choice is audited with this gold.
+            try labeling.labeling.refreshChoice(actor: actor, because: "review resolved")
             return ReviewResolveResult(reportID: id, gold: LabelingView.labelSet(stored, kind: task.kind))
         }
     }

@@ -55,6 +55,7 @@ struct StatusAction: ControlAction {
                 let counts = try store.finalLabelCounts(task: task.name, needs: needs)
                 return LabelingStatus.TaskLabelCount(task: task.name, reports: counts.current, labelled: counts.withFinalLabel)
             }
+            result.labeling?.deciders = service.tasks.flatMap { labeling.explanation($0, under: decisions) }
             return result
         }
     }
