@@ -297,13 +297,16 @@ public struct LabelSetResult: Codable, Sendable, Equatable {
     public var followUp: [String]?
     public var provenance: LabelProvenance
     public var createdAt: String
-    /// The task's kind, `multilabel` or `binary` (Yes/No/Undefined); nil when the task is no
-    /// longer configured.
+    /// The task's kind, `multilabel`, `binary` (Yes/No/Undefined) or `extraction`; nil when the
+    /// task is no longer configured.
     public var kind: String?
+    /// An extraction task's phrases, each "text" or "text [CODE]" (its `labels` are empty).
+    public var phrases: [String]?
 
     public init(task: String, labeler: String, labelerVersion: String, labels: [FindingValue], followUp: [String]?,
-                provenance: LabelProvenance, createdAt: String, kind: String? = nil) {
+                provenance: LabelProvenance, createdAt: String, kind: String? = nil, phrases: [String]? = nil) {
         self.kind = kind
+        self.phrases = phrases
         self.task = task
         self.labeler = labeler
         self.labelerVersion = labelerVersion
@@ -324,7 +327,11 @@ public struct FinalLabelResult: Codable, Sendable, Equatable {
     /// The task's kind, `multilabel` or `binary` (Yes/No/Undefined).
     public var kind: String?
 
-    public init(task: String, source: String, labels: [FindingValue], followUp: [String]?, kind: String? = nil) {
+    /// An extraction task's phrases, each "text" or "text [CODE]".
+    public var phrases: [String]?
+
+    public init(task: String, source: String, labels: [FindingValue], followUp: [String]?, kind: String? = nil, phrases: [String]? = nil) {
+        self.phrases = phrases
         self.kind = kind
         self.task = task
         self.source = source

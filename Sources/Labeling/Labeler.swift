@@ -9,12 +9,22 @@ public struct TaskAnswer: Sendable, Codable, Equatable {
     public var provenance: LabelProvenance
     /// An ensemble's members' own answers, in member order.
     public var members: [TaskAnswer]?
+    /// An extraction task's phrases (its `values` are empty).
+    public var phrases: [ExtractedPhrase]?
 
-    public init(values: [LabelValue], followUp: [String]? = nil, provenance: LabelProvenance, members: [TaskAnswer]? = nil) {
+    public init(values: [LabelValue], followUp: [String]? = nil, provenance: LabelProvenance, members: [TaskAnswer]? = nil,
+                phrases: [ExtractedPhrase]? = nil) {
         self.values = values
         self.followUp = followUp
         self.provenance = provenance
         self.members = members
+        self.phrases = phrases
+    }
+
+    /// The list a label set stores in its list column (`follow_up`): a binary task's follow-up
+    /// options, or an extraction task's phrases as cells ("text [CODE]").
+    public func storedList(for kind: LabelTask.Kind) -> [String]? {
+        kind == .extraction ? (phrases ?? []).map(\.cell) : followUp
     }
 }
 
@@ -50,6 +60,7 @@ extension LabelTask {
     /// a binary task), "No Finding" computed first if the task has it, and the follow-up's
     /// options joined by ";" after a Yes.
     public func cells(for answer: TaskAnswer) -> [String] {
+        if kind == .extraction { return [ExtractedPhrase.cell(of: answer.phrases ?? [])] }
         var cells = withNoFinding(answer.values).map { $0.labelFileCell(for: kind) }
         if followUp != nil { cells.append(answer.followUp.map { $0.isEmpty ? "Undefined" : $0.joined(separator: ";") } ?? "") }
         return cells

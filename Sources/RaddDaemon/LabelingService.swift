@@ -293,7 +293,7 @@ final class LabelingService: Sendable {
                 // "not mentioned": its set leaves such a finding out, for the models to answer.
                 let values = zip(task.findings, answer.values).filter { index == nil ? !$0.0.mentions.isEmpty : true }.map { ($0.name, $1) }
                 try store.commitLabels(job: job, labelerVersion: answer.labelerVersion, values: values,
-                                       followUp: answer.followUp, provenance: answer.provenance, members: nil, actor: actor)
+                                       followUp: answer.storedList(for: task.kind), provenance: answer.provenance, members: nil, actor: actor)
                 // New answers on a gold report change the evidence the auto policy chose by.
                 if try !store.latestGold(task: task.name, reportIDs: [job.reportID]).isEmpty {
                     state.withLock { $0.choiceStale = true }

@@ -33,6 +33,18 @@ struct EvalCommand: ParsableCommand {
             gold reports the labeler has not answered are left out, with a note. Needs
             the viewer, exporter or reviewer role; the evaluation is audited.
 
+            An extraction task (findings-open) is scored phrase by phrase with a lenient
+            match: a predicted phrase matches a gold phrase of the same report when their
+            words overlap in the report, or their normalised texts (lower case, letters
+            and digits) are equal. It prints precision, recall and F1 (95% bootstrap
+            interval over reports) and the error classes: uncertain phrases included (a
+            hedge such as "likely", "may", "cannot be excluded" in the phrase or the four
+            words before it), other extra phrases, gold phrases missed, split (a gold
+            phrase matched by several predicted ones) and joined (a predicted phrase
+            matching several gold ones), and the invented phrases the quote check dropped.
+            Offline, the gold file's report_text column (a filled gold sample worksheet
+            has one) gives the report text; without it phrases match by normalised text.
+
             Examples:
               raddctl eval --task chestxray14 --gold openi_gold.csv --pred labels.csv
               raddctl eval --task chexpert --gold gold.csv --pred pred.csv \\
@@ -89,6 +101,15 @@ struct EvalCommand: ParsableCommand {
                     // A name with no task file is only a title; a task file that is broken is an error.
                     guard problem.isMissing else { throw Failure(problem.description, code: 1) }
                     definition = nil
+                }
+                if let definition, definition.kind == .extraction {
+                    let (evaluation, notes) = try PhraseEvaluation.files(gold: gold, predicted: pred, task: definition)
+                    if options.json {
+                        let encoder = JSONEncoder()
+                        encoder.outputFormatting = [.sortedKeys]
+                        return print(String(decoding: try encoder.encode(evaluation), as: UTF8.self))
+                    }
+                    return print(evaluation.text(task: task, labeler: pred, goldName: gold) + notes.map { "Note: \($0)\n" }.joined(), terminator: "")
                 }
                 let columns = definition.map(EvaluationReport.readColumns(of:))
                 let goldTable = try LabelTable.load(path: gold, answerColumns: columns?.answers ?? [], onlyFindings: columns?.findings)

@@ -74,7 +74,8 @@ struct Export: ParsableCommand {
                 report as the user message, and the labeler's answer as the assistant
                 message ({"findings": {...}} with every finding positive, negative,
                 uncertain or not mentioned; {"answer": "Yes"} for a binary task, with its
-                "follow_up" after a Yes). This is the format of OpenAI fine-tuning and of
+                "follow_up" after a Yes; {"phrases": [{"text": ..., "code": ...}]} for an
+                extraction task). This is the format of OpenAI fine-tuning and of
                 most LoRA trainers (e.g. trl's SFTTrainer on "messages").
 
                 The split is by patient pseudonym, so a patient's reports are all in one

@@ -33,13 +33,17 @@ struct Gold: ParsableCommand {
 
                 Radiologists fill the finding columns: 1 positive, 0 negative, -1 uncertain,
                 blank not mentioned (Yes/No/Undefined for a binary task; its follow-up column
-                takes option names joined by ';' after a Yes). A row left wholly blank is
-                not imported. The same --seed draws the same sample from the same data; the
+                takes option names joined by ';' after a Yes). For an extraction task
+                (findings-open) the one column takes the phrases copied from the report,
+                separated by ';', each optionally followed by its code in brackets
+                ("Small left pleural effusion [J90]; Mild scoliosis"), or 'none' when the
+                report has nothing to extract. A row left wholly blank is not imported. The same --seed draws the same sample from the same data; the
                 seed used is printed. The file is written with mode 0600; the draw is audited.
 
                 Examples:
                   raddctl gold sample --task chestxray14 --n 500 --stratify-by rules --out worksheet.csv
                   raddctl gold sample --task ankle-fracture --n 300 --seed 7 --out ankle-gold.csv
+                  raddctl gold sample --task findings-open --n 50 --out phrases-gold.csv
                 """)
 
         @OptionGroup var options: SocketOptions

@@ -111,12 +111,12 @@ struct ReviewCommand: ParsableCommand {
                 print("")
                 print(Format.printable(result.text, keepingLineBreaks: true))
                 print("")
-                if let final = result.final { print("final (\(final.source)): " + LabelDisplay.describe(final.labels, followUp: final.followUp, kind: final.kind)) }
+                if let final = result.final { print("final (\(final.source)): " + LabelDisplay.describe(final.labels, followUp: final.followUp, kind: final.kind, phrases: final.phrases)) }
                 for answer in result.answers {
-                    print("\(answer.labeler): " + LabelDisplay.describe(answer.labels, followUp: answer.followUp, kind: answer.kind))
+                    print("\(answer.labeler): " + LabelDisplay.describe(answer.labels, followUp: answer.followUp, kind: answer.kind, phrases: answer.phrases))
                 }
                 if let gold = result.gold {
-                    print("gold (\(gold.provenance.reviewer ?? "?"), \(gold.createdAt)): " + LabelDisplay.describe(gold.labels, followUp: gold.followUp, kind: gold.kind))
+                    print("gold (\(gold.provenance.reviewer ?? "?"), \(gold.createdAt)): " + LabelDisplay.describe(gold.labels, followUp: gold.followUp, kind: gold.kind, phrases: gold.phrases))
                 }
             }
         }
@@ -161,7 +161,7 @@ struct ReviewCommand: ParsableCommand {
                 let result = try options.call(Endpoints.ReviewResolve.self, .init(id: id, task: task, accept: accept, values: values,
                                                                                   followUp: followUp.isEmpty ? nil : followUp))
                 if options.json { return try options.printJSON(result) }
-                print("report \(result.reportID): gold recorded: " + LabelDisplay.describe(result.gold.labels, followUp: result.gold.followUp, kind: result.gold.kind))
+                print("report \(result.reportID): gold recorded: " + LabelDisplay.describe(result.gold.labels, followUp: result.gold.followUp, kind: result.gold.kind, phrases: result.gold.phrases))
             }
         }
     }
@@ -195,7 +195,7 @@ enum LabelDisplay {
         for task in tasks {
             print("labels, task \(task):")
             if let final = finals.first(where: { $0.task == task }) {
-                print("  final (\(final.source)): " + describe(final.labels, followUp: final.followUp, kind: final.kind))
+                print("  final (\(final.source)): " + describe(final.labels, followUp: final.followUp, kind: final.kind, phrases: final.phrases))
                 if let deciders = decidedBy(final.labels) { print("  decided by: " + deciders) }
             }
             for set in sets where set.task == task {
@@ -204,7 +204,7 @@ enum LabelDisplay {
                 if let model = provenance.model { origin.append(Format.printable(model)) }
                 if let latency = provenance.latencyMilliseconds { origin.append("\(latency) ms") }
                 if let discarded = provenance.discardedQuotes, discarded > 0 { origin.append("\(discarded) invented quote\(discarded == 1 ? "" : "s") discarded") }
-                print("  \(origin.joined(separator: ", ")): " + describe(set.labels, followUp: set.followUp, kind: set.kind))
+                print("  \(origin.joined(separator: ", ")): " + describe(set.labels, followUp: set.followUp, kind: set.kind, phrases: set.phrases))
             }
             for job in pending where job.task == task {
                 print("  \(job.labeler): \(job.state == "failed" ? "failed" : "waiting")" + (job.lastError.map { " (\(Format.printable($0)))" } ?? ""))
@@ -245,7 +245,12 @@ enum LabelDisplay {
     }
 
     /// The mentioned findings only: "Effusion positive, Pneumothorax negative".
-    static func describe(_ labels: [FindingValue], followUp: [String]?, kind: String?) -> String {
+    static func describe(_ labels: [FindingValue], followUp: [String]?, kind: String?, phrases: [String]? = nil) -> String {
+        if kind == "extraction" {
+            let phrases = phrases ?? []
+            guard !phrases.isEmpty else { return "no phrases" }
+            return "\(phrases.count) phrase\(phrases.count == 1 ? "" : "s"): " + phrases.map { "\"\(Format.printable($0))\"" }.joined(separator: "; ")
+        }
         if kind == "binary", let answer = labels.first {
             let word = ["positive": "Yes", "negative": "No"][answer.value] ?? "Undefined"
             var text = "\(answer.finding): \(word)"

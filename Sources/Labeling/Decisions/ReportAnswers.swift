@@ -33,6 +33,13 @@ extension LabelTask {
     public func answer(values: [(finding: String, value: LabelValue)], followUp: [String]?,
                        provenance: LabelProvenance) -> TaskAnswer {
         let byFinding = Dictionary(values.map { ($0.finding, $0.value) }, uniquingKeysWith: { $1 })
-        return TaskAnswer(values: findings.map { byFinding[$0.name] ?? .undefined }, followUp: followUp, provenance: provenance)
+        return storedAnswer(values: findings.map { byFinding[$0.name] ?? .undefined }, list: followUp, provenance: provenance)
+    }
+
+    /// A stored set as an answer: `list` is the set's list column, an extraction task's phrases
+    /// (`TaskAnswer.storedList`) or a binary task's follow-up.
+    public func storedAnswer(values: [LabelValue], list: [String]?, provenance: LabelProvenance) -> TaskAnswer {
+        guard kind == .extraction else { return TaskAnswer(values: values, followUp: list, provenance: provenance) }
+        return TaskAnswer(values: [], provenance: provenance, phrases: (list ?? []).compactMap { ExtractedPhrase(cell: $0) })
     }
 }

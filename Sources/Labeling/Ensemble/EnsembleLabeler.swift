@@ -38,6 +38,20 @@ public struct EnsembleLabeler: Labeler {
                 2 * yes.filter { $0.followUp?.contains(option) == true }.count > yes.count
             }
         }
+        // An extraction task keeps the phrases more than half the members quoted (the same words,
+        // compared normalised), with the first member's wording and code.
+        var phrases: [ExtractedPhrase]?
+        if task.kind == .extraction {
+            var counts: [String: Int] = [:], first: [String: ExtractedPhrase] = [:], order: [String] = []
+            for answer in answers {
+                for phrase in Set((answer.phrases ?? []).map(\.normalized)) { counts[phrase, default: 0] += 1 }
+                for phrase in answer.phrases ?? [] where first[phrase.normalized] == nil {
+                    first[phrase.normalized] = phrase
+                    order.append(phrase.normalized)
+                }
+            }
+            phrases = order.filter { 2 * counts[$0, default: 0] > answers.count }.compactMap { first[$0] }
+        }
         func joined(_ parts: [String]) -> String? { parts.isEmpty ? nil : parts.joined(separator: "+") }
         let provenance = LabelProvenance(
             labeler: "ensemble", version: Self.version,
@@ -46,7 +60,7 @@ public struct EnsembleLabeler: Labeler {
             task: task.name, taskVersion: task.version, labelledAt: Timestamp.string(Date()),
             latencyMilliseconds: answers.compactMap(\.provenance.latencyMilliseconds).max(),
             discardedQuotes: answers.compactMap(\.provenance.discardedQuotes).reduce(0, +))
-        return TaskAnswer(values: values, followUp: followUp, provenance: provenance, members: answers)
+        return TaskAnswer(values: values, followUp: followUp, provenance: provenance, members: answers, phrases: phrases)
     }
 
     public static func normalized(_ value: LabelValue, kind: LabelTask.Kind) -> LabelValue {

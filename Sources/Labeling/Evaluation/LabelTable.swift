@@ -167,6 +167,8 @@ extension LabelValue {
         case (.binary, .positive): return "Yes"
         case (.binary, .negative): return "No"
         case (.binary, _): return "Undefined"
+        // An extraction task has no finding values; its cell is its phrases.
+        case (.extraction, _): return ""
         }
     }
 }

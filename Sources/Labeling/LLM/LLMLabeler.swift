@@ -75,6 +75,7 @@ public final class LLMLabeler: Labeler {
         let quotes = QuoteCheck(report: text)
         var values: [LabelValue]
         var followUp: [String]?
+        var phrases: [ExtractedPhrase]?
         switch task.kind {
         case .multilabel:
             values = Array(repeating: .undefined, count: task.findings.count)
@@ -104,6 +105,22 @@ public final class LLMLabeler: Labeler {
                 let chosen = Set((options["options"]?.array ?? []).compactMap(\.string))
                 followUp = task.followUp?.options.map(\.name).filter(chosen.contains) ?? []
             }
+        case .extraction:
+            values = []
+            var kept: [ExtractedPhrase] = [], seen: Set<String> = []
+            let codes = Set((task.extraction?.codes ?? []).map(\.code))
+            for item in first["phrases"]?.array ?? [] {
+                // A phrase the report does not have is invented: dropped and counted, never stored.
+                guard let text = item["text"]?.string, quotes.occurs(text) else {
+                    tally.discardedQuotes += 1
+                    continue
+                }
+                var phrase = ExtractedPhrase(text: text.trimmingCharacters(in: .whitespacesAndNewlines))
+                if let code = item["code"]?.string, codes.contains(code) { phrase.code = code }
+                guard seen.insert(phrase.normalized).inserted else { continue }
+                kept.append(phrase)
+            }
+            phrases = kept
         }
         let provenance = LabelProvenance(
             labeler: "llm", version: LLMPrompt.version, model: tally.model ?? client.model, endpoint: client.endpoint.description,
@@ -111,7 +128,7 @@ public final class LLMLabeler: Labeler {
             labelledAt: Timestamp.string(Date()), latencyMilliseconds: Int((tally.seconds * 1000).rounded()),
             promptTokens: tally.promptTokens, evaluatedPromptTokens: tally.evaluatedPromptTokens,
             completionTokens: tally.completionTokens, discardedQuotes: tally.discardedQuotes, requests: tally.requests)
-        return TaskAnswer(values: values, followUp: followUp, provenance: provenance)
+        return TaskAnswer(values: values, followUp: followUp, provenance: provenance, phrases: phrases)
     }
 
     /// An answer that parses and fits `schema`: asked for once more, with the problem named,

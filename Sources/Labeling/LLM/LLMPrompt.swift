@@ -17,6 +17,8 @@ public struct LLMPrompt: Sendable {
 
     static let statuses = ["present", "absent", "uncertain"]
     static let binaryAnswers = ["Yes", "No", "Undefined"]
+    /// More phrases than a report plausibly has is a model repeating itself.
+    static let maxPhrases = 30
 
     public init(task: LabelTask) {
         let instructions = task.prompt?.instructions ?? task.description ?? "Label the radiology report."
@@ -55,6 +57,30 @@ public struct LLMPrompt: Sendable {
                 let answer = example.answers[finding] ?? "Undefined"
                 system += "\n\nReport:\n\(example.report)\nAnswer:\n"
                     + JSONValue.object([("evidence", .string(example.evidence ?? "")), ("answer", .string(answer))]).text
+            }
+        case .extraction:
+            let codes = task.extraction?.codes ?? []
+            // With a code list, "" is the code of a phrase none of the codes fits.
+            let item: AnswerSchema = codes.isEmpty
+                ? .object([("text", .string(oneOf: nil))])
+                : .object([("text", .string(oneOf: nil)), ("code", .string(oneOf: codes.map(\.code) + [""]))])
+            schema = .object([("phrases", .array(of: item, maxItems: Self.maxPhrases))])
+            system += codes.isEmpty
+                ? """
+                    Answer with JSON only, in the form {"phrases": [{"text": ...}]}: each "text" a phrase copied word for word \
+                    from the report. {"phrases": []} is a valid answer.
+                    """
+                : """
+                    Answer with JSON only, in the form {"phrases": [{"text": ..., "code": ...}]}: each "text" a phrase copied \
+                    word for word from the report, and "code" the one of these codes it represents, or "" if none fits:
+                    """ + "\n" + codes.map { "\($0.code): \($0.description)" }.joined(separator: "\n")
+                    + "\n{\"phrases\": []} is a valid answer."
+            for example in task.prompt?.examples ?? [] {
+                let phrases = (example.phrases ?? []).map { phrase -> JSONValue in
+                    codes.isEmpty ? .object([("text", .string(phrase.text))])
+                        : .object([("text", .string(phrase.text)), ("code", .string(phrase.code ?? ""))])
+                }
+                system += "\n\nReport:\n\(example.report)\nAnswer:\n" + JSONValue.object([("phrases", .array(phrases))]).text
             }
         }
         self.system = system

@@ -8,6 +8,21 @@ public struct LabelTask: Codable, Sendable, Equatable {
         case multilabel
         /// Yes, No or Undefined.
         case binary
+        /// A list of phrases quoted from the report, each with an optional code; no findings.
+        case extraction
+    }
+
+    /// What an extraction task asks for: phrases copied from the report, each optionally
+    /// coded from `codes`.
+    public struct Extraction: Codable, Sendable, Equatable {
+        public struct Code: Codable, Sendable, Equatable {
+            public var code: String
+            public var description: String
+        }
+
+        /// The output column's header ("Phrases").
+        public var name: String
+        public var codes: [Code]?
     }
 
     public struct Finding: Codable, Sendable, Equatable {
@@ -98,6 +113,8 @@ public struct LabelTask: Codable, Sendable, Equatable {
             /// A binary example's deciding words, copied from the report.
             public var evidence: String?
             public var followUp: [String]?
+            /// An extraction example's phrases, as the model should list them.
+            public var phrases: [ExtractedPhrase]?
         }
 
         public var instructions: String
@@ -115,15 +132,19 @@ public struct LabelTask: Codable, Sendable, Equatable {
     public var possibleMentions: PossibleMentions?
     public var sections: Sections?
     public var followUp: FollowUp?
+    /// An extraction task's list (`kind: extraction`).
+    public var extraction: Extraction?
     public var prompt: Prompt?
 
     /// Whether the rule labeler can answer the task. A task without any phrase is defined by
     /// its prompt alone and labelled by the models only, under every label policy.
     public var hasRulePhrases: Bool { findings.contains { !$0.mentions.isEmpty } }
 
-    /// Output columns: "No Finding" (if the task has it), then the findings, then the follow-up.
+    /// Output columns: "No Finding" (if the task has it), then the findings, then the follow-up;
+    /// an extraction task's one column of phrases.
     public var columns: [String] {
         (noFinding.map { [$0.name] } ?? []) + findings.map(\.name) + (followUp.map { [$0.name] } ?? [])
+            + (extraction.map { [$0.name] } ?? [])
     }
 
     public struct Problem: Error, CustomStringConvertible {
@@ -155,6 +176,20 @@ public struct LabelTask: Codable, Sendable, Equatable {
 
     /// What makes a decoded task unusable, if anything.
     public var problem: String? {
+        if kind == .extraction {
+            guard let extraction else { return "an extraction task needs \"extraction\": {\"name\": COLUMN, \"codes\": [...]}" }
+            if !findings.isEmpty { return "an extraction task has no findings (it lists phrases in '\(extraction.name)')" }
+            if prompt == nil { return "an extraction task needs the prompt the models are asked" }
+            if followUp != nil || noFinding != nil { return "an extraction task has no followUp or noFinding" }
+            let codes = Set((extraction.codes ?? []).map(\.code))
+            for example in prompt?.examples ?? [] {
+                if let phrase = example.phrases?.first(where: { $0.code.map { !codes.contains($0) } ?? false }) {
+                    return "a prompt example codes a phrase '\(phrase.code ?? "")', which is not in extraction.codes"
+                }
+            }
+            return nil
+        }
+        if extraction != nil { return "only an extraction task (kind \"extraction\") may have \"extraction\"" }
         if findings.isEmpty { return "no findings" }
         let names = columns
         if let repeated = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {

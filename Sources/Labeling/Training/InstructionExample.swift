@@ -41,6 +41,11 @@ public enum InstructionExample {
                     + followUp.options.map { "\"\($0.name)\"" }.joined(separator: ", ") + " ([] if the report does not say)."
             }
             return format
+        case .extraction:
+            let codes = task.extraction?.codes ?? []
+            return instructions + "\n\nAnswer with JSON only, in the form {\"phrases\": [{\"text\": TEXT"
+                + (codes.isEmpty ? "" : ", \"code\": CODE") + "}, ...]}, each TEXT copied word for word from the report"
+                + (codes.isEmpty ? "." : ", and CODE one of: " + codes.map(\.code).joined(separator: ", ") + ", or \"\" if none fits.")
         }
     }
 
@@ -57,6 +62,12 @@ public enum InstructionExample {
                 object += ", \"follow_up\": [" + (answer.followUp ?? []).map(JSONText.quoted).joined(separator: ", ") + "]"
             }
             return object + "}"
+        case .extraction:
+            let withCodes = !(task.extraction?.codes ?? []).isEmpty
+            let phrases = (answer.phrases ?? []).map { phrase in
+                "{\"text\": " + JSONText.quoted(phrase.text) + (withCodes ? ", \"code\": " + JSONText.quoted(phrase.code ?? "") : "") + "}"
+            }
+            return "{\"phrases\": [" + phrases.joined(separator: ", ") + "]}"
         }
     }
 

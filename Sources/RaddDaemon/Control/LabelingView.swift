@@ -41,9 +41,12 @@ struct LabelingView: Sendable {
     }
 
     static func labelSet(_ set: StoredLabelSet, kind: LabelTask.Kind?) -> LabelSetResult {
-        LabelSetResult(task: set.task, labeler: set.labeler, labelerVersion: set.labelerVersion,
-                       labels: set.values.map { FindingValue(finding: $0.finding, value: $0.value.rawValue) },
-                       followUp: set.followUp, provenance: set.provenance, createdAt: set.createdAt, kind: kind?.rawValue)
+        // An extraction task's list column holds its phrases, not a follow-up.
+        let extraction = kind == .extraction
+        return LabelSetResult(task: set.task, labeler: set.labeler, labelerVersion: set.labelerVersion,
+                              labels: set.values.map { FindingValue(finding: $0.finding, value: $0.value.rawValue) },
+                              followUp: extraction ? nil : set.followUp, provenance: set.provenance, createdAt: set.createdAt,
+                              kind: kind?.rawValue, phrases: extraction ? set.followUp ?? [] : nil)
     }
 
     /// A report's stored sets for one task as each labeler's answer (a later set wins). Every
@@ -62,7 +65,8 @@ struct LabelingView: Sendable {
                                     labels: zip(task.findings, final.answer.values).enumerated().map { index, pair in
                                         FindingValue(finding: pair.0.name, value: pair.1.rawValue, decidedBy: final.source(ofFinding: index).description)
                                     },
-                                    followUp: final.answer.followUp, kind: task.kind.rawValue)
+                                    followUp: final.answer.followUp, kind: task.kind.rawValue,
+                                    phrases: task.kind == .extraction ? (final.answer.phrases ?? []).map(\.cell) : nil)
         }
     }
 

@@ -6,7 +6,8 @@ import Store
 
 /// `export.labels`: one page of a label export, read in the transaction that writes its `export`
 /// audit record with the page's row count. Rows carry pseudonyms, the exam date shifted per
-/// patient and de-identified codes only, never text or identifiers.
+/// patient and de-identified codes only, never identifiers; the only text is an extraction
+/// task's phrases, quoted from the de-identified report as instruction exports quote all of it.
 struct ExportLabelsAction: ControlAction {
     typealias Endpoint = Endpoints.ExportLabels
     static let maxPage = 5000
@@ -46,7 +47,7 @@ struct ExportLabelsAction: ControlAction {
         for report in page {
             var answers: [String: TaskAnswer] = [:]
             for set in report.answers {
-                answers[set.labeler] = TaskAnswer(values: set.values, followUp: set.followUp, provenance: set.provenance)
+                answers[set.labeler] = task.storedAnswer(values: set.values, list: set.followUp, provenance: set.provenance)
             }
             let chosen: (answer: TaskAnswer, source: String)?
             if labeler == "final" {
@@ -73,6 +74,7 @@ struct ExportLabelsAction: ControlAction {
             if task.followUp != nil {
                 rows.append(answer.followUp.map { $0.isEmpty ? "Undefined" : $0.joined(separator: ";") } ?? "")
             }
+            if task.extraction != nil { rows.append(ExtractedPhrase.cell(of: answer.phrases ?? [])) }
             rows.append(source)
             rows.append(provenance.version)
             rows.append(provenance.model ?? "")

@@ -53,6 +53,27 @@ struct GoldImportAction: ControlAction {
         var skipped = 0
         for row in rows {
             let cells = Dictionary(row.values.map { (LabelTable.normalizedFindingName($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+            if let extraction = task.extraction {
+                // One cell of phrases separated by ";", `none` for a report with nothing to
+                // extract; blank is not answered yet.
+                guard let cell = cells[LabelTable.normalizedFindingName(extraction.name)] else {
+                    throw reject(row.line, "no column for the phrases ('\(extraction.name)')")
+                }
+                guard !cell.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                    skipped += 1
+                    continue
+                }
+                let phrases = ExtractedPhrase.phrases(inCell: cell)
+                let codes = Set((extraction.codes ?? []).map(\.code))
+                if let unknown = phrases.first(where: { $0.code.map { !codes.contains($0) } ?? false }) {
+                    throw reject(row.line, "'\(unknown.code?.prefix(20) ?? "")' in column '\(extraction.name)' is not one of the task's codes")
+                }
+                let reportID = try report(of: row, byAccession: byAccession, current: current, reject: reject)
+                if let earlier = answeredOn[reportID] { throw reject(row.line, "report \(reportID) was already answered on line \(earlier)") }
+                answeredOn[reportID] = row.line
+                answers.append(GoldAnswer(reportID: reportID, values: [], followUp: phrases.map(\.cell)))
+                continue
+            }
             var values: [(finding: String, value: LabelValue)] = []
             for finding in task.findings {
                 guard let cell = cells[LabelTable.normalizedFindingName(finding.name)] else {

@@ -44,7 +44,7 @@ struct GoldSampleAction: ControlAction {
                 }
             }
             rows.sort { $0.reportID < $1.reportID }
-            return GoldSampleResult(task: task.name, columns: task.findings.map(\.name) + (task.followUp.map { [$0.name] } ?? []),
+            return GoldSampleResult(task: task.name, columns: task.findings.map(\.name) + (task.followUp.map { [$0.name] } ?? []) + (task.extraction.map { [$0.name] } ?? []),
                                     strata: strata.mapValues(\.count), drawn: drawn.mapValues(\.count), rows: rows)
         }
     }
