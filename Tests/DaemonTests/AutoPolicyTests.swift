@@ -216,4 +216,63 @@ final class AutoPolicyTests: XCTestCase {
         XCTAssertTrue(run.before.allSatisfy { $0.decider == "rules" && $0.basis == "no-gold" })
         XCTAssertTrue(run.after.allSatisfy { $0.goldReports == 100 })
     }
+
+    /// The thresholds inside raddd, and a review resolution as the gold that crosses them: 29
+    /// gold reports are not enough however much better the model is; the 30th, recorded by
+    /// `review resolve`, hands the finding to the model, audited with that resolution.
+    func testAReviewThatBringsTheGoldToThirtyReportsHandsTheFindingToTheBetterModel() throws {
+        // 30 ankle reports without any fracture word, so the rules answer Undefined for all; the
+        // scripted model answers Yes for the first 5 (as the gold will), No for the rest.
+        var csv = "uid,findings,impression\n"
+        var script: [FakeModelServer.Action] = []
+        for index in 1...30 {
+            csv += "A\(index),Ankle radiograph number \(index) is described here.,Study \(index) read.\n"
+            script.append(.answer(index <= 5 ? #"{"evidence": "Ankle radiograph number \#(index)", "answer": "Yes"}"#
+                                             : #"{"evidence": "Ankle radiograph number \#(index)", "answer": "No"}"#))
+        }
+        let server = try FakeModelServer(script: script, then: .answer(#"{"evidence": "", "answer": "No"}"#))
+        defer { server.stop() }
+        let harness = try DaemonHarness()
+        try harness.start(extraArguments: ["--tasks", "ankle-fracture", "--task-dir", LabelingDaemonTests.tasks,
+                                           "--llm-endpoint", "http://127.0.0.1:\(server.port)", "--settle-time", "0"])
+        try harness.drop("ankles.csv", csv)
+        try DaemonHarness.waitFor("30 reports answered by the rules and the model") {
+            try harness.allReports().filter { $0.state == "labelled" }.count == 30
+        }
+        let store = try ReportStore(path: harness.databasePath, key: DatabaseKey(hex: harness.keyHex))
+        let pseudonymizer = try XCTUnwrap(store.pseudonymizer)
+        store.close()
+        let worksheet = harness.root + "/worksheet.csv"
+        XCTAssertEqual(harness.raddctl(["gold", "sample", "--task", "ankle-fracture", "--n", "30", "--seed", "3", "--out", worksheet]).status, 0)
+        let sheet = strictCSV(try String(contentsOfFile: worksheet, encoding: .utf8))
+        let indexByPseudonym = Dictionary(uniqueKeysWithValues: (1...30).map { (pseudonymizer.pseudonym("A\($0)"), $0) })
+        var filled = CSVLine.join(sheet[0]) + "\n"
+        var leftOut: Int64?
+        for row in sheet.dropFirst() {
+            let index = try XCTUnwrap(indexByPseudonym[row[1]])
+            if index == 30 { leftOut = Int64(row[0]); continue }
+            filled += CSVLine.join(Array(row[0...2]) + [index <= 5 ? "Yes" : "No"]) + "\n"
+        }
+        try filled.write(toFile: worksheet, atomically: true, encoding: .utf8)
+        XCTAssertEqual(harness.raddctl(["gold", "import", "--task", "ankle-fracture", worksheet]).status, 0)
+
+        let before = try XCTUnwrap(try harness.decode(Explained.self, harness.raddctl(["labels", "--task", "ankle-fracture", "--explain", "--json"])).explanation?.first)
+        XCTAssertEqual(before.decider, "rules")
+        XCTAssertEqual(before.basis, "too-little-gold")
+        XCTAssertEqual(before.comparedReports, 29)
+        XCTAssertEqual(before.goldPositives, 5)
+        XCTAssertEqual(before.scores.map(\.f1), [0, 1], "the model is better, but on 29 reports")
+        XCTAssertTrue(try harness.decode(AuditPageJSON.self, harness.raddctl(["audit", "list", "--type", "config_change", "--json"])).records.isEmpty)
+
+        let resolved = harness.raddctl(["review", "resolve", String(try XCTUnwrap(leftOut)), "--task", "ankle-fracture", "--set", "Ankle fracture=No"])
+        XCTAssertEqual(resolved.status, 0, resolved.stderr)
+        let after = try XCTUnwrap(try harness.decode(Explained.self, harness.raddctl(["labels", "--task", "ankle-fracture", "--explain", "--json"])).explanation?.first)
+        XCTAssertEqual(after.decider, "llm")
+        XCTAssertEqual(after.basis, "gold")
+        XCTAssertEqual(after.comparedReports, 30)
+        let changes = try harness.decode(AuditPageJSON.self, harness.raddctl(["audit", "list", "--type", "config_change", "--json"])).records
+        XCTAssertEqual(changes.map(\.object), ["label choice (review resolved): ankle-fracture/Ankle fracture: rules -> models"])
+        let rows = try harness.decode(Explained.self, harness.raddctl(["labels", "--task", "ankle-fracture", "--limit", "100", "--json"])).rows
+        XCTAssertEqual(Set(rows.map(\.source)), ["llm"], "the model's answers are the final labels now")
+    }
 }

@@ -77,6 +77,12 @@ struct LabelingView: Sendable {
         let evidence = labeling.labelChoice.byTask[task.name] ?? LabelChoice.initial(task: task, hasModels: !decisions.models.isEmpty)
         let models = decisions.models.count == 1 ? decisions.models[0].rawValue : FinalAnswer.Source.modelVote.description
         let deciders = decisions.deciders(task)
+        if let extraction = task.extraction {
+            // No findings to choose between labelers for: the models' phrases are the answer.
+            return [FindingDecision(task: task.name, finding: extraction.name, decider: models,
+                                    why: "an extraction task: only the models quote phrases", basis: FindingChoice.Basis.noPhrases.rawValue,
+                                    goldReports: 0, comparedReports: 0, goldPositives: 0, scores: [])]
+        }
         return task.findings.enumerated().map { index, finding in
             let choice = evidence.first { $0.finding == finding.name } ?? FindingChoice(finding: finding.name, decider: deciders[index], basis: .tooLittleGold)
             let byPolicy: String?
