@@ -275,4 +275,38 @@ final class AutoPolicyTests: XCTestCase {
         let rows = try harness.decode(Explained.self, harness.raddctl(["labels", "--task", "ankle-fracture", "--limit", "100", "--json"])).rows
         XCTAssertEqual(Set(rows.map(\.source)), ["llm"], "the model's answers are the final labels now")
     }
+
+    /// A task mixing findings with and without phrases: the rule labeler leaves the finding it
+    /// cannot read out of its set (no "not mentioned"), and the model decides it.
+    func testAFindingWithoutPhrasesIsLeftOutByTheRulesAndDecidedByTheModel() throws {
+        let harness = try DaemonHarness()
+        let taskDir = harness.root + "/tasks"
+        try FileManager.default.createDirectory(atPath: taskDir, withIntermediateDirectories: true)
+        var task = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: LabelingDaemonTests.tasks + "/chestxray14.json"))) as? [String: Any])
+        task["name"] = "chest-mixed"
+        var findings = try XCTUnwrap(task["findings"] as? [[String: Any]])
+        let edema = try XCTUnwrap(findings.firstIndex { $0["name"] as? String == "Edema" })
+        findings[edema].removeValue(forKey: "mentions")
+        task["findings"] = findings
+        try JSONSerialization.data(withJSONObject: task).write(to: URL(fileURLWithPath: taskDir + "/chest-mixed.json"))
+        let server = try FakeModelServer(script: [], then: .answer(#"{"mentions": [{"text": "mild pulmonary edema", "finding": "Edema", "status": "present"}, {"text": "No pleural effusion", "finding": "Effusion", "status": "present"}]}"#))
+        defer { server.stop() }
+        try harness.start(extraArguments: ["--tasks", "chest-mixed", "--task-dir", taskDir, "--llm-endpoint", "http://127.0.0.1:\(server.port)",
+                                           "--settle-time", "0"])
+        try harness.drop("r.txt", "FINDINGS: There is mild pulmonary edema. No pleural effusion.\n")
+        try DaemonHarness.waitFor("the rules and the model answered") { try harness.allReports().first?.state == "labelled" }
+
+        let store = try ReportStore(path: harness.databasePath, key: DatabaseKey(hex: harness.keyHex))
+        let rules = try XCTUnwrap(try store.labelSets(reportID: 1).first { $0.labeler == "rules" })
+        store.close()
+        XCTAssertFalse(rules.values.contains { $0.finding == "Edema" }, "the rule labeler has no answer for a finding it has no phrases for")
+        XCTAssertEqual(rules.values.first { $0.finding == "Effusion" }?.value, .negative)
+        let shown = harness.raddctl(["report", "1"]).stdout
+        XCTAssertTrue(shown.contains("final (per finding: rules, llm): Effusion negative, Edema positive"), shown)
+        XCTAssertTrue(shown.contains("llm (Edema)"), shown)
+        let explained = try harness.decode(Explained.self, harness.raddctl(["labels", "--task", "chest-mixed", "--explain", "--json"]))
+        let decision = try XCTUnwrap(explained.explanation?.first { $0.finding == "Edema" })
+        XCTAssertEqual(decision.decider, "llm")
+        XCTAssertEqual(decision.why, "no rule phrases: the models decide")
+    }
 }
