@@ -24,6 +24,14 @@ final class AutoPolicyTests: XCTestCase {
         struct Row: Decodable { var reportID: Int64; var source: String }
     }
 
+    struct Queues: Decodable {
+        struct Labeling: Decodable { var queues: [Queue] }
+        struct Queue: Decodable { var labeler: String; var queued: Int; var failed: Int }
+        var queueDepth: Int
+        var reportsByState: [String: Int]
+        var labeling: Labeling?
+    }
+
     /// The dev reports in file order, with their uid and their text as raddd stores it.
     static func devReports() throws -> [(uid: String, text: String)] {
         let rows = strictCSV(try String(contentsOfFile: dev100, encoding: .utf8).replacingOccurrences(of: "\r\n", with: "\n"))
@@ -78,8 +86,11 @@ final class AutoPolicyTests: XCTestCase {
         let reports = try devReports()
         try harness.drop("dev100.csv", try String(contentsOfFile: dev100, encoding: .utf8))
         try DaemonHarness.waitFor("the rules' and the model's answers for all 100 reports", timeout: modelTimeout) {
-            let status = try harness.decode(TrainingDataTests.Status.self, harness.raddctl(["status", "--json"]))
+            // Under auto the rules alone make every report "labelled", so wait for the model's
+            // queue too: a job the model failed twice leaves it as failed, not queued.
+            let status = try harness.decode(Queues.self, harness.raddctl(["status", "--json"]))
             return status.queueDepth == 0 && status.reportsByState["labelled", default: 0] == reports.count
+                && (status.labeling?.queues ?? []).allSatisfy { $0.queued == 0 }
         }
         let policy = harness.raddctl(["status"])
         XCTAssertTrue(policy.stdout.contains("final label: auto"), "auto is the default: " + policy.stdout)

@@ -165,7 +165,8 @@ final class ExtractionDaemonTests: XCTestCase {
         let uidByPseudonym = Dictionary(goldByUID.keys.map { (pseudonymizer.pseudonym($0), $0) }, uniquingKeysWith: { first, _ in first })
         var filled = CSVLine.join(sheet[0]) + "\n"
         for row in sheet.dropFirst() {
-            filled += CSVLine.join(Array(row[0...2]) + [try XCTUnwrap(goldByUID[try XCTUnwrap(uidByPseudonym[row[1]])])]) + "\n"
+            let uid = try XCTUnwrap(uidByPseudonym[row[1]], "worksheet row \(row[0]) (\(row[1].prefix(12))…) is none of the fixture's uids; the sheet has \(sheet.count - 1) rows")
+            filled += CSVLine.join(Array(row[0...2]) + [try XCTUnwrap(goldByUID[uid], "no gold for uid \(uid)")]) + "\n"
         }
         try filled.write(toFile: worksheet, atomically: true, encoding: .utf8)
         XCTAssertEqual(harness.raddctl(["gold", "import", "--task", "findings-open", worksheet]).status, 0)
