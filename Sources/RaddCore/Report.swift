@@ -97,15 +97,19 @@ public struct Report: Sendable, Equatable {
     public var source: ReportSource
     public var metadata: ReportMetadata
     public var text: String
+    /// Set by the folder's `language` setting (or detected per report); English unless said.
+    public var language: ReportLanguage
     public var receivedAt: Date
     /// SHA-256 of the status and the text as received. It is fixed when the report is read and
     /// kept through de-identification, so that a re-sent, unchanged report is recognised as such.
     public let fingerprint: String
 
-    public init(source: ReportSource, metadata: ReportMetadata = ReportMetadata(), text: String, receivedAt: Date) {
+    public init(source: ReportSource, metadata: ReportMetadata = ReportMetadata(), text: String, receivedAt: Date,
+                language: ReportLanguage = .en) {
         self.source = source
         self.metadata = metadata
         self.text = text
+        self.language = language
         self.receivedAt = receivedAt
         fingerprint = Digest.hex(Digest.sha256(Array((metadata.status.rawValue + "\n" + text).utf8)))
     }
