@@ -126,6 +126,9 @@ public struct LabelTask: Codable, Sendable, Equatable {
     public var version: Int?
     public var kind: Kind
     public var description: String?
+    /// The language of the reports the task reads (`"en"` when absent): it labels only reports
+    /// in that language, and it selects the rule labeler's cue lists and the prompt's framing.
+    public var language: ReportLanguage?
     public var findings: [Finding]
     /// Computed after the findings and written as the first column after the report.
     public var noFinding: NoFinding?
@@ -138,6 +141,8 @@ public struct LabelTask: Codable, Sendable, Equatable {
 
     /// Whether the rule labeler can answer the task. A task without any phrase is defined by
     /// its prompt alone and labelled by the models only, under every label policy.
+    public var reportLanguage: ReportLanguage { language ?? .en }
+
     public var hasRulePhrases: Bool { findings.contains { !$0.mentions.isEmpty } }
 
     /// Output columns: "No Finding" (if the task has it), then the findings, then the follow-up;
