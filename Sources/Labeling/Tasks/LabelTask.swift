@@ -1,4 +1,5 @@
 import Foundation
+import RaddCore
 
 /// A labelling task as data (policies/tasks/NAME.json, described in Docs/label-tasks.md): the
 /// findings it asks about, their answer scheme, and the phrases the rule labeler looks for.
