@@ -33,6 +33,9 @@ struct Replacement {
     }
 
     func replacement(for original: String, category: PHISpan.Category) -> String {
+        // English marks only ages over 89 (HIPAA's rule); German marks every stated age, and
+        // "[AGE 90+]" for a nine-year-old would state a falsehood.
+        if category == .age, let age = Int(original.filter(\.isNumber)), age < 90 { return "[AGE]" }
         guard policy.replacement == .surrogates else { return Self.tags[category] ?? "[PHI]" }
         switch category {
         case .name:

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Deid
 import Foundation
+import RaddCore
 
 struct DeidCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,6 +25,14 @@ struct DeidCommand: ParsableCommand {
             byte's offset, never the content. The other files are still processed;
             the exit status is 1 if any file failed.
 
+            --language chooses the evidence: en (the default) for US names, dates
+            and addresses; de for German dates ("14.03.2024", "14. März 2024",
+            "KW 12"), titles and forms of address ("Dr. med.", "OÄ", "Frau"),
+            streets and postal codes ("Musterstraße 12, 10115 Berlin"), phone
+            numbers ("030/1234567"), hospitals ("Klinikum ..."), case and insurance
+            numbers ("Fall-Nr.", "Versichertennr."); auto detects each file's
+            language from its words, as a drop folder with language = auto does.
+
             --policy reads a deid.policy file (raddd's deid_policy setting), so that
             offline results match the daemon's; --replacement overrides its
             replacement. Offline surrogates have no key: names get fakes, dates
@@ -35,16 +44,22 @@ struct DeidCommand: ParsableCommand {
               raddctl deid --replacement surrogates report.txt
               raddctl deid --policy /etc/radd/deid.policy report.txt
               raddctl deid --spans latin1-report.txt   # offsets = byte offsets
+              raddctl deid --language de arztbrief.txt
+              raddctl deid --language auto --spans exports/*.txt
             """)
 
     @Flag(help: "Print PHI spans as JSON lines instead of the de-identified text.") var spans = false
     @Option(help: "A de-identification policy file (deid.policy); default: the built-in policy.") var policy: String?
     @Option(help: "tags ([NAME], [DATE], ...) or surrogates (consistent realistic fakes); overrides the policy file.") var replacement: String?
+    @Option(help: "The reports' language: en, de, or auto (detected per file). Default: en.") var language: String = "en"
     @Argument(help: "Report text files (UTF-8, or Windows-1252/Latin-1).") var files: [String]
 
     func validate() throws {
         if let replacement, DeidPolicy.Replacement(rawValue: replacement) == nil {
             throw ValidationError("--replacement must be tags or surrogates")
+        }
+        guard LanguageSetting(setting: language) != nil else {
+            throw ValidationError("--language must be en, de or auto (not '\(language)')")
         }
         guard !files.isEmpty else { throw ValidationError("name at least one file") }
     }
@@ -66,7 +81,12 @@ struct DeidCommand: ParsableCommand {
         // Shifting needs the store's pseudonym key, which only raddd holds; offline the shift
         // would be zero days and every numeric date would print unchanged. So dates become [DATE].
         chosen.shiftDates = false
-        let deidentifier = RuleDeidentifier(policy: chosen)
+        let setting = LanguageSetting(setting: language) ?? .fixed(.en)
+        let deidentifier: RuleDeidentifier
+        switch setting {
+        case .fixed(let fixed): deidentifier = RuleDeidentifier(policy: chosen, language: fixed)
+        case .auto: deidentifier = RuleDeidentifier(policy: chosen)
+        }
         deidentifier.prepare()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -84,7 +104,12 @@ struct DeidCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("raddctl: \(file): not UTF-8, read as \(input.encoding.rawValue) (offsets count one per byte)\n".utf8))
             }
             let text = input.text
-            let found = deidentifier.phiSpans(in: text, structured: StructuredPHI())
+            let reader: RuleDeidentifier
+            switch setting {
+            case .fixed: reader = deidentifier
+            case .auto: reader = deidentifier.reading(LanguageDetector.detect(text))
+            }
+            let found = reader.phiSpans(in: text, structured: StructuredPHI())
             if spans {
                 for span in found {
                     let line = SpanLine(file: file, start: span.start, end: span.start + span.length, category: span.category.rawValue)
