@@ -58,6 +58,26 @@ final class DeidCommandTests: XCTestCase {
         XCTAssertTrue(clean.stdout.hasPrefix("Seen by Dr. [NAME] on [DATE]. Report \u{201C}final\u{201D}.\n"), clean.stdout)
     }
 
+    func testLanguageChoosesTheEvidenceAndAutoDetectsItPerFile() throws {
+        // A German letter in ISO-8859-1, as German exports come: "ß" and "ü" are single bytes.
+        let german = "Frau Dr. med. Hartmann\nMusterstra\u{DF}e 12, 10115 Berlin\nPatient M\u{FC}ller, geb. 14.03.1961, keine Fraktur.\n"
+        let latin1 = write(german.unicodeScalars.map { UInt8($0.value) }, "brief.txt")
+        let english = write(Array("Seen by Dr. Quentin Marsh on 03/14/2024.\n".utf8), "report.txt")
+
+        let de = deid(["--language", "de", latin1])
+        XCTAssertEqual(de.status, 0, de.stderr)
+        XCTAssertEqual(de.stdout, "Frau Dr. med. [NAME]\n[PLACE], [PLACE]\nPatient [NAME], geb. [DATE], keine Fraktur.\n")
+
+        let auto = deid(["--language", "auto", latin1, english])
+        XCTAssertEqual(auto.status, 0, auto.stderr)
+        XCTAssertTrue(auto.stdout.hasPrefix(de.stdout), auto.stdout)
+        XCTAssertTrue(auto.stdout.hasSuffix("Seen by Dr. [NAME] on [DATE].\n"), auto.stdout)
+
+        let bad = deid(["--language", "fr", english])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--language must be en, de or auto"), bad.stderr)
+    }
+
     func testCapitalsLowerCaseAndBOMFilesAreRead() throws {
         let upper = write(Array("SEEN BY DR. SMITH ON 03/14/2024.\n".utf8), "upper.txt")
         let lower = write(Array("seen by dr. smith on 03/14/2024.\n".utf8), "lower.txt")

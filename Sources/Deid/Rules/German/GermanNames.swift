@@ -162,8 +162,11 @@ struct GermanNames {
                 j += 1
             }
             guard let first, let last else { return nil }
-            // An initial alone is not a name ("M." in "M. Parkinson" after a title is, though).
-            if first == last, words[first].isInitial { return nil }
+            // An initial alone is a name only right after a form of address ("Herr M. berichtet"):
+            // elsewhere "M." is as often "Morbus".
+            if first == last, words[first].isInitial {
+                guard first > 0, Self.addressWords.contains(words[first - 1].lower) else { return nil }
+            }
             return first...last
         }
 

@@ -90,7 +90,7 @@ struct GermanPatterns {
 
     func dates(into marks: inout Candidates) {
         // 14.03.2024, 14.3.24, 14. 03. 2024, 14.03. (no year): day-first with dots.
-        for m in text.find(#"(?<![\d.,])(\d{1,2})\.[ ]?(\d{1,2})\.[ ]?(\d{4}|\d{2}(?!\d))?(?!\d|,\d)"#) {
+        for m in text.find(#"(?<![\d.,])(\d{1,2})\.[ ]?(\d{1,2})\.(?:[ ]?(\d{4}|\d{2}(?!\d)))?(?!\d|,\d)"#) {
             // "03.17.2027" is a date typed month-first: with a four-digit year either order counts.
             guard (Self.isDay(m[1]) && Self.isMonth(m[2])) || (m[3].count == 4 && Self.isMonth(m[1]) && Self.isDay(m[2])) else { continue }
             if !m.has(3) {
@@ -124,7 +124,7 @@ struct GermanPatterns {
             mark(first, .date, into: &marks)
         }
         // Month names: "14. März 2024", "5. März2063", "März 2024", "Sept. 2063", "1. Nov", "im Februar".
-        let monthRegex = ("(?<![\\p{L}])(?:(\\d{1,2})\\.\\s?)?(\(Self.monthPattern))(?![\\p{L}])\\.?\\s?((?:19|20)?\\d\\d(?!\\d))?")
+        let monthRegex = ("(?<![\\p{L}])(?:(\\d{1,2})\\.\\s?)?(\(Self.monthPattern))(?![\\p{L}])\\.?(?:\\s?((?:19|20)?\\d\\d(?!\\d)))?")
         for m in text.find(monthRegex, caseInsensitive: true) {
             let hasDay = m.has(1)
             let hasYear = m.has(3)
@@ -150,7 +150,7 @@ struct GermanPatterns {
             mark(m.range, .date, into: &marks)
         }
         // Years on their own: "Z.n. Hüft-TEP 2057", "(ED 2018)", "im Jahr 2016", "seit 1998".
-        for m in text.find(#"(?<![\d.,\/:\-])(19\d\d|20\d\d)(?!\d|,\d|\.\d|\/\d|:\d)"#) {
+        for m in text.find(#"(?<![\d.,\/:\-])(19\d\d|20\d\d)(?!\d|,\d|\.\d|\/|:\d)"#) {
             let after = wordAfter(m.range.upperBound)
             if Self.quantityUnits.contains(after) { continue }
             if characterAt(m.range.upperBound) == "-" || characterAt(m.range.upperBound) == "–" {
@@ -210,6 +210,8 @@ struct GermanPatterns {
         for m in text.find(#"(?<![\d,.\/\w])(?:\(0\d{1,5}\)|0\d{1,5})(?:[ ]?[\/\-][ ]?|[ ])\d{2,8}(?:[ \-\/]\d{1,8}){0,3}(?:[ ]?(?:o\.|oder|\/|,)[ ]?\d{2,8})?(?!\d|,\d|\.\d)"#) {
             let digits = text[m.range].filter(\.isNumber).count
             guard digits >= 6 else { continue }
+            // "03-06/2022" is a range of months, not a number to call.
+            if String(text[m.range]).range(of: #"^\d{1,2}\s?[-–]\s?\d{1,2}/\d{2,4}$"#, options: .regularExpression) != nil { continue }
             mark(m.range, .contact, into: &marks)
         }
         // Any digits after a phone word: "Terminvereinbarung unter 5110-2882", "Tel. 2522".

@@ -101,8 +101,25 @@ extension GermanPatterns {
             if Self.citiesThatAreWords.contains(word) { continue }
             mark(m.range, .place, into: &marks)
         }
-        // Countries are not PHI on their own (HIPAA keeps them), so they are left.
+        // Countries: Safe Harbor would keep them, but a patient's country of origin in a small
+        // hospital's letter narrows who it is, and the German corpora mark them as places.
+        for m in text.find(#"(?<![\p{L}\-])(\p{Lu}[\p{L}]+)(?![\p{L}\-])"#) where Self.countries.contains(String(m[1])) {
+            mark(m.range, .place, into: &marks)
+        }
     }
+
+    /// Countries by their German names (and common abbreviations), as written, capitalised.
+    static let countries: Set<String> = [
+        "Deutschland", "BRD", "Österreich", "Schweiz", "USA", "Amerika", "Kanada", "Mexiko", "Brasilien", "Argentinien",
+        "England", "Großbritannien", "Schottland", "Irland", "Frankreich", "Spanien", "Portugal", "Italien", "Griechenland",
+        "Niederlande", "Holland", "Belgien", "Luxemburg", "Dänemark", "Schweden", "Norwegen", "Finnland", "Polen",
+        "Tschechien", "Slowakei", "Ungarn", "Rumänien", "Bulgarien", "Kroatien", "Serbien", "Bosnien", "Slowenien",
+        "Albanien", "Kosovo", "Mazedonien", "Montenegro", "Türkei", "Russland", "Ukraine", "Weißrussland", "Belarus",
+        "Litauen", "Lettland", "Estland", "Moldawien", "Georgien", "Armenien", "Aserbaidschan", "Kasachstan", "Syrien",
+        "Irak", "Iran", "Afghanistan", "Pakistan", "Indien", "China", "Japan", "Vietnam", "Thailand", "Libanon", "Jordanien",
+        "Israel", "Palästina", "Ägypten", "Marokko", "Algerien", "Tunesien", "Libyen", "Eritrea", "Somalia", "Äthiopien",
+        "Nigeria", "Ghana", "Kamerun", "Kenia", "Südafrika", "Australien", "Neuseeland", "Philippinen", "Indonesien",
+    ]
 
     /// A postal code follows, after a comma or on the next line: the text before is an address line.
     func addressFollows(_ index: String.Index) -> Bool {
