@@ -172,6 +172,12 @@ struct GermanNames {
 
         func markRun(_ r: ClosedRange<Int>) {
             found.append(contentsOf: r)
+            // "Dres. med. Hoffmann & Yilmaz": a second name joined by "&" shares the evidence.
+            let next = r.upperBound + 1
+            if next < words.count, sameLine(r.upperBound, next), gap(r.upperBound, next).trimmingCharacters(in: .whitespaces) == "&",
+               let second = run(from: next) {
+                found.append(contentsOf: second)
+            }
         }
 
         func looksLikeName(_ r: ClosedRange<Int>) -> Bool {

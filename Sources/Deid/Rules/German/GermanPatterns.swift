@@ -196,7 +196,7 @@ struct GermanPatterns {
     static let phoneWords: Set<String> = [
         "tel", "telefon", "telefonisch", "fon", "phone", "fax", "telefax", "durchwahl", "dw", "nummer", "rufnummer", "handy",
         "mobil", "mobilnummer", "unter", "erreichbar", "zentrale", "sekretariat", "pforte", "info", "piepser", "funk",
-        "nr", "hotline", "notruf", "kontakt", "o", "oder",
+        "hotline", "notruf", "kontakt", "o", "oder",
     ]
 
     func contacts(into marks: inout Candidates) {
@@ -207,7 +207,7 @@ struct GermanPatterns {
             mark(m.range, .contact, into: &marks)
         }
         // National: "030/1234567", "02216/325-15423", "0233-220-312257", "030 110-2612 o. 2522".
-        for m in text.find(#"(?<![\d,.\/\w])(?:\(0\d{1,5}\)|0\d{1,5})(?:[ ]?[\/\-][ ]?|[ ])\d{2,8}(?:[ \-\/]\d{1,8}){0,3}(?:[ ]?(?:o\.|oder|\/|,)[ ]?\d{2,8})?(?!\d|,\d|\.\d)"#) {
+        for m in text.find(#"(?<![\d,.\/\w\-])(?:\(0\d{1,5}\)|0\d{1,5})(?:[ ]?[\/\-][ ]?|[ ])\d{2,8}(?:[ \-\/]\d{1,8}){0,3}(?:[ ]?(?:o\.|oder|\/|,)[ ]?\d{2,8})?(?!\d|,\d|\.\d)"#) {
             let digits = text[m.range].filter(\.isNumber).count
             guard digits >= 6 else { continue }
             // "03-06/2022" is a range of months, not a number to call.

@@ -94,6 +94,13 @@ extension GermanPatterns {
         for m in text.find(#"(?:wohnhaft|wohnt|geboren|lebt|Wohnort:?|Wohnsitz:?|Ort:?)(?:[ ](?:in|im|bei))?[ ](\p{Lu}[\p{L}\-]+(?:[ ](?:am|an der|im|bei)[ ]\p{Lu}[\p{L}\-]+|[ ]\p{Lu}[\p{L}\-]+)?)"#) {
             mark(m.range(1), .place, into: &marks)
         }
+        // The place line of a letter: "Lahnstein, den 14. Januar 2025", "Berlin, am 16.5.2018",
+        // "Bad Ems, 03.09.2030" at the start of a line.
+        for m in text.find(#"(?m)^[ \t]*(\p{Lu}[\p{L}\-]+(?:[ ](?:am|an der|im|ob der|bei)?[ ]?\p{Lu}[\p{L}\-]+)?),[ ]?(?:den|am)?[ ]?(?=\d{1,2}\.[ ]?(?:\d{1,2}\.|\p{L}))"#) {
+            let word = m[1].lowercased()
+            if ["datum", "befund", "stand", "aufnahme", "entlassung", "untersuchung", "termin"].contains(word) { continue }
+            mark(m.range(1), .place, into: &marks)
+        }
         // Cities from the list, capitalised, anywhere: "Berlin, am 16.5.2018", "in Graz".
         for m in text.find(#"(?<![\p{L}\-])(\p{Lu}[\p{L}]+(?:\.[ ]\p{Lu}\p{L}+)?)(?:-(\p{Lu}[\p{L}]+))?(?![\p{L}])"#) {
             let word = m[1].lowercased()
