@@ -250,7 +250,7 @@ struct GermanPatterns {
         // "Versichertennr. A123456789", "Station A23", "Zi: 119", "Station: 2111".
         // The code sits in a look-ahead, so that a label's match never swallows the next label
         // ("im OP II": "im" is tried and refused without consuming "OP").
-        for m in text.find(#"(?<![\p{L}])((?:\p{L}+[.\-]{0,2}){1,3})(?=[ ]?(?:Nr\.?|-Nr\.?|Nummer)?[ ]?[:#]?[ \t]*([A-Z]{0,4}[\-]?\d[\dA-Z\-\/.]*[\dA-Z]|\d|[A-Z]{1,3}\d{0,4}|[IVX]{1,4})(?![\p{L}\d]))"#) {
+        for m in text.find(#"(?<![\p{L}])((?:\p{L}++[.\-]{0,2}+){1,3}+)(?=[ ]?(?:Nr\.?|-Nr\.?|Nummer)?[ ]?[:#]?[ \t]*([A-Z]{0,4}[\-]?\d[\dA-Z\-\/.]*[\dA-Z]|\d|[A-Z]{1,3}\d{0,4}|[IVX]{1,4})(?![\p{L}\d]))"#) {
             let label = m[1].lowercased().filter { $0.isLetter }
             guard Self.idLabels.contains(label) || (label.hasSuffix("nr") && label.count > 3) || label.hasSuffix("nummer") else { continue }
             let code = m[2]

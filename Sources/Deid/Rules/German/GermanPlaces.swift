@@ -223,10 +223,19 @@ extension GermanPatterns {
     ]
 
     func hospitals(into marks: inout Candidates) {
-        // A segment is a run of words on one line without a comma, semicolon, colon or bracket.
-        let segment = ("[^\\n,;:()\\[\\]]+")
-        for m in text.find(segment) {
-            let words = text.find(#"[\p{L}][\p{L}\-.]*"#, in: m.range).map { (range: $0.range, word: String(text[$0.range])) }
+        // A segment is a run of words on one line without a comma, semicolon, colon or bracket
+        // between them. The words are found once for the whole text: matching per segment would
+        // bridge the whole text to ICU again for every line.
+        let all = text.find(#"[\p{L}][\p{L}\-.]*"#).map { (range: $0.range, word: String(text[$0.range])) }
+        var segments: [ArraySlice<(range: Range<String.Index>, word: String)>] = []
+        var first = 0
+        for k in all.indices.dropFirst() where text[all[k - 1].range.upperBound..<all[k].range.lowerBound].contains(where: { "\n,;:()[]".contains($0) }) {
+            segments.append(all[first..<k])
+            first = k
+        }
+        if first < all.count { segments.append(all[first...]) }
+        for slice in segments where slice.contains(where: { isHospitalHead($0.word) }) {
+            let words = Array(slice)
             guard let headIndex = words.firstIndex(where: { isHospitalHead($0.word) }) else { continue }
             // The name runs from the head (or from "Klinik"/"Abteilung" before it at the segment's
             // start) over capitalised words and connectors; a lower-case word ends it.
