@@ -215,7 +215,7 @@ struct GermanPatterns {
             mark(m.range, .contact, into: &marks)
         }
         // Any digits after a phone word: "Terminvereinbarung unter 5110-2882", "Tel. 2522".
-        for m in text.find(#"(?<![\p{L}])(\p{L}+)\.?:?[ \t]*(?:\+?\d[\d \-\/]{2,}\d)(?:[ ]?(?:o\.|oder)[ ]?\d{2,8})?"#) {
+        for m in text.find(#"(?<![\p{L}])(\p{L}+)\.?:?[ \t]*(?:[+\-]?\d[\d \-\/]{2,}\d)(?:[ ]?(?:o\.|oder)[ ]?\d{2,8})?"#) {
             let word = m[1].lowercased()
             guard Self.phoneWords.contains(word) || word.hasSuffix("vereinbarung") || word.hasSuffix("telefon") else { continue }
             let number = text[m.range].firstIndex(where: { $0.isNumber || $0 == "+" })!
