@@ -58,7 +58,8 @@ struct StartupChecks {
         note("state: \(configuration.stateDirectory)" + (try directoryState(configuration.stateDirectory)))
         for folder in configuration.folders {
             let archive = folder.archiveDirectory.map { ", originals archived to \($0)" } ?? ", originals deleted once stored"
-            note("folder \(folder.name): \(folder.path)" + (try directoryState(folder.path)) + ", format \(folder.formatDescription)\(archive)")
+            note("folder \(folder.name): \(folder.path)" + (try directoryState(folder.path)) + ", format \(folder.formatDescription), language \(folder.languageDescription)"
+                 + (folder.encoding.map { ", text and CSV that are not UTF-8 read as \($0.displayName)" } ?? "") + archive)
         }
         let quarantine = configuration.effectiveQuarantineDirectory
         note("quarantine: \(quarantine)" + (try directoryState(quarantine)))
