@@ -72,9 +72,16 @@ struct StartupChecks {
             }
             tasks.append(task)
             note("task \(task.name): \(task.kind.rawValue), \(task.findings.count) finding\(task.findings.count == 1 ? "" : "s")"
-                 + (task.version.map { ", version \($0)" } ?? ""))
+                 + (task.version.map { ", version \($0)" } ?? "") + ", reads \(task.reportLanguage.rawValue)")
         }
         if tasks.isEmpty { note("labelling: off (no tasks)") }
+        // Not a mistake (reports may be stored for later tasks), but worth saying before anyone
+        // waits for labels that no task will give.
+        let languagesRead = Set(tasks.map(\.reportLanguage))
+        for folder in configuration.folders where !tasks.isEmpty {
+            guard case .fixed(let language) = folder.effectiveLanguage, !languagesRead.contains(language) else { continue }
+            note("note: folder \(folder.name) holds \(language.displayName) reports and no task reads \(language.displayName): they are stored and counted, not labelled")
+        }
         do { try configuration.checkLLMLists() } catch { throw StartupError(error) }
         for (index, endpoint) in configuration.llmEndpoints.enumerated() {
             do { _ = try Endpoint(endpoint) } catch { throw StartupError(error) }

@@ -63,8 +63,13 @@ final class LanguageDaemonTests: XCTestCase {
             language = de
             encoding = windows-1252
             """, to: harness.configFile, mode: 0o644)
-        let checked = harness.run(DaemonHarness.raddd, harness.standardArguments + ["--language", "auto", "--check-config"])
+        let checked = harness.run(DaemonHarness.raddd, harness.standardArguments
+                                  + ["--language", "auto", "--tasks", "chestxray14", "--task-dir", LabelingDaemonTests.tasks, "--check-config"])
         XCTAssertEqual(checked.status, 0, checked.stderr)
+        XCTAssertTrue(checked.stdout.contains("task chestxray14: multilabel, 14 findings, version 2, reads en")
+                      || checked.stdout.contains(", reads en"), checked.stdout)
+        XCTAssertTrue(checked.stdout.contains("note: folder ris holds German reports and no task reads German"), checked.stdout)
+        XCTAssertFalse(checked.stdout.contains("note: folder drop"), "auto may find English reports: \(checked.stdout)")
         XCTAssertTrue(checked.stdout.contains("folder drop: \(harness.dropDir)"), checked.stdout)
         XCTAssertTrue(checked.stdout.contains("language auto (detected per report)"), checked.stdout)
         XCTAssertTrue(checked.stdout.contains("language de, text and CSV that are not UTF-8 read as Windows-1252"), checked.stdout)
