@@ -139,6 +139,9 @@ public struct StatusResult: Codable, Sendable, Equatable {
     public var folders: [FolderStatus]
     /// Absent from daemons older than labelling.
     public var labeling: LabelingStatus?
+    /// Current reports per language that has any, with the tasks that read it; absent from
+    /// daemons older than languages.
+    public var languages: [LanguageCount]?
 
     public init(version: String, protocolVersion: Int, pid: Int32, startedAt: String, uptimeSeconds: Int,
                 schemaVersion: Int, cipherVersion: String, queueDepth: Int, reportsByState: [String: Int],
@@ -415,18 +418,38 @@ public struct ReviewResult: Codable, Sendable, Equatable {
     }
 }
 
+/// How many current reports are in one language, and which configured tasks label them. A
+/// language no task reads is stored and counted, never labelled by another language's task.
+public struct LanguageCount: Codable, Sendable, Equatable {
+    /// `en`, `de`.
+    public var language: String
+    public var reports: Int
+    /// The configured tasks whose `language` it is; empty: no task reads it.
+    public var tasks: [String]
+
+    public init(language: String, reports: Int, tasks: [String]) {
+        self.language = language
+        self.reports = reports
+        self.tasks = tasks
+    }
+}
+
 public struct FolderStatus: Codable, Sendable, Equatable {
     public var name: String
     public var path: String
     public var format: String
     /// Where committed originals are moved; absent when they are deleted.
     public var archive: String?
+    /// The folder's `language`: `en`, `de` or `auto (detected per report)`; absent from daemons
+    /// older than languages (whose folders were all English).
+    public var language: String?
 
-    public init(name: String, path: String, format: String, archive: String?) {
+    public init(name: String, path: String, format: String, archive: String?, language: String? = nil) {
         self.name = name
         self.path = path
         self.format = format
         self.archive = archive
+        self.language = language
     }
 }
 
@@ -452,6 +475,9 @@ public struct ReportSummary: Codable, Sendable, Equatable {
     public var receivedAt: String
     public var storedAt: String
     public var deidMethod: String
+    /// The report's language (`en`, `de`); absent from daemons older than languages, whose
+    /// reports were all English.
+    public var language: String?
 
     public init(id: Int64, state: String, sourceName: String, format: String, byteCount: Int64,
                 receivedAt: String, storedAt: String, deidMethod: String) {

@@ -29,11 +29,15 @@ public struct InstructPage: Codable, Sendable, Equatable {
         public var group: String
         /// One JSON line: {"messages": [system, user, assistant]}.
         public var line: String
+        /// The report's language (`en`, `de`); absent from daemons older than languages, whose
+        /// reports were all English. Kept out of `line`, whose format trainers read strictly.
+        public var language: String?
 
-        public init(reportID: Int64, group: String, line: String) {
+        public init(reportID: Int64, group: String, line: String, language: String? = nil) {
             self.reportID = reportID
             self.group = group
             self.line = line
+            self.language = language
         }
     }
 

@@ -31,13 +31,18 @@ public struct ReportReader: Sendable {
     public var csvMapping: CSVReader.Mapping
     public var maxFileBytes: Int64
     public var maxReportsPerFile: Int
+    /// The folder's `encoding`: how text and CSV files that are not valid UTF-8 are read. nil
+    /// (`auto`): a text file must be UTF-8, a CSV file is otherwise Windows-1252. HL7 v2 follows
+    /// its MSH-18 either way, FHIR is JSON (UTF-8).
+    public var legacyEncoding: LegacyEncoding?
 
     public init(format: FormatChoice = .byExtension, csvMapping: CSVReader.Mapping = .automatic,
-                maxFileBytes: Int64 = 64 << 20, maxReportsPerFile: Int = 100_000) {
+                maxFileBytes: Int64 = 64 << 20, maxReportsPerFile: Int = 100_000, legacyEncoding: LegacyEncoding? = nil) {
         self.format = format
         self.csvMapping = csvMapping
         self.maxFileBytes = maxFileBytes
         self.maxReportsPerFile = maxReportsPerFile
+        self.legacyEncoding = legacyEncoding
     }
 
     static func format(forExtension ext: String) -> SourceFormat? {
@@ -75,14 +80,14 @@ public struct ReportReader: Sendable {
         var failedParts: [FailedPart] = []
         let parsed: [ParsedReport]
         switch format {
-        case .plainText: parsed = try PlainTextReader.reports(from: bytes)
+        case .plainText: parsed = try PlainTextReader.reports(from: bytes, legacy: legacyEncoding)
         case .hl7v2, .fhir:
             let parts = try (format == .hl7v2 ? HL7v2Reader.read(bytes) : FHIRReader.read(bytes)).settled()
             parsed = parts.reports
             failedParts = parts.failures
             if !failedParts.isEmpty { notes.append(Self.failedPartsNote(failedParts)) }
         case .csv:
-            let result = try CSVReader(mapping: csvMapping).read(bytes)
+            let result = try CSVReader(mapping: csvMapping, legacy: legacyEncoding ?? .windows1252).read(bytes)
             parsed = result.reports
             if !result.skippedLines.isEmpty { notes.append(Self.skippedRowsNote(result.skippedLines)) }
         case .pdf:

@@ -163,3 +163,14 @@ public enum LanguageDetector {
     /// Position, Aspiration.
     static let englishSuffixes = ["ing", "ness", "ly", "ity", "ed", "ies", "ous"]
 }
+
+extension LanguageSetting {
+    /// The language of one report under this setting: the fixed one, or the detector's reading of
+    /// its text.
+    public func language(of text: String) -> ReportLanguage {
+        switch self {
+        case .fixed(let language): return language
+        case .auto: return LanguageDetector.detect(text)
+        }
+    }
+}

@@ -151,7 +151,8 @@ public final class Daemon {
                 IngestPipeline.Source(
                     folder: try DropFolder(path: settings.path, name: settings.name, archivePath: settings.archiveDirectory),
                     reader: settings.reader(maxFileBytes: configuration.maxFileBytes,
-                                            maxReportsPerFile: configuration.maxReportsPerFile))
+                                            maxReportsPerFile: configuration.maxReportsPerFile),
+                    language: settings.effectiveLanguage)
             }
             quarantine = try QuarantineFolder(path: configuration.effectiveQuarantineDirectory)
             watcher = try InotifyWatcher(paths: sources.map(\.folder.path))

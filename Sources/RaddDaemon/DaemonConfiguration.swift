@@ -14,6 +14,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
     public var stateDirectory = "/var/lib/radd"
     public var dropDirectory = "/var/spool/radd/drop"
+    /// The language of the reports in `drop_dir` and in every `[folder NAME]` that does not set
+    /// its own.
+    public var language: LanguageSetting = .fixed(.en)
     public var quarantineDirectory: String?
     public var socketPath = "/run/radd/raddd.sock"
     public var socketGroup: String?
@@ -61,12 +64,17 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
     public init() {}
 
-    /// Every watched folder: `drop` at `drop_dir` first, then the configured ones.
+    /// Every watched folder: `drop` at `drop_dir` first, then the configured ones; each with
+    /// its language (its own, else `language`).
     public var folders: [DropFolderSettings] {
         var drop = folderSections.first { $0.name == DropFolderSettings.defaultName }
             ?? DropFolderSettings(name: DropFolderSettings.defaultName, path: dropDirectory)
         if drop.path.isEmpty { drop.path = dropDirectory }
-        return [drop] + folderSections.filter { $0.name != DropFolderSettings.defaultName }
+        return ([drop] + folderSections.filter { $0.name != DropFolderSettings.defaultName }).map { folder in
+            var folder = folder
+            if folder.language == nil { folder.language = language }
+            return folder
+        }
     }
 
     public var databasePath: String { stateDirectory + "/radd.db" }

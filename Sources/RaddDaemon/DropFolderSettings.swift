@@ -15,6 +15,14 @@ public struct DropFolderSettings: Sendable, Equatable {
     /// Where committed originals are moved instead of being deleted. It must be on the drop
     /// folder's filesystem, so that the move is one atomic rename.
     public var archiveDirectory: String?
+    /// The language of the folder's reports, or `auto` to detect it per report
+    /// (`LanguageDetector`). nil: the section does not say, and the configuration's `language`
+    /// (English by default: every folder was English before languages existed) applies;
+    /// `DaemonConfiguration.folders` fills it in.
+    public var language: LanguageSetting?
+    /// How text and CSV files that are not valid UTF-8 are read; nil (`auto`): a text file must
+    /// be UTF-8 and a CSV file is otherwise Windows-1252, as before the setting existed.
+    public var encoding: LegacyEncoding?
 
     public init(name: String, path: String) {
         self.name = name
@@ -23,7 +31,7 @@ public struct DropFolderSettings: Sendable, Equatable {
 
     /// Every key a `[folder NAME]` section accepts, in the order the docs list them.
     public static let keys = [
-        "path", "format", "archive_dir", "csv_id", "csv_text", "csv_patient", "csv_date", "csv_status",
+        "path", "format", "language", "encoding", "archive_dir", "csv_id", "csv_text", "csv_patient", "csv_date", "csv_status",
         "csv_layout", "csv_rows_without_text",
     ]
 
@@ -46,6 +54,15 @@ public struct DropFolderSettings: Sendable, Equatable {
                 format = .fixed(fixed)
             } else {
                 throw Problem("format '\(value)' is not one of auto, \(SourceFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        case "language": language = try DaemonConfiguration.languageSetting(value)
+        case "encoding":
+            if value.lowercased() == "auto" {
+                encoding = nil
+            } else if let known = LegacyEncoding(rawValue: value.lowercased()) {
+                encoding = known
+            } else {
+                throw Problem("encoding '\(value)' is not one of auto, \(LegacyEncoding.allCases.map(\.rawValue).joined(separator: ", ")) (how text and CSV files that are not UTF-8 are read)")
             }
         case "archive_dir": archiveDirectory = value.isEmpty ? nil : try DaemonConfiguration.path(value, key)
         case "csv_id": csvMapping.id = try column()
@@ -74,7 +91,20 @@ public struct DropFolderSettings: Sendable, Equatable {
     }
 
     func reader(maxFileBytes: Int64, maxReportsPerFile: Int) -> ReportReader {
-        ReportReader(format: format, csvMapping: csvMapping, maxFileBytes: maxFileBytes, maxReportsPerFile: maxReportsPerFile)
+        ReportReader(format: format, csvMapping: csvMapping, maxFileBytes: maxFileBytes, maxReportsPerFile: maxReportsPerFile,
+                     legacyEncoding: encoding)
+    }
+
+    /// The setting in force: the section's, else English (folders from
+    /// `DaemonConfiguration.folders` always carry one).
+    public var effectiveLanguage: LanguageSetting { language ?? .fixed(.en) }
+
+    /// How the language shows in `raddctl status` and `--check-config`.
+    var languageDescription: String {
+        switch effectiveLanguage {
+        case .fixed(let language): return language.rawValue
+        case .auto: return "auto (detected per report)"
+        }
     }
 
     /// How the format shows in `raddctl status` and `--check-config`.

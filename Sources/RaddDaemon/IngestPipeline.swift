@@ -26,6 +26,8 @@ final class IngestPipeline: Sendable {
     struct Source {
         var folder: DropFolder
         var reader: ReportReader
+        /// The folder's `language`: every report's, or detected per report.
+        var language: LanguageSetting = .fixed(.en)
     }
 
     private let sources: [Source]
@@ -263,7 +265,13 @@ final class IngestPipeline: Sendable {
                 logger.info("duplicate file: nothing stored", metadata: ["claim": claim, "duplicate_of": "\(original)"])
                 return
             }
-            let clean = try read.reports.map { try deidentifier.deidentify($0) }
+            // The language is set before de-identification, which reads it (German dates, names
+            // and addresses are found by German evidence), and is stored with the report.
+            let clean = try read.reports.map { report in
+                var report = report
+                report.language = source.language.language(of: report.text)
+                return try deidentifier.deidentify(report)
+            }
             let parts = try quarantinedParts(read.failedParts, of: claimed)
             let outcome = try store.commit(file, reports: clean, quarantinedParts: parts, actor: actor)
             if !outcome.stored.isEmpty { onStored() }

@@ -73,14 +73,17 @@ final class LabelingService: Sendable {
     }
 
     /// The jobs each stored report gets: one per task and labeler, except the rule labeler's
-    /// for a prompt-only task, in which it has nothing to read.
+    /// for a prompt-only task, in which it has nothing to read; and only for the tasks that read
+    /// the report's language (`LabelTask.reportLanguage`, English unless the task says), because
+    /// English phrases and cues say nothing true of a German report, nor German ones of an
+    /// English report.
     static func plan(tasks: [LabelTask], llmLabelers: [String]) -> LabelPlan {
         var jobs: [(task: String, labeler: String)] = []
         for task in tasks {
             if task.hasRulePhrases { jobs.append((task.name, LabelerID.rules.rawValue)) }
             for labeler in llmLabelers { jobs.append((task.name, labeler)) }
         }
-        return LabelPlan(jobs: jobs)
+        return LabelPlan(jobs: jobs, languages: Dictionary(tasks.map { ($0.name, $0.reportLanguage) }, uniquingKeysWith: { first, _ in first }))
     }
 
     func task(named name: String) -> LabelTask? { tasks.first { $0.name == name } }

@@ -38,6 +38,9 @@ extension DaemonConfiguration {
                 effect: .restart, parse: { $0.stateDirectory = try path($1, "state_dir") }, print: { $0.stateDirectory }),
         Setting(key: "drop_dir", defaultText: "/var/spool/radd/drop", help: "Folder to watch for dropped reports.",
                 effect: .restart, parse: { $0.dropDirectory = try path($1, "drop_dir") }, print: { $0.dropDirectory }),
+        Setting(key: "language", defaultText: "en",
+                help: "Language of the reports in drop_dir and in every [folder] that does not set its own: en, de, or auto (detected per report).",
+                effect: .restart, parse: { $0.language = try languageSetting($1) }, print: { $0.language.settingValue }),
         Setting(key: "quarantine_dir", defaultText: "STATE_DIR/quarantine",
                 help: "Folder for unreadable files and their NAME.reason (default: STATE_DIR/quarantine).",
                 effect: .restart, parse: { $0.quarantineDirectory = try path($1, "quarantine_dir") }, print: { $0.quarantineDirectory ?? "" }),
@@ -181,6 +184,15 @@ extension DaemonConfiguration {
         value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 
+    /// `en`, `de` or `auto`, exactly: a misspelt language must stop raddd rather than label German
+    /// reports with English cues.
+    static func languageSetting(_ value: String) throws -> LanguageSetting {
+        guard let setting = LanguageSetting(setting: value) else {
+            throw Problem("language '\(value)' is not one of \(ReportLanguage.allCases.map(\.rawValue).joined(separator: ", ")), auto (detected per report)")
+        }
+        return setting
+    }
+
     private static func applianceID(_ value: String) throws -> String {
         guard !value.isEmpty, value.count <= 64, value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
             throw Problem("appliance_id '\(value.prefix(70))' must be 1 to 64 letters, digits, '-', '_' or '.'")
@@ -232,6 +244,8 @@ extension DropFolderSettings {
         var lines: [(key: String, value: String)] = []
         if !path.isEmpty { lines.append(("path", path)) }
         if case .fixed(let fixed) = format { lines.append(("format", fixed.rawValue)) }
+        if let language { lines.append(("language", language.settingValue)) }
+        if let encoding { lines.append(("encoding", encoding.rawValue)) }
         if let archiveDirectory { lines.append(("archive_dir", archiveDirectory)) }
         if let id = csvMapping.id { lines.append(("csv_id", id)) }
         if !csvMapping.text.isEmpty { lines.append(("csv_text", csvMapping.text.joined(separator: ","))) }

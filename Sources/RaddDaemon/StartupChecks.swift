@@ -58,7 +58,8 @@ struct StartupChecks {
         note("state: \(configuration.stateDirectory)" + (try directoryState(configuration.stateDirectory)))
         for folder in configuration.folders {
             let archive = folder.archiveDirectory.map { ", originals archived to \($0)" } ?? ", originals deleted once stored"
-            note("folder \(folder.name): \(folder.path)" + (try directoryState(folder.path)) + ", format \(folder.formatDescription)\(archive)")
+            note("folder \(folder.name): \(folder.path)" + (try directoryState(folder.path)) + ", format \(folder.formatDescription), language \(folder.languageDescription)"
+                 + (folder.encoding.map { ", text and CSV that are not UTF-8 read as \($0.displayName)" } ?? "") + archive)
         }
         let quarantine = configuration.effectiveQuarantineDirectory
         note("quarantine: \(quarantine)" + (try directoryState(quarantine)))
@@ -71,9 +72,16 @@ struct StartupChecks {
             }
             tasks.append(task)
             note("task \(task.name): \(task.kind.rawValue), \(task.findings.count) finding\(task.findings.count == 1 ? "" : "s")"
-                 + (task.version.map { ", version \($0)" } ?? ""))
+                 + (task.version.map { ", version \($0)" } ?? "") + ", reads \(task.reportLanguage.rawValue)")
         }
         if tasks.isEmpty { note("labelling: off (no tasks)") }
+        // Not a mistake (reports may be stored for later tasks), but worth saying before anyone
+        // waits for labels that no task will give.
+        let languagesRead = Set(tasks.map(\.reportLanguage))
+        for folder in configuration.folders where !tasks.isEmpty {
+            guard case .fixed(let language) = folder.effectiveLanguage, !languagesRead.contains(language) else { continue }
+            note("note: folder \(folder.name) holds \(language.displayName) reports and no task reads \(language.displayName): they are stored and counted, not labelled")
+        }
         do { try configuration.checkLLMLists() } catch { throw StartupError(error) }
         for (index, endpoint) in configuration.llmEndpoints.enumerated() {
             do { _ = try Endpoint(endpoint) } catch { throw StartupError(error) }

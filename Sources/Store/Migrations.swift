@@ -204,6 +204,18 @@ enum Migrations {
         """
         ALTER TABLE quarantine ADD COLUMN reason_code TEXT;
         """,
+        // 10: a report keeps its language (`en`, `de`: the folder's `language`, or detected per
+        // report), which decides the tasks that label it and goes with it into every export.
+        // Reports stored before were all read as English, so they are `en`. No CHECK constraint:
+        // adding a language must not need a table rebuild; `ReportLanguage` refuses an unknown
+        // value when a row is read (StoreError.unknownValue). The label export's covering index
+        // gains the column, so that the export still reads no report rows.
+        """
+        ALTER TABLE reports ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
+        DROP INDEX reports_export;
+        CREATE INDEX reports_export ON reports(id, superseded_by, state, stored_at, patient_pseudonym, accession_pseudonym,
+                                               observed_at, reported_at, modality, exam_code, language);
+        """,
     ]
 
     /// Work a step needs beyond SQL, run after it in the same transaction.

@@ -11,6 +11,8 @@ public struct ExportedReport: Sendable {
     public var examDate: String?
     public var modality: String?
     public var examCode: String?
+    /// The report's language (migration 10).
+    public var language: ReportLanguage
     /// Its label sets for the task, oldest first.
     public var answers: [ExportedAnswer]
 }
@@ -30,7 +32,8 @@ public struct ExportedAnswer: Sendable {
 extension ReportStore {
     /// Answered current reports, read from the covering index reports_export.
     static let exportReports = """
-        SELECT r.id, r.patient_pseudonym, r.accession_pseudonym, coalesce(r.observed_at, r.reported_at), r.modality, r.exam_code
+        SELECT r.id, r.patient_pseudonym, r.accession_pseudonym, coalesce(r.observed_at, r.reported_at), r.modality, r.exam_code,
+               r.language
         FROM reports r
         WHERE r.id > ? AND \(ReportStore.currentReport("r"))
           AND (?2 IS NULL OR r.stored_at >= ?2) AND (?3 IS NULL OR r.stored_at < ?3)
@@ -59,8 +62,10 @@ extension ReportStore {
                            limit: Int) throws -> [ExportedReport] {
         var reports = try database.prepare(Self.exportReports)
             .bind([.integer(afterReportID), SQLValue(since), SQLValue(until), .text(task), SQLValue(limit)]).all { row in
-                ExportedReport(id: row.integer(0), patientPseudonym: row.text(1), accessionPseudonym: row.text(2),
-                               examDate: row.text(3), modality: row.text(4), examCode: row.text(5), answers: [])
+                let id = row.integer(0)
+                return ExportedReport(id: id, patientPseudonym: row.text(1), accessionPseudonym: row.text(2),
+                                      examDate: row.text(3), modality: row.text(4), examCode: row.text(5),
+                                      language: try row.value(6, table: "reports", rowID: id), answers: [])
             }
         guard let first = reports.first?.id, let last = reports.last?.id else { return [] }
         var reportIndex: [Int64: Int] = Dictionary(minimumCapacity: reports.count)

@@ -120,20 +120,23 @@ public struct TrainingText: Sendable {
     public var patientPseudonym: String?
     public var accessionPseudonym: String?
     public var text: String
+    /// The report's language (migration 10), which an instruction example carries.
+    public var language: ReportLanguage = .en
 }
 
 extension ReportStore {
     /// The de-identified text of each of `ids` that is a current report stored in [`since`, `until`).
     public func trainingTexts(_ ids: [Int64], since: String?, until: String?) throws -> [Int64: TrainingText] {
         let lookup = try database.prepare("""
-            SELECT patient_pseudonym, accession_pseudonym, text FROM reports
+            SELECT patient_pseudonym, accession_pseudonym, text, language FROM reports
             WHERE id = ? AND \(Self.currentReport())
               AND (?2 IS NULL OR stored_at >= ?2) AND (?3 IS NULL OR stored_at < ?3)
             """)
         var found: [Int64: TrainingText] = [:]
         for id in ids {
             found[id] = try lookup.bind([.integer(id), SQLValue(since), SQLValue(until)]).withReset { row in
-                try row.step() ? TrainingText(reportID: id, patientPseudonym: row.text(0), accessionPseudonym: row.text(1), text: row.text(2) ?? "") : nil
+                try row.step() ? TrainingText(reportID: id, patientPseudonym: row.text(0), accessionPseudonym: row.text(1),
+                                              text: row.text(2) ?? "", language: try row.value(3, table: "reports", rowID: id)) : nil
             }
         }
         return found

@@ -136,7 +136,7 @@ extension ReportStore {
                 let arrivedLate = current.map { report.metadata.status == .preliminary && $0.status != .preliminary } ?? false
                 let id = try insert(clean, folder: file.folder, accession: accession, supersededBy: arrivedLate ? current?.id : nil)
                 outcome.stored.append(id)
-                if !arrivedLate { try enqueueLabelJobs(reportID: id) }
+                if !arrivedLate { try enqueueLabelJobs(reportID: id, language: report.language) }
                 try insertSpans(clean.spans, reportID: id)
                 try audit.append(event: .ingest, action: .create, outcome: .success, actor: actor,
                                  object: "report=\(id) claim=\(report.source.claimID)")
@@ -221,8 +221,8 @@ extension ReportStore {
             INSERT INTO reports (claim_id, folder, source_name, source_format, byte_count, state, status,
                 accession_pseudonym, patient_pseudonym, exam_code, exam_description, modality, observed_at, reported_at,
                 indication, comparison, findings, impression, fingerprint, superseded_by, text, deid_method,
-                received_at, stored_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                received_at, stored_at, language)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).bind([
                 .text(report.source.claimID), .text(folder), .text(report.source.fileName),
                 .text(report.source.format.rawValue), SQLValue(report.source.byteCount), .text(state.rawValue),
@@ -232,7 +232,7 @@ extension ReportStore {
                 SQLValue(metadata.reportedAt), SQLValue(sections.indication), SQLValue(sections.comparison),
                 SQLValue(sections.findings), SQLValue(sections.impression), .text(report.fingerprint),
                 supersededBy.map { .integer($0) } ?? .null, .text(report.text), .text(clean.method),
-                .text(Timestamp.string(report.receivedAt)), .text(Timestamp.string(Date())),
+                .text(Timestamp.string(report.receivedAt)), .text(Timestamp.string(Date())), .text(report.language.rawValue),
             ]).run()
         return database.lastInsertRowID
     }

@@ -40,28 +40,46 @@ public struct LabelQueueCounts: Sendable, Equatable, Codable {
     public var lastError: String?
 }
 
-/// What is labelled with what: every stored report gets a job for each (task, labeler) pair.
+/// What is labelled with what: every stored report gets a job for each (task, labeler) pair whose
+/// task reads the report's language.
 public struct LabelPlan: Sendable, Equatable {
     public var jobs: [(task: String, labeler: String)]
+    /// The language each task reads; a task not named here reads English, as every task did
+    /// before languages.
+    public var languages: [String: ReportLanguage]
 
-    public init(jobs: [(task: String, labeler: String)] = []) {
+    public init(jobs: [(task: String, labeler: String)] = [], languages: [String: ReportLanguage] = [:]) {
         self.jobs = jobs
+        self.languages = languages
     }
+
+    public func language(ofTask task: String) -> ReportLanguage { languages[task] ?? .en }
+
+    /// The jobs a report in `language` gets.
+    public func jobs(for language: ReportLanguage) -> [(task: String, labeler: String)] {
+        jobs.filter { self.language(ofTask: $0.task) == language }
+    }
+
+    /// The languages some task reads.
+    public var languagesRead: Set<ReportLanguage> { Set(jobs.map { language(ofTask: $0.task) }) }
 
     public static func == (lhs: LabelPlan, rhs: LabelPlan) -> Bool {
         lhs.jobs.map(\.task) == rhs.jobs.map(\.task) && lhs.jobs.map(\.labeler) == rhs.jobs.map(\.labeler)
+            && lhs.languages == rhs.languages
     }
 }
 
 extension ReportStore {
-    /// Queues the plan's jobs for a newly stored report, inside the caller's transaction.
-    func enqueueLabelJobs(reportID: Int64) throws {
-        guard !labelPlan.jobs.isEmpty else { return }
+    /// Queues the plan's jobs for a newly stored report in `language`, inside the caller's
+    /// transaction. A report no task reads gets none: it is stored, and counted by language.
+    func enqueueLabelJobs(reportID: Int64, language: ReportLanguage) throws {
+        let jobs = labelPlan.jobs(for: language)
+        guard !jobs.isEmpty else { return }
         let now = Timestamp.string(Date())
         let insert = try database.prepare("""
             INSERT OR IGNORE INTO label_jobs (report_id, task, labeler, not_before, created_at) VALUES (?, ?, ?, ?, ?)
             """)
-        for job in labelPlan.jobs {
+        for job in jobs {
             try insert.bind([.integer(reportID), .text(job.task), .text(job.labeler), .text(now), .text(now)]).run()
         }
     }
@@ -78,9 +96,10 @@ extension ReportStore {
                 try database.prepare("""
                     INSERT OR IGNORE INTO label_jobs (report_id, task, labeler, not_before, created_at)
                     SELECT r.id, ?1, ?2, ?3, ?3 FROM reports r
-                    WHERE \(Self.currentReport("r"))
+                    WHERE \(Self.currentReport("r")) AND r.language = ?4
                       AND NOT EXISTS (SELECT 1 FROM label_sets s WHERE s.report_id = r.id AND s.task = ?1 AND s.labeler = ?2)
-                    """).bind([.text(job.task), .text(job.labeler), .text(now)]).run()
+                    """).bind([.text(job.task), .text(job.labeler), .text(now),
+                               .text(labelPlan.language(ofTask: job.task).rawValue)]).run()
                 added += database.changes
             }
             if added > 0 {
@@ -279,17 +298,20 @@ extension ReportStore {
 extension ReportStore {
     /// Current (not superseded) reports, and how many of them have, for `task`, an answer from
     /// every labeler of at least one of `needs` (`LabelDecisions.finalLabelNeeds`).
-    public func finalLabelCounts(task: String, needs: [[String]]) throws -> (current: Int, withFinalLabel: Int) {
-        let current = try database.prepare("SELECT count(*) FROM reports r WHERE \(Self.currentReport("r"))")
-            .withReset { try $0.step() ? Int($0.integer(0)) : 0 }
+    public func finalLabelCounts(task: String, language: ReportLanguage = .en,
+                                 needs: [[String]]) throws -> (current: Int, withFinalLabel: Int) {
+        // Only reports in the task's language are the task's to label.
+        let current = try database.prepare("SELECT count(*) FROM reports r WHERE \(Self.currentReport("r")) AND r.language = ?")
+            .bind([.text(language.rawValue)]).withReset { try $0.step() ? Int($0.integer(0)) : 0 }
         let groups = needs.filter { !$0.isEmpty }
         guard !groups.isEmpty else { return (current, 0) }
         let answered = "EXISTS (SELECT 1 FROM label_sets s WHERE s.report_id = r.id AND s.task = ? AND s.labeler = ?)"
         let condition = groups.map { "(" + Array(repeating: answered, count: $0.count).joined(separator: " AND ") + ")" }
             .joined(separator: " OR ")
         let values: [SQLValue] = groups.flatMap { $0.flatMap { [SQLValue.text(task), .text($0)] } }
-        let withFinal = try database.prepare("SELECT count(*) FROM reports r WHERE \(Self.currentReport("r")) AND (\(condition))")
-            .bind(values).withReset { try $0.step() ? Int($0.integer(0)) : 0 }
+        let withFinal = try database.prepare("""
+            SELECT count(*) FROM reports r WHERE \(Self.currentReport("r")) AND r.language = ? AND (\(condition))
+            """).bind([.text(language.rawValue)] + values).withReset { try $0.step() ? Int($0.integer(0)) : 0 }
         return (current, withFinal)
     }
 }

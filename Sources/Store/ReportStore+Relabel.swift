@@ -31,7 +31,10 @@ extension ReportStore {
     /// has a job queued for the labeler keeps it (it is labelled once, by the labeler as it is
     /// now) and is counted in `alreadyQueued`; a failed job is queued again for the run, unless
     /// it belongs to a run still going. Reports with a job are `stored` again until it is done.
-    public func startRelabelRun(task: String, labeler: String, since: String?,
+    ///
+    /// Only reports in `language`, the task's, are selected: a task never labels another
+    /// language's reports.
+    public func startRelabelRun(task: String, labeler: String, since: String?, language: ReportLanguage = .en,
                                 actor: AuditActor) throws -> (run: RelabelRun, alreadyQueued: Int) {
         try database.transaction {
             try settleRelabelRuns()
@@ -42,19 +45,19 @@ extension ReportStore {
                 """).bind([.text(task), .text(labeler), SQLValue(since), .text(now), .text(requestedBy)]).run()
             let runID = database.lastInsertRowID
             let selected = "SELECT r.id FROM reports r WHERE \(Self.relabelSelection)"
-            let selection: [SQLValue] = [SQLValue(since)]
+            let selection: [SQLValue] = [SQLValue(since), .text(language.rawValue)]
             let selectedCount = try database.prepare("SELECT count(*) FROM (\(selected))").bind(selection)
                 .withReset { try $0.step() ? Int($0.integer(0)) : 0 }
             try database.prepare("""
                 INSERT OR IGNORE INTO label_jobs (report_id, task, labeler, not_before, created_at, relabel_run)
-                SELECT r.id, ?2, ?3, ?4, ?4, ?5 FROM reports r WHERE \(Self.relabelSelection)
+                SELECT r.id, ?3, ?4, ?5, ?5, ?6 FROM reports r WHERE \(Self.relabelSelection)
                 """).bind(selection + [.text(task), .text(labeler), .text(now), .integer(runID)]).run()
             let inserted = database.changes
             // A failed job holds the report's place in the queue for this labeler; without this
             // a report the old model could not label could never be tried with the new one.
             try database.prepare("""
-                UPDATE label_jobs SET state = 'queued', attempts = 0, last_error = NULL, not_before = ?2, relabel_run = ?3
-                WHERE task = ?4 AND labeler = ?5 AND state = 'failed' AND report_id IN (\(selected))
+                UPDATE label_jobs SET state = 'queued', attempts = 0, last_error = NULL, not_before = ?3, relabel_run = ?4
+                WHERE task = ?5 AND labeler = ?6 AND state = 'failed' AND report_id IN (\(selected))
                   AND (relabel_run IS NULL OR relabel_run IN (SELECT id FROM relabel_runs WHERE finished_at IS NOT NULL))
                 """).bind(selection + [.text(now), .integer(runID), .text(task), .text(labeler)]).run()
             let retried = database.changes
@@ -76,8 +79,8 @@ extension ReportStore {
         }
     }
 
-    /// Current reports (not superseded), stored at or after ?1 when it is not NULL.
-    static let relabelSelection = "\(ReportStore.currentReport("r")) AND (?1 IS NULL OR r.stored_at >= ?1)"
+    /// Current reports (not superseded) in language ?2, stored at or after ?1 when it is not NULL.
+    static let relabelSelection = "\(ReportStore.currentReport("r")) AND (?1 IS NULL OR r.stored_at >= ?1) AND r.language = ?2"
 
     /// Runs not finished yet, oldest first, then the `finished` most recently finished.
     public func relabelRuns(finished: Int = 3) throws -> [RelabelRun] {

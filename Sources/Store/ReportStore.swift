@@ -25,6 +25,8 @@ public struct StoredReport: Sendable, Equatable {
     public var deidMethod: String
     public var receivedAt: String
     public var storedAt: String
+    /// Migration 10; `en` for reports stored before.
+    public var language: ReportLanguage = .en
     /// Only read for a single report: the de-identified text and its sections.
     public var text: String?
     public var sections: ReportSections?
@@ -125,14 +127,31 @@ public final class ReportStore: Sendable {
     static let summaryColumns = """
         id, claim_id, folder, source_name, source_format, byte_count, state, status, accession_pseudonym,
         patient_pseudonym, exam_code, exam_description, modality, observed_at, reported_at, superseded_by,
-        deid_method, received_at, stored_at
+        deid_method, received_at, stored_at, language
         """
 
-    public func reports(state: ReportState? = nil, limit: Int = 100, afterID: Int64 = 0) throws -> [StoredReport] {
+    public func reports(state: ReportState? = nil, language: ReportLanguage? = nil, limit: Int = 100,
+                        afterID: Int64 = 0) throws -> [StoredReport] {
         try database.prepare("""
             SELECT \(Self.summaryColumns)
-            FROM reports WHERE id > ? AND (?2 IS NULL OR state = ?2) ORDER BY id LIMIT ?3
-            """).bind([.integer(afterID), SQLValue(state?.rawValue), SQLValue(limit)]).all(Self.storedReport)
+            FROM reports WHERE id > ? AND (?2 IS NULL OR state = ?2) AND (?4 IS NULL OR language = ?4) ORDER BY id LIMIT ?3
+            """).bind([.integer(afterID), SQLValue(state?.rawValue), SQLValue(limit), SQLValue(language?.rawValue)])
+            .all(Self.storedReport)
+    }
+
+    /// Current reports (not superseded) per language; a language with none is absent.
+    public func currentCountsByLanguage() throws -> [ReportLanguage: Int] {
+        var counts: [ReportLanguage: Int] = [:]
+        for (language, count) in try database.prepare("""
+            SELECT language, count(*) FROM reports r WHERE \(Self.currentReport("r")) GROUP BY language
+            """).all({ ($0.text(0) ?? "", Int($0.integer(1))) }) {
+            // Fail closed: a language this binary does not know is not counted as some other one.
+            guard let known = ReportLanguage(rawValue: language) else {
+                throw StoreError.unknownValue(table: "reports", column: "language", rowID: 0)
+            }
+            counts[known] = count
+        }
+        return counts
     }
 
     public func report(id: Int64) throws -> StoredReport? {
@@ -142,9 +161,9 @@ public final class ReportStore: Sendable {
             """).bind([.integer(id)]).withReset { row in
                 guard try row.step() else { return nil }
                 var report = try Self.storedReport(row)
-                report.text = row.text(19)
-                report.sections = ReportSections(indication: row.text(20), comparison: row.text(21),
-                                                 findings: row.text(22), impression: row.text(23))
+                report.text = row.text(20)
+                report.sections = ReportSections(indication: row.text(21), comparison: row.text(22),
+                                                 findings: row.text(23), impression: row.text(24))
                 return report
             }
     }
@@ -193,6 +212,7 @@ public final class ReportStore: Sendable {
                             patientPseudonym: row.text(9), examCode: row.text(10), examDescription: row.text(11),
                             modality: row.text(12), observedAt: row.text(13), reportedAt: row.text(14),
                             supersededBy: row.isNull(15) ? nil : row.integer(15), deidMethod: row.text(16) ?? "",
-                            receivedAt: row.text(17) ?? "", storedAt: row.text(18) ?? "", text: nil, sections: nil)
+                            receivedAt: row.text(17) ?? "", storedAt: row.text(18) ?? "",
+                            language: try row.value(19, table: "reports", rowID: id), text: nil, sections: nil)
     }
 }

@@ -81,7 +81,8 @@ struct Export: ParsableCommand {
                 The split is by patient pseudonym, so a patient's reports are all in one
                 file: a patient goes to validation when SHA-256(seed, pseudonym) falls in the
                 --val-fraction of the range. A report with no patient id is its own group.
-                DIR/manifest.csv lists file, line, report_id and group for every example.
+                DIR/manifest.csv lists file, line, report_id, group and language (en, de)
+                for every example.
                 Files are written with mode 0600 and appear only when complete; each page
                 read is an audit record (export) with its row count.
 
@@ -122,7 +123,7 @@ struct Export: ParsableCommand {
                 var lines = (train: 0, validation: 0)
                 var groups = (train: Set<String>(), validation: Set<String>())
                 do {
-                    try manifest.write(CSVRow.line(["file", "line", "report_id", "group"]) + "\n")
+                    try manifest.write(CSVRow.line(["file", "line", "report_id", "group", "language"]) + "\n")
                     _ = try manifest.writePages(of: "examples", finishing: [train, validation]) { after in
                         let page = try options.call(Endpoints.ExportInstruct.self, .init(task: task, labeler: labeler, since: since, until: until,
                                                                                         limit: 1000, after: after))
@@ -132,12 +133,14 @@ struct Export: ParsableCommand {
                                 validationText += row.line + "\n"
                                 lines.validation += 1
                                 groups.validation.insert(row.group)
-                                manifestText += CSVRow.line(["val.jsonl", String(lines.validation), String(row.reportID), row.group]) + "\n"
+                                manifestText += CSVRow.line(["val.jsonl", String(lines.validation), String(row.reportID), row.group,
+                                                             row.language ?? "en"]) + "\n"
                             } else {
                                 trainText += row.line + "\n"
                                 lines.train += 1
                                 groups.train.insert(row.group)
-                                manifestText += CSVRow.line(["train.jsonl", String(lines.train), String(row.reportID), row.group]) + "\n"
+                                manifestText += CSVRow.line(["train.jsonl", String(lines.train), String(row.reportID), row.group,
+                                                             row.language ?? "en"]) + "\n"
                             }
                         }
                         try train.write(trainText)

@@ -113,7 +113,16 @@ struct Status: ParsableCommand {
                 """)
             for folder in status.folders {
                 let archive = folder.archive.map { ", originals archived to \($0)" } ?? ""
-                print("  folder:    \(folder.name) \(folder.path) (format \(folder.format)\(archive))")
+                let language = folder.language.map { ", language \($0)" } ?? ""
+                print("  folder:    \(folder.name) \(folder.path) (format \(folder.format)\(language)\(archive))")
+            }
+            for count in status.languages ?? [] {
+                // A report no task reads is stored and counted; say so, so that nobody waits
+                // for labels that will not come.
+                let name = ReportLanguage(rawValue: count.language)?.displayName ?? count.language
+                let reports = "\(count.reports) \(name) report\(count.reports == 1 ? "" : "s")"
+                print("  language:  " + (count.tasks.isEmpty ? "\(reports): no task reads \(name)"
+                                        : "\(reports), read by \(count.tasks.map { Format.printable($0) }.joined(separator: ", "))"))
             }
             guard let labeling = status.labeling else { return }
             print("  labels:    " + (labeling.tasks.isEmpty ? "no tasks configured (setting 'tasks')"
@@ -145,30 +154,35 @@ struct Status: ParsableCommand {
 struct Reports: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List stored reports, oldest first.",
-        discussion: "Examples:\n  raddctl reports\n  raddctl reports --state stored --limit 20 --after 100 --json")
+        discussion: "Examples:\n  raddctl reports\n  raddctl reports --state stored --limit 20 --after 100 --json\n  raddctl reports --language de")
 
     @OptionGroup var options: SocketOptions
     @Option(help: "Only reports in this state (stored, labelled, superseded).") var state: String?
+    @Option(help: "Only reports in this language (\(ReportLanguage.allCases.map(\.rawValue).joined(separator: ", "))).") var language: String?
     @Option(help: "Most reports to list (1-1000).") var limit = 100
     @Option(help: "List reports with ids above this one (for paging).") var after: Int64?
 
     func validate() throws {
         guard (1...1000).contains(limit) else { throw ValidationError("--limit must be between 1 and 1000") }
+        if let language, ReportLanguage(rawValue: language) == nil {
+            throw ValidationError("--language must be one of \(ReportLanguage.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
     }
 
     func run() throws {
         try guarded {
-            let result = try options.call(Endpoints.Reports.self, .init(state: state, limit: limit, after: after))
+            let result = try options.call(Endpoints.Reports.self, .init(state: state, limit: limit, after: after, language: language))
             if options.json { return try options.printJSON(result) }
             guard !result.reports.isEmpty else { return print("no reports") }
             let rows = result.reports.map {
-                [String($0.id), $0.state, $0.status ?? "-", $0.format, $0.modality.map { Format.printable($0) } ?? "-", $0.storedAt,
-                 Format.printable($0.sourceName)]
+                [String($0.id), $0.state, $0.status ?? "-", $0.format, $0.language ?? "en", $0.modality.map { Format.printable($0) } ?? "-",
+                 $0.storedAt, Format.printable($0.sourceName)]
             }
-            print(Format.table(header: ["ID", "STATE", "STATUS", "FORMAT", "MODALITY", "STORED", "SOURCE"], rows: rows))
+            print(Format.table(header: ["ID", "STATE", "STATUS", "FORMAT", "LANG", "MODALITY", "STORED", "SOURCE"], rows: rows))
             if let next = result.next {
                 let state = self.state.map { " --state \($0)" } ?? ""
-                print("more: raddctl reports\(state) --limit \(limit) --after \(next)")
+                let language = self.language.map { " --language \($0)" } ?? ""
+                print("more: raddctl reports\(state)\(language) --limit \(limit) --after \(next)")
             }
         }
     }
@@ -191,7 +205,9 @@ struct ReportCommand: ParsableCommand {
             print("report \(report.id): \(report.state), \(report.format), from \(Format.printable(report.sourceName))"
                   + (report.folder.map { " in folder \($0)" } ?? ""))
             let details: [(String, String?)] = [
-                ("status", report.status), ("superseded by", report.supersededBy.map { "report \($0)" }),
+                ("status", report.status),
+                ("language", report.language.map { code in ReportLanguage(rawValue: code).map { "\(code) (\($0.displayName))" } ?? code }),
+                ("superseded by", report.supersededBy.map { "report \($0)" }),
                 ("exam", [report.examCode, report.examDescription].compactMap { $0 }.joined(separator: " ").nilIfEmpty),
                 ("modality", report.modality), ("observed", report.observedAt), ("reported", report.reportedAt),
                 ("accession pseudonym", report.accessionPseudonym), ("patient pseudonym", report.patientPseudonym),

@@ -31,6 +31,7 @@ struct Raddd: ParsableCommand {
     @Option(help: "Config file to read.") var config: String?
     @Option(help: .setting("state_dir")) var stateDir: String?
     @Option(help: .setting("drop_dir")) var dropDir: String?
+    @Option(help: .setting("language")) var language: String?
     @Option(help: .setting("quarantine_dir")) var quarantineDir: String?
     @Option(help: .setting("socket")) var socket: String?
     @Option(help: .setting("socket_group")) var socketGroup: String?
@@ -97,7 +98,7 @@ struct Raddd: ParsableCommand {
             try settings.apply(configFile: DaemonConfiguration.defaultConfigPath)
         }
         let flags: [(String, String?)] = [
-            ("state_dir", stateDir), ("drop_dir", dropDir), ("quarantine_dir", quarantineDir), ("socket", socket),
+            ("state_dir", stateDir), ("drop_dir", dropDir), ("language", language), ("quarantine_dir", quarantineDir), ("socket", socket),
             ("socket_group", socketGroup), ("access_policy", accessPolicy), ("appliance_id", applianceId),
             ("audit_checkpoint_interval", auditCheckpointInterval), ("key_file", keyFile), ("log_level", logLevel), ("log_target", logTarget),
             ("rescan_interval", rescanInterval), ("settle_time", settleTime), ("max_file_bytes", maxFileBytes),

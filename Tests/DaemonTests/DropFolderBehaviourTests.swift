@@ -106,7 +106,7 @@ final class DropFolderBehaviourTests: XCTestCase {
             """, to: harness.configFile, mode: 0o644)
         try harness.start()
         let status = harness.raddctl(["status"]).stdout
-        XCTAssertTrue(status.contains("folder:    ris \(harness.root)/ris (format hl7v2, originals archived to \(harness.root)/ris-done)"), status)
+        XCTAssertTrue(status.contains("folder:    ris \(harness.root)/ris (format hl7v2, language en, originals archived to \(harness.root)/ris-done)"), status)
 
         let message = oru(accession: "ACC1001", status: "F", text: "IMPRESSION: Small left effusion.", control: "M1")
         XCTAssertTrue(FileManager.default.createFile(atPath: harness.root + "/ris/msg0001.msg", contents: Data(message.utf8)))

@@ -172,7 +172,7 @@ final class EndToEndTests: XCTestCase {
         let status = harness.raddctl(["status"])
         XCTAssertEqual(status.status, 0)
         XCTAssertTrue(status.stdout.contains("schema v\(ReportStore.supportedSchemaVersion)"), status.stdout)
-        XCTAssertTrue(status.stdout.contains("folder:    drop \(harness.dropDir) (format auto (by extension))"), status.stdout)
+        XCTAssertTrue(status.stdout.contains("folder:    drop \(harness.dropDir) (format auto (by extension), language en)"), status.stdout)
         let missing = harness.raddctl(["report", "999"])
         XCTAssertEqual(missing.status, 4)
         XCTAssertEqual(missing.stderr, "raddctl: no report with id 999\n")

@@ -40,7 +40,8 @@ final class ExportCommandTests: XCTestCase {
         let rows = parseCSV(csvText)
         let header = try XCTUnwrap(rows.first)
         XCTAssertEqual(Array(header.prefix(6)), ["report_id", "patient_pseudonym", "accession_pseudonym", "exam_date", "modality", "exam_code"])
-        XCTAssertEqual(Array(header.suffix(6)), ["labeler", "labeler_version", "model", "prompt_hash", "task_version", "labelled_at"])
+        XCTAssertEqual(Array(header.suffix(7)), ["labeler", "labeler_version", "model", "prompt_hash", "task_version", "labelled_at",
+                                                 "language"])
         XCTAssertTrue(header.contains("Effusion") && header.contains("Pneumothorax"))
         XCTAssertEqual(rows.count, 4, "a header and one row per report")
         XCTAssertTrue(rows.allSatisfy { $0.count == header.count }, "every row parses to the header's width")
@@ -48,7 +49,8 @@ final class ExportCommandTests: XCTestCase {
         let pneumothorax = try XCTUnwrap(header.firstIndex(of: "Pneumothorax"))
         let e1 = try XCTUnwrap(rows.first { $0[effusion] == "1.0" })
         XCTAssertEqual(e1[pneumothorax], "0.0")
-        XCTAssertEqual(e1[header.count - 6], "rules", "the final label's source")
+        XCTAssertEqual(e1[header.count - 7], "rules", "the final label's source")
+        XCTAssertEqual(e1[header.count - 1], "en", "the report's language")
 
         let objects = try String(contentsOfFile: jsonPath, encoding: .utf8).split(separator: "\n").map { line in
             try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])

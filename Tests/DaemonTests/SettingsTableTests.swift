@@ -7,7 +7,7 @@ import XCTest
 final class SettingsTableTests: XCTestCase {
     /// A valid value for every key, different from its default.
     static let samples: [String: String] = [
-        "state_dir": "/s", "drop_dir": "/d", "quarantine_dir": "/q", "socket": "/r.sock", "socket_group": "g",
+        "state_dir": "/s", "drop_dir": "/d", "language": "de", "quarantine_dir": "/q", "socket": "/r.sock", "socket_group": "g",
         "access_policy": "/etc/radd/access", "appliance_id": "ward-7.radd", "audit_checkpoint_interval": "30",
         "key_file": "/k", "log_level": "error", "log_target": "stderr", "rescan_interval": "10", "settle_time": "0.5",
         "max_file_bytes": "1024", "max_reports_per_file": "500", "deid_policy": "/etc/radd/deid.policy",

@@ -71,7 +71,7 @@ final class TrainingDataTests: XCTestCase {
         let rows = strictCSV(try String(contentsOfFile: csvPath, encoding: .utf8))
         let header = try XCTUnwrap(rows.first)
         XCTAssertEqual(header, ["report_id", "patient_pseudonym", "accession_pseudonym", "exam_date", "modality", "exam_code"]
-                       + Self.findings + ["labeler", "labeler_version", "model", "prompt_hash", "task_version", "labelled_at"])
+                       + Self.findings + ["labeler", "labeler_version", "model", "prompt_hash", "task_version", "labelled_at", "language"])
         XCTAssertEqual(rows.count, reportCount + 1)
         for row in rows.dropFirst() {
             XCTAssertEqual(row.count, header.count)
@@ -92,7 +92,8 @@ final class TrainingDataTests: XCTestCase {
         XCTAssertEqual(instruct.status, 0, instruct.stderr)
         var groupsByFile: [String: Set<String>] = [:]
         let manifest = strictCSV(try String(contentsOfFile: instructDir + "/manifest.csv", encoding: .utf8))
-        XCTAssertEqual(manifest.first, ["file", "line", "report_id", "group"])
+        XCTAssertEqual(manifest.first, ["file", "line", "report_id", "group", "language"])
+        XCTAssertTrue(manifest.dropFirst().allSatisfy { $0.last == "en" }, "Open-i is English")
         for row in manifest.dropFirst() { groupsByFile[row[0], default: []].insert(row[3]) }
         let train = groupsByFile["train.jsonl"] ?? [], validation = groupsByFile["val.jsonl"] ?? []
         XCTAssertTrue(train.isDisjoint(with: validation), "no patient is in both files")

@@ -22,15 +22,18 @@ extension Endpoints {
             public var limit: Int?
             /// The last report id of the previous page.
             public var after: Int64?
+            /// Only reports in this language (en, de).
+            public var language: String?
 
             public enum CodingKeys: String, CodingKey, CaseIterable {
-                case state, limit, after
+                case state, limit, after, language
             }
 
-            public init(state: String? = nil, limit: Int? = nil, after: Int64? = nil) {
+            public init(state: String? = nil, limit: Int? = nil, after: Int64? = nil, language: String? = nil) {
                 self.state = state
                 self.limit = limit
                 self.after = after
+                self.language = language
             }
         }
     }

@@ -38,3 +38,28 @@ enum Windows1252 {
         return String(decoding: utf8, as: UTF8.self)
     }
 }
+
+/// The 8-bit encoding a drop folder's text and CSV files are read in when they are not valid
+/// UTF-8 (the folder's `encoding`). German RIS exports are often Windows-1252 or ISO 8859-1;
+/// umlauts and ß in either are never valid UTF-8, and a file that is valid UTF-8 stays UTF-8,
+/// so that an exporter switched to UTF-8 is not garbled.
+public enum LegacyEncoding: String, Sendable, CaseIterable {
+    case windows1252 = "windows-1252"
+    case latin1 = "iso-8859-1"
+
+    /// Every byte is a character in both, so decoding cannot fail.
+    public func decode<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        switch self {
+        case .windows1252: return Windows1252.decode(bytes)
+        case .latin1: return Windows1252.decodeLatin1(bytes)
+        }
+    }
+
+    /// Its name in messages and `--help`.
+    public var displayName: String {
+        switch self {
+        case .windows1252: return "Windows-1252"
+        case .latin1: return "ISO 8859-1"
+        }
+    }
+}

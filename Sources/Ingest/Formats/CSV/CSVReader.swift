@@ -11,9 +11,13 @@ import RaddCore
 /// column roles, never cell values.
 public struct CSVReader: Sendable {
     public var mapping: Mapping
+    /// The encoding of a file that is not valid UTF-8: Windows-1252 unless the folder says
+    /// ISO 8859-1 (the two differ only in 0x80–0x9F, where Windows-1252 has €, „, “ and dashes).
+    public var legacy: LegacyEncoding
 
-    public init(mapping: Mapping = .automatic) {
+    public init(mapping: Mapping = .automatic, legacy: LegacyEncoding = .windows1252) {
         self.mapping = mapping
+        self.legacy = legacy
     }
 
     public struct Result: Sendable {
@@ -40,7 +44,7 @@ public struct CSVReader: Sendable {
         if hasBOM && !utf8 { throw IngestError.invalidUTF8(offset: Self.firstInvalidUTF8Offset(b)) }
         guard body.contains(where: { !($0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D)) }) else { throw IngestError.noText }
 
-        let cells = Cells(bytes: b, utf8: utf8)
+        let cells = Cells(bytes: b, utf8: utf8, legacy: legacy)
         var columns: Columns?
         var reports: [ParsedReport] = []
         var headerLine = 0
@@ -132,6 +136,7 @@ public struct CSVReader: Sendable {
 struct Cells {
     let bytes: UnsafeBufferPointer<UInt8>
     let utf8: Bool
+    var legacy: LegacyEncoding = .windows1252
 
     /// The field's characters, quotes unescaped.
     func string(_ field: CSVField) -> String {
@@ -180,6 +185,6 @@ struct Cells {
     }
 
     private func decode(_ raw: UnsafeBufferPointer<UInt8>) -> String {
-        utf8 ? String(decoding: raw, as: UTF8.self) : Windows1252.decode(raw)
+        utf8 ? String(decoding: raw, as: UTF8.self) : legacy.decode(raw)
     }
 }

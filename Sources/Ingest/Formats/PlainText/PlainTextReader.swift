@@ -13,8 +13,10 @@ import RaddCore
 /// Only the keys below count as headers, so a report that starts with "FINDINGS:" has none. The
 /// header block ends at the first other line; the header lines are not part of the report text.
 public enum PlainTextReader {
-    public static func reports(from bytes: [UInt8]) throws -> [ParsedReport] {
-        let text = try decode(bytes)
+    /// `legacy`: the encoding of a file that is not valid UTF-8 (the folder's `encoding`); nil:
+    /// such a file is refused (`invalid_utf8`), since a guessed encoding could garble it silently.
+    public static func reports(from bytes: [UInt8], legacy: LegacyEncoding? = nil) throws -> [ParsedReport] {
+        let text = try decode(bytes, legacy: legacy)
         var report = ParsedReport(text: "")
         // The body is cut out of the original text, so its line ends stay as exported.
         var bodyStart = text.startIndex
@@ -99,11 +101,18 @@ public enum PlainTextReader {
         return result
     }
 
-    static func decode(_ bytes: [UInt8]) throws -> String {
+    static func decode(_ bytes: [UInt8], legacy: LegacyEncoding? = nil) throws -> String {
         if let nul = bytes.firstIndex(of: 0) { throw IngestError.binaryContent(offset: nul) }
         var body = bytes[...]
-        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
-        guard let text = String(validating: body, as: UTF8.self) else {
+        let hasBOM = body.starts(with: [0xEF, 0xBB, 0xBF])
+        if hasBOM { body = body.dropFirst(3) }
+        let text: String
+        if let utf8 = String(validating: body, as: UTF8.self) {
+            text = utf8
+        } else if let legacy, !hasBOM {
+            // A file that says it is UTF-8 (a BOM) and is not is broken, not another encoding.
+            text = legacy.decode(body)
+        } else {
             throw IngestError.invalidUTF8(offset: firstInvalidUTF8Offset(bytes))
         }
         guard text.contains(where: { !$0.isWhitespace }) else { throw IngestError.noText }

@@ -33,7 +33,8 @@ struct ExportInstructAction: ControlAction {
                 let group = report.patientPseudonym.map { "patient:" + $0 }
                     ?? report.accessionPseudonym.map { "accession:" + $0 } ?? "report:\(reportID)"
                 rows.append(.init(reportID: reportID, group: group,
-                                  line: InstructionExample.line(task: task, system: system, reportText: report.text, answer: answer)))
+                                  line: InstructionExample.line(task: task, system: system, reportText: report.text, answer: answer),
+                                  language: report.language.rawValue))
             }
             return InstructPage(rows: rows, next: page.count == limit ? page.last?.reportID : nil)
         }

@@ -37,6 +37,8 @@ struct ExportLabelsAction: ControlAction {
                       after: Int64, limit: Int, decisions: LabelDecisions) throws -> ExportPage {
         let columns = ["report_id", "patient_pseudonym", "accession_pseudonym", "exam_date", "modality", "exam_code"]
             + task.columns + ["labeler", "labeler_version", "model", "prompt_hash", "task_version", "labelled_at"]
+            // Last, so that readers of the columns before it are not disturbed.
+            + ["language"]
         let numeric = Set(task.kind == .multilabel ? task.columns.filter { $0 != task.followUp?.name } : [])
         // LabelTask.withNoFinding's rule, with the ignored findings looked up once per page.
         let countsAgainstNoFinding = task.noFinding.map { rule in task.findings.map { !rule.ignoring.contains($0.name) } }
@@ -81,6 +83,7 @@ struct ExportLabelsAction: ControlAction {
             rows.append(provenance.promptHash ?? "")
             rows.append(provenance.taskVersion.map(String.init) ?? "")
             rows.append(provenance.labelledAt ?? "")
+            rows.append(report.language.rawValue)
             rows.endRow()
         }
         return ExportPage(columns: columns, text: rows.text, rowCount: rows.count, next: page.count == limit ? page.last?.id : nil)

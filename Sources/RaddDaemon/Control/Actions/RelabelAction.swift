@@ -44,7 +44,8 @@ struct RelabelAction: ControlAction {
         return ActionPlan(.byTheWork) { [self] in
             let started: (run: RelabelRun, alreadyQueued: Int)
             do {
-                started = try store.startRelabelRun(task: task.name, labeler: labeler, since: since, actor: actor)
+                started = try store.startRelabelRun(task: task.name, labeler: labeler, since: since,
+                                                    language: task.reportLanguage, actor: actor)
             } catch {
                 logger.error("a relabel run could not be queued", metadata: ["error": "\(error)"])
                 try store.database.transaction {

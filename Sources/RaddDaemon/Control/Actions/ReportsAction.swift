@@ -15,11 +15,20 @@ struct ReportsAction: ControlAction {
             }
             return state
         }
+        let language = try params.language.map { code in
+            guard let language = ReportLanguage(rawValue: code) else {
+                throw ControlError(.badRequest, "unknown language; known languages: \(ReportLanguage.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return language
+        }
         let limit = RequestBounds.pageSize(params.limit)
         let after = params.after ?? 0
+        // The object as before languages unless a language is asked for, so that audit records
+        // of the same request read the same.
         let object = "reports state=\(params.state ?? "*") limit=\(limit) after=\(after)"
+            + (language.map { " language=\($0.rawValue)" } ?? "")
         return ActionPlan(.inTransaction(.query, .read, object: object)) { [store] in
-            let rows = try store.reports(state: state, limit: limit + 1, afterID: after)
+            let rows = try store.reports(state: state, language: language, limit: limit + 1, afterID: after)
             let page = rows.prefix(limit).map(ReportSummary.init(stored:))
             return ReportsResult(reports: Array(page), next: rows.count > limit ? page.last?.id : nil)
         }
@@ -43,5 +52,6 @@ extension ReportSummary {
         observedAt = report.observedAt
         reportedAt = report.reportedAt
         supersededBy = report.supersededBy
+        language = report.language.rawValue
     }
 }

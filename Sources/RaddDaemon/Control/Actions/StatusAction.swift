@@ -40,7 +40,8 @@ struct StatusAction: ControlAction {
                 queueDepth: queueDepth(), reportsByState: try store.countsByState(),
                 deidMethod: facts.deidMethod, dropDirectory: facts.folders.first?.path ?? "",
                 folders: facts.folders.map {
-                    FolderStatus(name: $0.name, path: $0.path, format: $0.formatDescription, archive: $0.archiveDirectory)
+                    FolderStatus(name: $0.name, path: $0.path, format: $0.formatDescription, archive: $0.archiveDirectory,
+                                 language: $0.languageDescription)
                 })
             result.labeling = LabelingStatus(
                 tasks: service.tasks.map(\.name), policy: labeling.live.labelPolicy.rawValue,
@@ -52,10 +53,16 @@ struct StatusAction: ControlAction {
             let decisions = labeling.decisions()
             result.labeling?.finalLabels = try service.tasks.map { task in
                 let needs = decisions.finalLabelNeeds(task).map { $0.map(\.rawValue) }
-                let counts = try store.finalLabelCounts(task: task.name, needs: needs)
+                let counts = try store.finalLabelCounts(task: task.name, language: task.reportLanguage, needs: needs)
                 return LabelingStatus.TaskLabelCount(task: task.name, reports: counts.current, labelled: counts.withFinalLabel)
             }
             result.labeling?.deciders = service.tasks.flatMap { labeling.explanation($0, under: decisions) }
+            let byLanguage = try store.currentCountsByLanguage()
+            result.languages = ReportLanguage.allCases.compactMap { language in
+                guard let count = byLanguage[language], count > 0 else { return nil }
+                return LanguageCount(language: language.rawValue, reports: count,
+                                     tasks: service.tasks.filter { $0.reportLanguage == language }.map(\.name))
+            }
             return result
         }
     }
