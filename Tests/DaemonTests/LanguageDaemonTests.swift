@@ -88,8 +88,8 @@ final class LanguageDaemonTests: XCTestCase {
          "findings": [{"name": "Knöchelfraktur", "mentions": ["fraktur", "frakturen"]}]}
         """
 
-    /// The English de-identifier, which is what runs until the German rules land, replaces most
-    /// German words it does not know as names; "über" and "für" are left, and carry the umlaut.
+    /// A report without PHI: the German de-identifier leaves it whole, and "über" and "für" carry
+    /// the umlaut through every path.
     static let germanText = "Befund: Schwellung über dem Außenknöchel, größer als zuvor. Keine Fraktur. Kontrolle für 2 Wochen empfohlen."
     static let umlautWords = ["über", "für"]
 
