@@ -33,4 +33,27 @@ final class EnglishCuesUnchangedTests: XCTestCase {
             XCTAssertEqual(digest, Self.digestsBeforeLanguages[name], "task \(name): English labels or evidence changed")
         }
     }
+
+    /// What the model is sent for an English task (instructions, answer format, worked examples,
+    /// follow-up question and the request to answer again) is what it was before prompts had a
+    /// language: the prompt hash, stored with every model label, is unchanged.
+    static let promptHashesBeforeLanguages: [String: String] = [
+        "chestxray14": "bfdcafacf2c9fd5dc51a695bb343a52ff680872eb55a3d9093d1ca05109100fd",
+        "chexpert": "c0f61de1a15dda4800af2269ab43de87f9aace48486c3c92788a6989bfa0c829",
+        "ankle-fracture": "57ef3e3e0baf9df15defdc7897e8dc1bce630daf0b769b45734558bd340590a3",
+        "active-extravasation": "bf00b72f6a02398083d328f7d12db0a0618472e4bcf02cd8bbfdbfcbf6a8a537",
+        "ankle-fracture-prompt": "57ef3e3e0baf9df15defdc7897e8dc1bce630daf0b769b45734558bd340590a3",
+        "active-extravasation-prompt": "bf00b72f6a02398083d328f7d12db0a0618472e4bcf02cd8bbfdbfcbf6a8a537",
+        "findings-open": "6590b2cb0a0c15dd417045f288dc96d22d8c283178722a53aead65a1c5deaa6b",
+    ]
+
+    func testEnglishPromptsAreThoseBeforeLanguages() throws {
+        for name in Self.promptHashesBeforeLanguages.keys.sorted() {
+            let prompt = LLMPrompt(task: try LabelTask.load(name, directories: BinaryTaskTests.directories))
+            let sent = prompt.messages(for: "REPORT").map(\.content).joined(separator: "\u{0}")
+            let digest = Digest.hex(Digest.sha256(Array((prompt.hash + sent).utf8)))
+            print("English task \(name): prompt \(digest)")
+            XCTAssertEqual(digest, Self.promptHashesBeforeLanguages[name], "task \(name): the English prompt changed")
+        }
+    }
 }
