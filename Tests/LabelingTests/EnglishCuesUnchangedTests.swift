@@ -56,4 +56,22 @@ final class EnglishCuesUnchangedTests: XCTestCase {
             XCTAssertEqual(digest, Self.promptHashesBeforeLanguages[name], "task \(name): the English prompt changed")
         }
     }
+
+    /// The system prompt of English instruction-tuning exports, as before prompts had a language.
+    static let instructionPromptHashesBeforeLanguages: [String: String] = [
+        "chestxray14": "ca5700a98ae796788d789251c4ef5056eae111942a96d1884783a22556a34237",
+        "chexpert": "427ac399ae686da84dc073a3e9647c501c099aee58e49d79e81eec74c4f5a46f",
+        "ankle-fracture": "874165dc7db84f487de805cff24c8c9d87ebcd41095fd907a8c47b47324c1e3a",
+        "active-extravasation": "4c5af34845fd8ae8d16d4bb43e4c6c8108f9165c005bf7fd8b567549da5fbb8d",
+        "findings-open": "5ea8295b23fccca391b9fa3664dee7933ab8035344e202c39407104081917d72",
+    ]
+
+    func testEnglishInstructionExportPromptsAreThoseBeforeLanguages() throws {
+        for name in Self.instructionPromptHashesBeforeLanguages.keys.sorted() {
+            let system = InstructionExample.systemPrompt(for: try LabelTask.load(name, directories: BinaryTaskTests.directories))
+            let digest = Digest.hex(Digest.sha256(Array(system.utf8)))
+            print("English task \(name): instruction prompt \(digest)")
+            XCTAssertEqual(digest, Self.instructionPromptHashesBeforeLanguages[name], "task \(name): the English instruction prompt changed")
+        }
+    }
 }

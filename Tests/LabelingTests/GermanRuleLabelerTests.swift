@@ -140,3 +140,18 @@ final class GermanRuleLabelerTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(agreed, 57, "rules agree with the gold on \(agreed) of 60:\n" + disagreements.joined(separator: "\n"))
     }
 }
+
+/// A German task's instruction-tuning export is framed in German too; the answer object is the
+/// English task's.
+final class GermanInstructionExampleTests: XCTestCase {
+    func testTheDirectAnswerFormatIsGermanAndTheAnswerTheSame() throws {
+        let german = try LabelTask.load("ankle-fracture-de", directories: BinaryTaskTests.directories)
+        let system = InstructionExample.systemPrompt(for: german)
+        XCTAssertTrue(system.hasSuffix("\n\nAntworte nur mit JSON, in der Form {\"answer\": ANSWER}, wobei ANSWER \"Yes\", \"No\" oder \"Undefined\" ist."), system)
+        XCTAssertFalse(system.contains("Answer with JSON"))
+        let answer = TaskAnswer(values: [.positive], provenance: LabelProvenance(labeler: "rules", version: "rules-2", task: german.name))
+        XCTAssertEqual(InstructionExample.answerJSON(answer, task: german), #"{"answer": "Yes"}"#)
+        let line = InstructionExample.line(task: german, system: system, reportText: "Außenknöchelfraktur li.", answer: answer)
+        XCTAssertTrue(line.contains("Außenknöchelfraktur li."), "umlauts are written as they are: \(line)")
+    }
+}

@@ -133,4 +133,55 @@ struct PromptWording: Sendable {
             return "Diese Antwort ist ungültig: \(problem). Antworte noch einmal, nur mit JSON, in der angegebenen Form."
         }
     }
+
+    // The direct answer formats of instruction-tuning examples (`InstructionExample`): a model
+    // fine-tuned on weak labels answers every finding at once, without quotes.
+
+    func directMultilabelFormat(findings names: [String]) -> String {
+        switch language {
+        case .en:
+            return "Answer with JSON only, in the form {\"findings\": {FINDING: STATUS, ...}}, "
+                + "with every one of these findings: \(names.joined(separator: ", ")). STATUS is \"positive\" if the "
+                + "report says the finding is there, \"negative\" if it says it is not, \"uncertain\" if it hedges, and "
+                + "\"not mentioned\" if it does not speak about it."
+        case .de:
+            return "Antworte nur mit JSON, in der Form {\"findings\": {FINDING: STATUS, ...}}, "
+                + "mit jedem dieser Befunde: \(names.joined(separator: ", ")). STATUS ist \"positive\", wenn der "
+                + "Bericht sagt, dass der Befund vorliegt, \"negative\", wenn er ihn verneint, \"uncertain\", wenn er sich "
+                + "nicht festlegt, und \"not mentioned\", wenn er nichts dazu sagt."
+        }
+    }
+
+    func directBinaryFormat(followUp: LabelTask.FollowUp?) -> String {
+        let options = (followUp?.options ?? []).map { "\"\($0.name)\"" }.joined(separator: ", ")
+        switch language {
+        case .en:
+            var format = "Answer with JSON only, in the form {\"answer\": ANSWER}, where ANSWER is \"Yes\", \"No\" or \"Undefined\"."
+            if let followUp {
+                format += " After \"Yes\", also give \"follow_up\": the list of answers to \"\(followUp.question)\" among "
+                    + options + " ([] if the report does not say)."
+            }
+            return format
+        case .de:
+            var format = "Antworte nur mit JSON, in der Form {\"answer\": ANSWER}, wobei ANSWER \"Yes\", \"No\" oder \"Undefined\" ist."
+            if let followUp {
+                format += " Gib nach \"Yes\" auch \"follow_up\" an: die Liste der Antworten auf \"\(followUp.question)\" aus "
+                    + options + " ([], wenn der Bericht es nicht sagt)."
+            }
+            return format
+        }
+    }
+
+    func directExtractionFormat(codes: [String]) -> String {
+        switch language {
+        case .en:
+            return "Answer with JSON only, in the form {\"phrases\": [{\"text\": TEXT"
+                + (codes.isEmpty ? "" : ", \"code\": CODE") + "}, ...]}, each TEXT copied word for word from the report"
+                + (codes.isEmpty ? "." : ", and CODE one of: " + codes.joined(separator: ", ") + ", or \"\" if none fits.")
+        case .de:
+            return "Antworte nur mit JSON, in der Form {\"phrases\": [{\"text\": TEXT"
+                + (codes.isEmpty ? "" : ", \"code\": CODE") + "}, ...]}, jedes TEXT wörtlich aus dem Befundbericht kopiert"
+                + (codes.isEmpty ? "." : ", und CODE einer von: " + codes.joined(separator: ", ") + ", oder \"\", wenn keiner passt.")
+        }
+    }
 }
