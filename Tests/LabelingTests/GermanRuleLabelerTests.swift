@@ -56,6 +56,17 @@ final class GermanRuleLabelerTests: XCTestCase {
         XCTAssertEqual(answer("Befund vereinbar mit einer Fraktur."), "Undefined")
         XCTAssertEqual(answer("Wahrscheinlich nicht dislozierte Fraktur."), "Undefined")
         XCTAssertEqual(answer("Suspekt auf eine Fissur des Innenknöchels."), "Undefined")
+        XCTAssertEqual(answer("Knöcherne Absprengung an der Fibulaspitze, DD Os subfibulare."), "Undefined", "DD after the finding")
+        XCTAssertEqual(answer("Fraktur nicht mit Sicherheit auszuschließen."), "Undefined", "a 'mit' inside the cue")
+    }
+
+    func testStructuredAnswersAndSummaryPhrases() {
+        XCTAssertEqual(answer("Fraktur: nein."), "No")
+        XCTAssertEqual(answer("Frakturen: keine."), "No")
+        XCTAssertEqual(answer("Kein Nachweis einer frischen ossären Läsion."), "No")
+        XCTAssertEqual(answer("Unauffällige Darstellung des OSG."), "No")
+        XCTAssertEqual(answer("Kleine Absprengung an der Talusvorderkante."), "Yes")
+        XCTAssertEqual(answer("Weber-B-Fraktur keine Luxation."), "Yes", "'keine' after a mention negates nothing")
     }
 
     func testScopeEndsAtGermanContrastAndCircumstance() {

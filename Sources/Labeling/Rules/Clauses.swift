@@ -120,6 +120,9 @@ struct Clauses {
                 mark("?")
             } else if character == "," {
                 mark(",")
+            } else if character == ":" {
+                // Kept as a word in German: "Fraktur: nein" and "Frakturen: keine" negate after it.
+                mark(":")
             } else if character == "!" || character == ";" || character.isNewline {
                 endClause()
             } else {

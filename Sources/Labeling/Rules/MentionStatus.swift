@@ -20,17 +20,18 @@ enum MentionStatus {
         let before = max(0, mention.lowerBound - RuleCues.reachBefore)..<mention.lowerBound
         var after = mention.upperBound..<min(words.count, mention.upperBound + RuleCues.reachAfter)
         if let comma = words[after].firstIndex(of: ",") { after = mention.upperBound..<comma }
-        if let stop = words[after].firstIndex(where: cues.afterMentionStops.contains) { after = mention.upperBound..<stop }
         if let cause = cues.causeHedges.compactMap({ Phrase.matches($0, in: Array(words[after])).first?.lowerBound }).min() {
             after = after.lowerBound..<(after.lowerBound + cause)
         }
         func verdict(_ value: LabelValue, _ cue: [String]?) -> Verdict {
             Verdict(value: value, cue: cue, isPossibility: value == .uncertain && cue.map(cues.possibility.contains) == true)
         }
+        // Before the stops: "Fraktur nicht mit Sicherheit auszuschließen" has its "mit" inside the cue.
         if let cue = Phrase.first(of: cues.preNegationUncertainty, in: words, within: before)
             ?? Phrase.first(of: cues.preNegationUncertainty, in: words, within: after) {
             return verdict(.uncertain, cue)
         }
+        if let stop = words[after].firstIndex(where: cues.afterMentionStops.contains) { after = mention.upperBound..<stop }
         // A negation reaches through a list to the clause's start: "No focal consolidation,
         // suspicious opacity, pleural effusion, or pneumothorax".
         // Words a wildcard let into the mention count too: "heart is not enlarged".
@@ -48,6 +49,12 @@ enum MentionStatus {
         // A differential diagnosis lists its candidates through the rest of the clause.
         var found = Phrase.all(of: cues.uncertainty, in: words, within: before) + uncertaintiesAfter(after, in: words, cues: cues)
         if let word = words[..<mention.lowerBound].first(where: cues.differential.contains) { found.append([word]) }
+        // German puts the differential after the finding: "Knöcherne Absprengung, DD Os subfibulare".
+        if cues.differentialAfterComma,
+           let comma = words[mention.upperBound..<min(words.count, mention.upperBound + RuleCues.reachAfter)].firstIndex(of: ","),
+           comma + 1 < words.count, cues.differential.contains(words[comma + 1]) {
+            found.append([words[comma + 1]])
+        }
         // Within the mention only uncertainty counts in full: "heart is borderline in size".
         found += Phrase.all(of: cues.uncertainty, in: words, within: mention)
         // The weakest cue governs: "could reflect atelectasis or infiltrate" only raises a

@@ -45,6 +45,8 @@ extension RuleCues {
             "nicht abgrenzen", "nicht nachweisen", "nicht erkennen", "nicht vor", "nicht mehr", "nicht gesehen",
             "ausgeschlossen", "ausgeschlossen werden", "unauffällig", "regelrecht", "intakt", "frei",
             "ausgeheilt", "abgeheilt", "verheilt",
+            // Structured reports: "Fraktur: nein", "Frakturen: keine".
+            ": nein", ": keine", ": kein", ": negativ",
         ]),
         postNegationReach: RuleCues.reachAfter,
         negationBarriers: ["mit", "welche", "welcher", "welches"],
@@ -72,6 +74,7 @@ extension RuleCues {
             "a. e. im Rahmen", "vermutlich im Rahmen", "wahrscheinlich im Rahmen", "im Rahmen", "am ehesten Folge",
         ]),
         differential: ["dd", "differentialdiagnostisch", "differenzialdiagnostisch"],
+        differentialAfterComma: true,
         afterMentionStops: ["mit"],
         // Contrast ends a cue's reach as "but" and "however" do; "bei" brings in circumstances
         // ("Keine Fraktur bei deutlicher Weichteilschwellung"). "Sowie" and "und" only add to a

@@ -35,6 +35,10 @@ struct RuleCues: Sendable {
     /// Words that, anywhere before a mention in its clause, make it one candidate of a
     /// differential diagnosis ("differential", "DD").
     var differential: Set<String>
+    /// Whether a differential word right after the first comma after a mention hedges it
+    /// ("Absprengung an der Fibulaspitze, DD Os subfibulare"): German's order. Not English's,
+    /// whose figures were measured without.
+    var differentialAfterComma: Bool
     /// Words after a mention at which the cues after it stop reaching: "Weber-B-Fx mit V.a.
     /// Deltabandruptur" hedges the ligament, not the fracture. None in English, whose figures
     /// were measured without.
@@ -115,8 +119,8 @@ struct WordRules: Sendable {
                     word.append(character)
                 } else {
                     if !word.isEmpty { result.append(Self.foldGerman(word)); word = "" }
-                    // "?" and "," are words of their own in report text too.
-                    if character == "?" || character == "," { result.append(String(character)) }
+                    // "?", "," and ":" are words of their own in German report text too.
+                    if character == "?" || character == "," || character == ":" { result.append(String(character)) }
                 }
             }
             if !word.isEmpty { result.append(Self.foldGerman(word)) }
@@ -207,6 +211,7 @@ extension RuleCues {
             "likely represents", "probably represents", "likely reflects", "likely due to",
         ]),
         differential: ["differential"],
+        differentialAfterComma: false,
         afterMentionStops: [],
         scopeEnders: ["but", "however", "although", "though", "except", "whereas", "yet"])
 }
