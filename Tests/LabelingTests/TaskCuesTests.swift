@@ -30,6 +30,13 @@ final class TaskCuesTests: XCTestCase {
         XCTAssertEqual(try answer("Fraktur verneint.", cues: "", language: "de", mention: "Fraktur"), "Yes")
     }
 
+    func testATasksOwnUncertaintyIsNotDroppedAsAPossibility() throws {
+        let json = #"{"name":"x","kind":"multilabel","possibleMentions":"notMentioned","findings":[{"name":"a","mentions":["fracture"]}],"cues":{"uncertainty":["perchance"]}}"#
+        let labeler = RuleLabeler(task: try task(json))
+        XCTAssertEqual(labeler.label("Perchance a fracture."), [.uncertain])
+        XCTAssertEqual(labeler.label("Possible fracture."), [.undefined], "the built-in possibility is still left out")
+    }
+
     func testReplacedCuesAreTheOnlyOnesOfTheirList() throws {
         let replaced = #"{"mode": "replace", "negation": ["nope"]}"#
         XCTAssertEqual(try answer("No fracture.", cues: replaced), "Yes", "'no' is no longer a negation")

@@ -72,11 +72,11 @@ struct RuleCues: Sendable {
         cues.negation = merged(negation, override.negation)
         cues.postNegation = merged(postNegation, override.negationAfter)
         cues.pseudoNegation = merged(pseudoNegation, override.pseudoNegation)
-        let uncertainty = merged(self.uncertainty, override.uncertainty)
-        // A task's own uncertainty cues read the image as uncertain: under `possibleMentions:
-        // notMentioned` they are not dropped as mere possibilities (it keeps what a task added).
-        cues.uncertainty = uncertainty
-        cues.possibility = replaces && override.uncertainty != nil ? Set(preNegationUncertainty) : possibility
+        // A task's own uncertainty cues count as uncertain, never as mere possibilities, so that
+        // `possibleMentions: notMentioned` does not drop what the task added. Replacing the list
+        // leaves only the negated hedges ("cannot exclude", "nicht auszuschließen") as possibilities.
+        cues.uncertainty = merged(uncertainty, override.uncertainty)
+        if replaces && override.uncertainty != nil { cues.possibility = Set(preNegationUncertainty) }
         if let ends = override.scopeEnds {
             let given = Set(ends.compactMap { words.phrase($0).first })
             cues.scopeEnders = replaces ? given : scopeEnders.union(given)
