@@ -30,6 +30,13 @@ public struct ReportSections: Equatable, Sendable {
         "CONCLUSIONS": .impression, "OPINION": .impression,
         "TECHNIQUE": .other, "PROCEDURE": .other, "RECOMMENDATION": .other, "RECOMMENDATIONS": .other,
         "ADDENDUM": .other, "NOTE": .other,
+        // German reports (upper-cased as above: "Befund:" is "BEFUND").
+        "FRAGESTELLUNG": .indication, "INDIKATION": .indication,
+        "KLINIK": .indication, "KLINISCHE ANGABEN": .indication, "ANAMNESE": .indication,
+        "VORAUFNAHMEN": .comparison, "VORAUFNAHME": .comparison, "VERGLEICH": .comparison, "VORBEFUNDE": .comparison,
+        "BEFUND": .findings, "BEFUNDE": .findings,
+        "BEURTEILUNG": .impression, "ZUSAMMENFASSUNG": .impression,
+        "TECHNIK": .other, "UNTERSUCHUNG": .other, "EMPFEHLUNG": .other, "NACHTRAG": .other,
     ]
 
     /// Splits `text` at lines that start with a known heading and a colon.

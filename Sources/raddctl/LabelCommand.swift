@@ -11,7 +11,12 @@ struct LabelCommand: ParsableCommand {
         discussion: """
             The input is by default the CheXpert labeler's: a header-less, one-column CSV of
             report texts. With --text-columns it is a CSV with a header (the Open-i layout, for
-            one); --id-column names its id column. The output has one row per report: the
+            one); --id-column names its id column. --in may also name a plain-text report
+            (NAME.txt, UTF-8) or a folder of them (every *.txt in it, by name): each file is one
+            report and its name without .txt is its id, under the header "Report". The task's
+            language (policies/tasks/NAME.json, "language") decides the rule labeler's cues and
+            the model's prompt: German reports need a German task such as ankle-fracture-de.
+            The output has one row per report: the
             report text (or the id), then the task's findings. Cells: 1.0 positive, 0.0
             negative, -1.0 uncertain, blank not mentioned; binary tasks write Yes, No or
             Undefined, then their follow-up's answer. Tasks are policies/tasks/NAME.json (or
@@ -40,6 +45,7 @@ struct LabelCommand: ParsableCommand {
               raddctl label --task chestxray14 --in openi_reports.csv --text-columns findings,impression \\
                             --id-column uid --out labels.csv --evidence why.csv
               raddctl label --task chestxray14 --labeler llm --endpoint http://127.0.0.1:8091 --in reports.csv --out llm.csv
+              raddctl label --task ankle-fracture-de --in befunde/ --out labels.csv --evidence why.csv
               raddctl label --task ankle-fracture --labeler ensemble --endpoint http://gpu1:8000 \\
                             --model Qwen2.5-7B-Instruct --in ankles.csv --out ankles_labels.csv
 
@@ -49,7 +55,7 @@ struct LabelCommand: ParsableCommand {
 
     @Option(help: "Task name (policies/tasks/NAME.json) or path to a task file.") var task: String
     @Option(help: "Labeler: rules, llm or ensemble (rules and one LLM per --model).") var labeler = "rules"
-    @Option(name: .customLong("in"), help: "Input CSV.") var input: String
+    @Option(name: .customLong("in"), help: "Input CSV, or a UTF-8 text report (NAME.txt), or a folder of them.") var input: String
     @Option(name: .customLong("out"), help: "Output CSV ('-' for standard output).") var output: String
     @Option(help: "Comma-separated text columns of a CSV with a header.") var textColumns: String?
     @Option(help: "Id column of a CSV with a header.") var idColumn: String?
@@ -66,6 +72,9 @@ struct LabelCommand: ParsableCommand {
     func validate() throws {
         guard ["rules", "llm", "ensemble"].contains(labeler) else { throw ValidationError("--labeler must be rules, llm or ensemble") }
         if idColumn != nil && textColumns == nil { throw ValidationError("--id-column needs --text-columns") }
+        if readsTextFiles && (textColumns != nil || idColumn != nil) {
+            throw ValidationError("--text-columns and --id-column are for a CSV; \(input) is read as text reports, one per file")
+        }
         if let sections, LabelTask.Sections(rawValue: sections) == nil {
             throw ValidationError("--sections must be all, impressionFirst or impressionOnly")
         }
@@ -91,13 +100,13 @@ struct LabelCommand: ParsableCommand {
             let labelers = try makeLabelers(labelTask)
             let rules = RuleLabeler(task: labelTask)
 
-            var csv = LabelCSV.row([idColumn ?? "Reports"] + labelTask.columns)
+            var csv = LabelCSV.row([readsTextFiles ? "Report" : idColumn ?? "Reports"] + labelTask.columns)
             var why = LabelCSV.row(["Report", "Finding", "Status", "Mention", "Cue", "Clause"])
             let results = LabelRun(labelers: labelers).label(reports.map(\.text))
             var failed: [String] = []
             for (index, report) in reports.enumerated() {
-                let first = idColumn != nil ? (report.accession ?? "") : report.text
-                let reportName = idColumn != nil ? first : String(index + 1)
+                let first = report.id ?? report.text
+                let reportName = report.id ?? String(index + 1)
                 switch results[index] {
                 case .success(let answer):
                     csv += LabelCSV.row([first] + labelTask.cells(for: answer))
@@ -126,7 +135,65 @@ struct LabelCommand: ParsableCommand {
         }
     }
 
-    private func readReports() throws -> [ParsedReport] {
+    /// One report to label: its id (the id column's value, or a text file's name) and its text.
+    private struct InputReport {
+        var id: String?
+        var text: String
+    }
+
+    /// Whether `--in` names plain-text reports (a .txt file or a folder) rather than a CSV.
+    private var readsTextFiles: Bool {
+        var isDirectory: ObjCBool = false
+        return input.lowercased().hasSuffix(".txt")
+            || (FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) && isDirectory.boolValue)
+    }
+
+    private func readReports() throws -> [InputReport] {
+        if readsTextFiles { return try readTextReports() }
+        return try readCSVReports().map { InputReport(id: idColumn != nil ? ($0.accession ?? "") : nil, text: $0.text) }
+    }
+
+    /// Each file one report, in the order of its name. Text must be UTF-8: a Latin-1 or
+    /// Windows-1252 file would turn "ö" into something no cue matches, so it is refused, not guessed.
+    private func readTextReports() throws -> [InputReport] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else { throw Failure("\(input): no such file", code: 1) }
+        let paths: [String]
+        if isDirectory.boolValue {
+            let names: [String]
+            do { names = try FileManager.default.contentsOfDirectory(atPath: input) } catch { throw Failure("\(input): cannot list it", code: 1) }
+            paths = names.filter { $0.lowercased().hasSuffix(".txt") && !$0.hasPrefix(".") }.sorted()
+                .map { (input.hasSuffix("/") ? input : input + "/") + $0 }
+            guard !paths.isEmpty else { throw Failure("\(input): no .txt reports in it", code: 1) }
+        } else {
+            paths = [input]
+        }
+        return try paths.map { path in
+            guard let data = FileManager.default.contents(atPath: path) else { throw Failure("\(path): cannot read it", code: 1) }
+            var bytes = [UInt8](data)
+            if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                let offset = Self.firstInvalidUTF8Byte(bytes)
+                throw Failure("\(path) is not UTF-8 text (first invalid byte at offset \(offset)); convert it first, e.g. iconv -f WINDOWS-1252 -t UTF-8", code: 1)
+            }
+            let name = (path as NSString).lastPathComponent
+            return InputReport(id: String(name.dropLast(4)), text: text)
+        }
+    }
+
+    static func firstInvalidUTF8Byte(_ bytes: [UInt8]) -> Int {
+        var offset = 0
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): offset += UTF8.width(scalar)
+            case .emptyInput, .error: return offset
+            }
+        }
+    }
+
+    private func readCSVReports() throws -> [ParsedReport] {
         guard let data = FileManager.default.contents(atPath: input) else { throw Failure("\(input): cannot read it", code: 1) }
         let mapping: CSVReader.Mapping
         if let textColumns {

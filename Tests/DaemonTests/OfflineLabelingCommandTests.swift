@@ -94,4 +94,48 @@ final class OfflineLabelingCommandTests: XCTestCase {
             XCTAssertTrue(help.stdout.contains("Examples:") && help.stdout.contains("raddctl \(command) --task"), help.stdout)
         }
     }
+
+    /// German text files through `raddctl label`: the task's language decides, the files are
+    /// read as UTF-8 with their umlauts, and the labels score against the 60 reports' gold with
+    /// `raddctl eval`, paired by the files' names.
+    func testGermanTextReportsAreLabelledByTheGermanTask() throws {
+        let fixtures = Self.tests.appendingPathComponent("LabelingTests/Fixtures/ankle-de")
+        let labels = harness.root + "/ankle-de.csv", why = harness.root + "/why.csv"
+        let label = raddctl(["label", "--task", "ankle-fracture-de", "--in", fixtures.appendingPathComponent("reports").path,
+                             "--out", labels, "--evidence", why])
+        XCTAssertEqual(label.status, 0, label.stderr)
+        let rows = try String(contentsOfFile: labels, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(rows.count, 61)
+        XCTAssertEqual(rows.first, "Report,Ankle fracture")
+        XCTAssertEqual(rows[1], "de01,Yes")
+        let evidence = try String(contentsOfFile: why, encoding: .utf8)
+        XCTAssertTrue(evidence.contains("de02,Ankle fracture,Yes,außenknöchelfraktur,,"), evidence)
+
+        let eval = raddctl(["eval", "--task", "ankle-fracture-de", "--gold", fixtures.appendingPathComponent("gold.csv").path,
+                            "--pred", labels, "--json"])
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(report["reports"] as? Int, 60)
+        XCTAssertEqual(report["rowMatching"] as? String, "id", "rows pair up by the files' names")
+        let micro = try XCTUnwrap(report["micro"] as? [String: Any])
+        XCTAssertEqual(micro["truePositives"] as? Int, 20)
+        XCTAssertEqual(micro["falsePositives"] as? Int, 0)
+
+        let single = harness.root + "/befund.txt"
+        try harness.write("Befund: Keine Fraktur.\nBeurteilung: V.a. nicht dislozierte Außenknöchelfraktur re.\n", to: single, mode: 0o600)
+        let one = raddctl(["label", "--task", "ankle-fracture-de", "--in", single, "--out", "-"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        XCTAssertEqual(one.stdout, "Report,Ankle fracture\nbefund,Undefined\n")
+        let english = raddctl(["label", "--task", "ankle-fracture", "--in", single, "--out", "-"])
+        XCTAssertEqual(english.stdout, "Report,Ankle fracture\nbefund,Undefined\n", "the English task knows no German negation")
+
+        let latin1 = harness.root + "/latin1.txt"
+        FileManager.default.createFile(atPath: latin1, contents: Data([0x4B, 0x65, 0x69, 0x6E, 0x65, 0x20, 0x41, 0x75, 0xDF, 0x65, 0x6E]))
+        let refused = raddctl(["label", "--task", "ankle-fracture-de", "--in", latin1, "--out", "-"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("\(latin1) is not UTF-8 text (first invalid byte at offset 8)"), refused.stderr)
+        let mixed = raddctl(["label", "--task", "ankle-fracture-de", "--in", single, "--id-column", "id", "--text-columns", "text", "--out", "-"])
+        XCTAssertEqual(mixed.status, 64)
+        XCTAssertTrue(mixed.stderr.contains("are for a CSV"), mixed.stderr)
+    }
 }

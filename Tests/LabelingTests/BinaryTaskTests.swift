@@ -97,7 +97,7 @@ final class BinaryTaskTests: XCTestCase {
     }
 
     func testShippedTasksLoadAndCarryWhatTheLLMLabelerNeeds() throws {
-        for name in ["chestxray14", "chexpert", "ankle-fracture", "active-extravasation"] {
+        for name in ["chestxray14", "chexpert", "ankle-fracture", "active-extravasation", "ankle-fracture-de"] {
             let task = try LabelTask.load(name, directories: Self.directories)
             XCTAssertNil(task.problem, name)
             XCTAssertNotNil(task.version, "\(name) has a version for provenance")

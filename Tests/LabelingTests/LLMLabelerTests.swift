@@ -117,6 +117,34 @@ final class LLMLabelerTests: XCTestCase {
         XCTAssertTrue(corrective.contains("answer.mentions[0].status: not one of present, absent, uncertain"), corrective)
     }
 
+    /// A German task's prompt is German wherever radd frames it (answer format, example and
+    /// report headings, the request to answer again); the schema and the answers are the
+    /// English task's, so the same parser and store serve both.
+    func testAGermanTaskIsAskedInGermanWithTheSameAnswerSchema() throws {
+        let german = try LabelTask.load("ankle-fracture-de", directories: Self.directories)
+        let english = try LabelTask.load("ankle-fracture", directories: Self.directories)
+        let prompt = LLMPrompt(task: german)
+        XCTAssertEqual(prompt.schema.json.text, LLMPrompt(task: english).schema.json.text)
+        for englishFraming in ["Answer with JSON", "Report:", "Answer:", "copied word for word", "the report does not speak"] {
+            XCTAssertFalse(prompt.system.contains(englishFraming), "'\(englishFraming)' in the German prompt")
+        }
+        XCTAssertTrue(prompt.system.contains("Antworte nur mit JSON"))
+        XCTAssertTrue(prompt.system.contains("\n\nBefundbericht:\nBefund: Keine Fraktur, keine Luxation."), "German example heading")
+        XCTAssertTrue(prompt.system.contains("\nAntwort:\n{\"evidence\":"))
+        XCTAssertEqual(prompt.messages(for: "OSG: Keine Fraktur.").last?.content, "Befundbericht:\nOSG: Keine Fraktur.")
+
+        let server = try FakeModelServer(script: [
+            .answer("Ja, eine Fraktur."),
+            .answer(#"{"evidence": "Weber-B-Fraktur der Fibula", "answer": "Yes"}"#),
+        ])
+        let answer = try labeler(german, server).answer("Beurteilung: Weber-B-Fraktur der Fibula rechts.")
+        XCTAssertEqual(answer.values, [.positive])
+        XCTAssertEqual(answer.provenance.discardedQuotes, 0, "the quote is checked in the German text")
+        let retry = try XCTUnwrap(server.requests().last?["messages"] as? [[String: String]])
+        XCTAssertEqual(retry[3]["content"],
+                       "Diese Antwort ist ungültig: die Antwort ist kein JSON. Antworte noch einmal, nur mit JSON, in der angegebenen Form.")
+    }
+
     func testTransientFailuresAreRetriedWithBackoffAndJitter() throws {
         let server = try FakeModelServer(script: [.status(500), .status(429), .truncated, .notJSON,
                                                   .answer(#"{"mentions": []}"#), .status(400)])

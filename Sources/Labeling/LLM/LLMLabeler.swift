@@ -139,16 +139,19 @@ public final class LLMLabeler: Labeler {
         for attempt in 1...2 {
             let reply = try send(conversation, schema: schema, tally: &tally)
             tally.add(reply)
+            var violation: String?
             if let value = try? JSONValue.parse(reply.content) {
-                guard let violation = schema.violation(in: value) else { return (reply.content, value) }
+                violation = schema.violation(in: value)
+                guard let violation else { return (reply.content, value) }
                 problem = "the answer does not fit the task's schema (\(violation))"
             } else {
                 problem = "the answer is not JSON"
             }
             if attempt == 1 {
+                // Asked in the task's language; `problem` stays English for the log.
                 conversation = messages + [
                     ChatClient.Message(.assistant, reply.content),
-                    ChatClient.Message(.user, "That answer is invalid: \(problem). Answer again with JSON only, in the form given."),
+                    ChatClient.Message(.user, prompt.wording.answerAgain(notJSON: violation == nil, violation: violation)),
                 ]
             }
         }

@@ -12,6 +12,8 @@ public struct LLMPrompt: Sendable {
     public let schema: AnswerSchema
     public let followUpSchema: AnswerSchema?
     public let followUpQuestion: String?
+    /// The fixed words around the task's own, in the task's report language.
+    let wording: PromptWording
     /// SHA-256 of the fixed part and the schemas: a new prompt is a new labeler version.
     public let hash: String
 
@@ -21,41 +23,32 @@ public struct LLMPrompt: Sendable {
     static let maxPhrases = 30
 
     public init(task: LabelTask) {
-        let instructions = task.prompt?.instructions ?? task.description ?? "Label the radiology report."
+        let wording = PromptWording(task.reportLanguage)
+        self.wording = wording
+        let instructions = task.prompt?.instructions ?? task.description ?? wording.defaultInstructions
         var system = instructions + "\n\n"
+        let examplePrefix = "\n\n\(wording.reportHeading)\n"
+        let answerPrefix = "\n\(wording.answerHeading)\n"
         switch task.kind {
         case .multilabel:
             let names = task.findings.map(\.name)
             schema = .object([("mentions", .array(of: .object([
                 ("text", .string(oneOf: nil)), ("finding", .string(oneOf: names)), ("status", .string(oneOf: Self.statuses)),
             ]), maxItems: 4 * names.count))])
-            system += """
-                Answer with JSON only, in the form {"mentions": [{"text": ..., "finding": ..., "status": ...}]}.
-                List each phrase of the report that speaks about one of these findings: \(names.joined(separator: ", ")).
-                For each give "text", the phrase copied word for word from the report; "finding", the finding it is about, \
-                spelled as above; and "status": "present" if the report says the finding is there, "absent" if it says it \
-                is not, \(task.possibleMentions == .notMentioned
-                    ? "\"uncertain\" if the report reads the image as probably showing it. Leave out a finding the report only raises as a possibility (\"may represent\", \"cannot exclude\", \"concerning for\")"
-                    : "\"uncertain\" if the report hedges"). Leave out findings the report does not speak about; \
-                {"mentions": []} is a valid answer.
-                """
+            system += wording.multilabelFormat(findings: names, possibilitiesLeftOut: task.possibleMentions == .notMentioned)
             for example in task.prompt?.examples ?? [] {
                 let mentions = (example.mentions ?? []).map { mention -> JSONValue in
                     .object([("text", .string(mention.text)), ("finding", .string(mention.finding)), ("status", .string(mention.status))])
                 }
-                system += "\n\nReport:\n\(example.report)\nAnswer:\n" + JSONValue.object([("mentions", .array(mentions))]).text
+                system += examplePrefix + example.report + answerPrefix + JSONValue.object([("mentions", .array(mentions))]).text
             }
         case .binary:
             let finding = task.findings.first?.name ?? "the finding"
             schema = .object([("evidence", .string(oneOf: nil)), ("answer", .string(oneOf: Self.binaryAnswers))])
-            system += """
-                Answer with JSON only, in the form {"evidence": ..., "answer": ...}: "evidence" is the report's words that \
-                decide whether there is \(finding.lowercased()), copied word for word (or "" if the report does not speak \
-                about it), and "answer" is "Yes", "No" or "Undefined".
-                """
+            system += wording.binaryFormat(finding: finding)
             for example in task.prompt?.examples ?? [] {
                 let answer = example.answers[finding] ?? "Undefined"
-                system += "\n\nReport:\n\(example.report)\nAnswer:\n"
+                system += examplePrefix + example.report + answerPrefix
                     + JSONValue.object([("evidence", .string(example.evidence ?? "")), ("answer", .string(answer))]).text
             }
         case .extraction:
@@ -65,30 +58,20 @@ public struct LLMPrompt: Sendable {
                 ? .object([("text", .string(oneOf: nil))])
                 : .object([("text", .string(oneOf: nil)), ("code", .string(oneOf: codes.map(\.code) + [""]))])
             schema = .object([("phrases", .array(of: item, maxItems: Self.maxPhrases))])
-            system += codes.isEmpty
-                ? """
-                    Answer with JSON only, in the form {"phrases": [{"text": ...}]}: each "text" a phrase copied word for word \
-                    from the report. {"phrases": []} is a valid answer.
-                    """
-                : """
-                    Answer with JSON only, in the form {"phrases": [{"text": ..., "code": ...}]}: each "text" a phrase copied \
-                    word for word from the report, and "code" the one of these codes it represents, or "" if none fits:
-                    """ + "\n" + codes.map { "\($0.code): \($0.description)" }.joined(separator: "\n")
-                    + "\n{\"phrases\": []} is a valid answer."
+            system += wording.extractionFormat(codes: codes)
             for example in task.prompt?.examples ?? [] {
                 let phrases = (example.phrases ?? []).map { phrase -> JSONValue in
                     codes.isEmpty ? .object([("text", .string(phrase.text))])
                         : .object([("text", .string(phrase.text)), ("code", .string(phrase.code ?? ""))])
                 }
-                system += "\n\nReport:\n\(example.report)\nAnswer:\n" + JSONValue.object([("phrases", .array(phrases))]).text
+                system += examplePrefix + example.report + answerPrefix + JSONValue.object([("phrases", .array(phrases))]).text
             }
         }
         self.system = system
         if let followUp = task.followUp {
             let options = followUp.options.map(\.name)
             followUpSchema = .object([("options", .array(of: .string(oneOf: options), maxItems: followUp.multiple == true ? options.count : 1))])
-            followUpQuestion = followUp.question + "\nAnswer with JSON only, in the form {\"options\": [...]}, choosing "
-                + (followUp.multiple == true ? "every one that applies" : "one") + " of: " + options.joined(separator: ", ") + "."
+            followUpQuestion = wording.followUp(followUp.question, options: options, multiple: followUp.multiple == true)
         } else {
             followUpSchema = nil
             followUpQuestion = nil
@@ -98,7 +81,7 @@ public struct LLMPrompt: Sendable {
     }
 
     public func messages(for report: String) -> [ChatClient.Message] {
-        [ChatClient.Message(.system, system), ChatClient.Message(.user, "Report:\n" + report)]
+        [ChatClient.Message(.system, system), ChatClient.Message(.user, wording.reportHeading + "\n" + report)]
     }
 }
 

@@ -11,11 +11,16 @@ public struct RuleLabeler: Labeler {
     private let findings: [CompiledFinding]
     private let followUpOptions: [(name: String, mentions: [[String]])]
     private let countsPossibilities: Bool
+    /// The cues of the task's report language, with the task's own additions or replacements.
+    let cues: RuleCues
 
     public init(task: LabelTask) {
         self.task = task
-        findings = task.findings.map(CompiledFinding.init)
-        followUpOptions = (task.followUp?.options ?? []).map { ($0.name, ($0.mentions ?? []).map(Phrase.words)) }
+        var cues = RuleCues.builtIn(for: task.reportLanguage)
+        if let own = task.cues { cues = cues.applying(own) }
+        self.cues = cues
+        findings = task.findings.map { CompiledFinding($0, words: cues.words) }
+        followUpOptions = (task.followUp?.options ?? []).map { ($0.name, ($0.mentions ?? []).map(cues.words.phrase)) }
         countsPossibilities = (task.possibleMentions ?? .uncertain) == .uncertain
     }
 
@@ -61,7 +66,7 @@ public struct RuleLabeler: Labeler {
     }
 
     private func answer(_ text: String, collectingEvidence: Bool) -> Answer {
-        let regions = Regions(text, sections: task.sections ?? .all)
+        let regions = Regions(text, sections: task.sections ?? .all, cues: cues)
         var answer = Answer()
         for (finding, name) in zip(findings, task.findings.map(\.name)) {
             var assessment = Assessment()
@@ -95,22 +100,22 @@ public struct RuleLabeler: Labeler {
         let settlesAtFirstPositive = task.followUp == nil && !collectingEvidence
         for (index, clause) in clauses.enumerated() {
             for phrase in finding.absent {
-                for range in Phrase.matches(phrase, in: clause.words) {
+                for range in Phrase.matches(phrase, in: clause.words, tails: finding.matchesTails) {
                     result.value = Self.stronger(result.value, .negative)
                     if collectingEvidence {
-                        result.evidence.append(Evidence(finding: name, mention: Self.text(clause.words[range]), status: .negative,
-                                                        cue: "absence phrase", clause: Self.text(clause.words[...])))
+                        result.evidence.append(Evidence(finding: name, mention: Self.text(clause.shown[range]), status: .negative,
+                                                        cue: "absence phrase", clause: Self.text(clause.shown[...])))
                     }
                 }
             }
             for mention in finding.mentions(in: clause.words) {
-                let verdict = MentionStatus.of(mention, in: clause.words)
+                let verdict = MentionStatus.of(mention, in: clause.words, cues: cues)
                 let counted = !verdict.isPossibility || countsPossibilities
                 if collectingEvidence {
                     result.evidence.append(Evidence(
-                        finding: name, mention: Self.text(clause.words[mention]), status: counted ? verdict.value : .undefined,
+                        finding: name, mention: Self.text(clause.shown[mention]), status: counted ? verdict.value : .undefined,
                         cue: verdict.cue.map { $0.joined(separator: " ") + (counted ? "" : " (a possibility: not counted by this task)") },
-                        clause: Self.text(clause.words[...])))
+                        clause: Self.text(clause.shown[...])))
                 }
                 guard counted else { continue }
                 result.value = Self.stronger(result.value, verdict.value)
@@ -131,11 +136,11 @@ public struct RuleLabeler: Labeler {
         for option in followUpOptions {
             search: for clause in clauses {
                 for phrase in option.mentions {
-                    for range in Phrase.matches(phrase, in: clause.words)
-                    where MentionStatus.of(range, in: clause.words).value != .negative {
+                    for range in Phrase.matches(phrase, in: clause.words, tails: cues.words.compoundTails)
+                    where MentionStatus.of(range, in: clause.words, cues: cues).value != .negative {
                         chosen.append(option.name)
-                        evidence.append(Evidence(finding: task.followUp?.name ?? "", mention: Self.text(clause.words[range]),
-                                                 status: .positive, cue: nil, clause: Self.text(clause.words[...])))
+                        evidence.append(Evidence(finding: task.followUp?.name ?? "", mention: Self.text(clause.shown[range]),
+                                                 status: .positive, cue: nil, clause: Self.text(clause.shown[...])))
                         break search
                     }
                 }
@@ -168,28 +173,32 @@ public struct Evidence: Sendable, Equatable, Codable {
     public var clause: String
 }
 
-/// A finding's phrases, split into words once.
+/// A finding's phrases, split into words once, the way the task's language cuts and folds them.
 struct CompiledFinding: Sendable {
     let mentions: [[String]]
     let unmentions: [[String]]
     let absent: [[String]]
+    /// Whether a phrase word may match the tail of a compound (German: "fraktur" in
+    /// "innenknoechelfraktur").
+    let matchesTails: Bool
 
-    init(_ finding: LabelTask.Finding) {
-        mentions = finding.mentions.map(Phrase.words)
-        unmentions = (finding.unmentions ?? []).map(Phrase.words)
-        absent = (finding.absent ?? []).map(Phrase.words)
+    init(_ finding: LabelTask.Finding, words rules: WordRules = .english) {
+        mentions = finding.mentions.map(rules.phrase)
+        unmentions = (finding.unmentions ?? []).map(rules.phrase)
+        absent = (finding.absent ?? []).map(rules.phrase)
+        matchesTails = rules.compoundTails
     }
 
     func saysAbsent(in words: [String]) -> Bool {
-        absent.contains { !Phrase.matches($0, in: words).isEmpty }
+        absent.contains { !Phrase.matches($0, in: words, tails: matchesTails).isEmpty }
     }
 
     /// Word ranges in the clause where the finding is mentioned, unless an un-mention covers them.
     func mentions(in words: [String]) -> [Range<Int>] {
-        let excluded = unmentions.flatMap { Phrase.matches($0, in: words) }
+        let excluded = unmentions.flatMap { Phrase.matches($0, in: words, tails: matchesTails) }
         var found: [Range<Int>] = []
         for phrase in mentions {
-            for range in Phrase.matches(phrase, in: words)
+            for range in Phrase.matches(phrase, in: words, tails: matchesTails)
             where !excluded.contains(where: { $0.overlaps(range) }) && !found.contains(where: { $0.overlaps(range) }) {
                 found.append(range)
             }
@@ -204,29 +213,35 @@ enum Phrase {
     }
 
     /// Every place where the phrase's words occur in order (a lone `*` skips up to three words).
-    static func matches(_ phrase: [String], in words: [String]) -> [Range<Int>] {
+    /// With `tails`, a word also matches the end of a longer word (`matchesWord`).
+    static func matches(_ phrase: [String], in words: [String], tails: Bool = false) -> [Range<Int>] {
         guard let first = phrase.first else { return [] }
         var result: [Range<Int>] = []
-        for start in words.indices where matchesWord(first, words[start]) {
-            if let end = match(phrase, from: 1, at: start + 1, in: words) { result.append(start..<end) }
+        for start in words.indices where matchesWord(first, words[start], tails: tails) {
+            if let end = match(phrase, from: 1, at: start + 1, in: words, tails: tails) { result.append(start..<end) }
         }
         return result
     }
 
-    private static func match(_ phrase: [String], from p: Int, at w: Int, in words: [String]) -> Int? {
+    private static func match(_ phrase: [String], from p: Int, at w: Int, in words: [String], tails: Bool) -> Int? {
         if p == phrase.count { return w }
         if phrase[p] == "*" {
             for skip in 0...3 where w + skip <= words.count {
-                if let end = match(phrase, from: p + 1, at: w + skip, in: words) { return end }
+                if let end = match(phrase, from: p + 1, at: w + skip, in: words, tails: tails) { return end }
             }
             return nil
         }
-        guard w < words.count, matchesWord(phrase[p], words[w]) else { return nil }
-        return match(phrase, from: p + 1, at: w + 1, in: words)
+        guard w < words.count, matchesWord(phrase[p], words[w], tails: tails) else { return nil }
+        return match(phrase, from: p + 1, at: w + 1, in: words, tails: tails)
     }
 
-    static func matchesWord(_ pattern: String, _ word: String) -> Bool {
+    /// The shortest pattern word that matches as a compound's tail: shorter ones ("b" of
+    /// "Weber B", "fx", "osg") would end too many unrelated words.
+    static let shortestTail = 4
+
+    static func matchesWord(_ pattern: String, _ word: String, tails: Bool = false) -> Bool {
         if pattern.hasSuffix("*"), pattern.count > 1 { return word.hasPrefix(pattern.dropLast()) }
+        if tails, pattern.count >= shortestTail, word.count > pattern.count { return word.hasSuffix(pattern) }
         return pattern == word
     }
 

@@ -122,6 +122,97 @@ public struct LabelTask: Codable, Sendable, Equatable {
         public var examples: [Example]?
     }
 
+    /// A task's changes to the rule labeler's cues for its language (`"cues"` in the task file):
+    /// added to the built-in lists, or (`"mode": "replace"`) instead of each list it gives. The
+    /// built-in lists are in `Sources/Labeling/Rules/RuleCues*.swift` ([label-tasks.md](label-tasks.md#languages-and-cues)).
+    public struct Cues: Codable, Sendable, Equatable {
+        public enum Mode: String, Codable, Sendable {
+            /// The task's cues are used beside the language's own (the default).
+            case add
+            /// Each list the task gives is used instead of the language's; lists it leaves out stay.
+            case replace
+        }
+
+        public var mode: Mode?
+        /// Negations before a mention ("kein Nachweis von").
+        public var negation: [String]?
+        /// Negations after a mention ("ausgeschlossen", "is not seen").
+        public var negationAfter: [String]?
+        /// Phrases with a negation word that negate nothing ("nicht dislozierte", "no change in").
+        public var pseudoNegation: [String]?
+        /// Hedges, before or after a mention; a task's own count as uncertain, not as a mere possibility.
+        public var uncertainty: [String]?
+        /// Single words that end a clause, and with it every cue's reach ("jedoch", "however").
+        public var scopeEnds: [String]?
+
+        public init(mode: Mode? = nil, negation: [String]? = nil, negationAfter: [String]? = nil,
+                    pseudoNegation: [String]? = nil, uncertainty: [String]? = nil, scopeEnds: [String]? = nil) {
+            self.mode = mode
+            self.negation = negation
+            self.negationAfter = negationAfter
+            self.pseudoNegation = pseudoNegation
+            self.uncertainty = uncertainty
+            self.scopeEnds = scopeEnds
+        }
+
+        private struct AnyKey: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        /// A misspelt list ("negations") would silently change nothing, so unknown keys are refused.
+        public init(from decoder: Decoder) throws {
+            let known = Set(CodingKeys.allCases.map(\.stringValue))
+            let keys = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
+            if let unknown = keys.first(where: { !known.contains($0) }) {
+                throw DecodingError.dataCorrupted(DecodingError.Context(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "unknown cue list '\(unknown)' (known: \(CodingKeys.allCases.map(\.stringValue).joined(separator: ", ")))"))
+            }
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            mode = try container.decodeIfPresent(Mode.self, forKey: .mode)
+            negation = try container.decodeIfPresent([String].self, forKey: .negation)
+            negationAfter = try container.decodeIfPresent([String].self, forKey: .negationAfter)
+            pseudoNegation = try container.decodeIfPresent([String].self, forKey: .pseudoNegation)
+            uncertainty = try container.decodeIfPresent([String].self, forKey: .uncertainty)
+            scopeEnds = try container.decodeIfPresent([String].self, forKey: .scopeEnds)
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case mode, negation, negationAfter, pseudoNegation, uncertainty, scopeEnds
+        }
+
+        /// The lists by their names in the task file, in that order.
+        var lists: [(name: String, cues: [String]?)] {
+            [("negation", negation), ("negationAfter", negationAfter), ("pseudoNegation", pseudoNegation),
+             ("uncertainty", uncertainty), ("scopeEnds", scopeEnds)]
+        }
+
+        /// What makes the cues unusable for `language`, if anything.
+        func problem(language: ReportLanguage) -> String? {
+            let rules = RuleCues.builtIn(for: language).words
+            let given = lists.filter { $0.cues != nil }
+            if given.isEmpty { return "cues gives no list (negation, negationAfter, pseudoNegation, uncertainty, scopeEnds)" }
+            for (name, cues) in given {
+                guard let cues, !cues.isEmpty else {
+                    // Under "replace" an empty list would switch the cues off; under "add" it does nothing.
+                    return "cues.\(name) is empty: leave it out to keep the \(language.displayName) cues"
+                }
+                for cue in cues {
+                    let words = rules.phrase(cue)
+                    if words.isEmpty { return "cues.\(name): '\(cue)' has no words" }
+                    if words.contains("*") { return "cues.\(name): '\(cue)': a lone '*' is for mentions; cues are matched word for word" }
+                    if name == "scopeEnds" && words.count != 1 {
+                        return "cues.scopeEnds: '\(cue)' is \(words.count) words; a clause ends at a single word"
+                    }
+                }
+            }
+            return nil
+        }
+    }
+
     public var name: String
     /// Bumped whenever the task's meaning changes, and stored with every label it produced.
     public var version: Int?
@@ -139,11 +230,14 @@ public struct LabelTask: Codable, Sendable, Equatable {
     /// An extraction task's list (`kind: extraction`).
     public var extraction: Extraction?
     public var prompt: Prompt?
+    /// Changes to the rule labeler's cues for the task's language; nil: the language's own.
+    public var cues: Cues?
+
+    /// The language of the reports the task reads: English unless the task says otherwise.
+    public var reportLanguage: ReportLanguage { language ?? .en }
 
     /// Whether the rule labeler can answer the task. A task without any phrase is defined by
     /// its prompt alone and labelled by the models only, under every label policy.
-    public var reportLanguage: ReportLanguage { language ?? .en }
-
     public var hasRulePhrases: Bool { findings.contains { !$0.mentions.isEmpty } }
 
     /// Output columns: "No Finding" (if the task has it), then the findings, then the follow-up;
@@ -187,6 +281,7 @@ public struct LabelTask: Codable, Sendable, Equatable {
             if !findings.isEmpty { return "an extraction task has no findings (it lists phrases in '\(extraction.name)')" }
             if prompt == nil { return "an extraction task needs the prompt the models are asked" }
             if followUp != nil || noFinding != nil { return "an extraction task has no followUp or noFinding" }
+            if cues != nil { return "an extraction task has no rule cues (only the models label it)" }
             let codes = Set((extraction.codes ?? []).map(\.code))
             for example in prompt?.examples ?? [] {
                 if let phrase = example.phrases?.first(where: { $0.code.map { !codes.contains($0) } ?? false }) {
@@ -223,6 +318,10 @@ public struct LabelTask: Codable, Sendable, Equatable {
         }
         if let noFinding, noFinding.ignoring.contains(where: { ignored in !findings.contains { $0.name == ignored } }) {
             return "noFinding ignores a finding the task does not have"
+        }
+        if let cues {
+            if !hasRulePhrases { return "cues are the rule labeler's, and this task has no rule phrases (it is prompt-only)" }
+            if let problem = cues.problem(language: reportLanguage) { return problem }
         }
         return nil
     }

@@ -24,28 +24,18 @@ public enum InstructionExample {
         }
     }
 
+    /// The task's instructions and the direct answer format, in the task's report language (the
+    /// JSON keys and values are the same in every language).
     public static func systemPrompt(for task: LabelTask) -> String {
-        let instructions = task.prompt?.instructions ?? task.description ?? "Label the radiology report."
+        let wording = PromptWording(task.reportLanguage)
+        let instructions = task.prompt?.instructions ?? task.description ?? wording.defaultInstructions
         switch task.kind {
         case .multilabel:
-            let names = task.findings.map(\.name)
-            return instructions + "\n\nAnswer with JSON only, in the form {\"findings\": {FINDING: STATUS, ...}}, "
-                + "with every one of these findings: \(names.joined(separator: ", ")). STATUS is \"positive\" if the "
-                + "report says the finding is there, \"negative\" if it says it is not, \"uncertain\" if it hedges, and "
-                + "\"not mentioned\" if it does not speak about it."
+            return instructions + "\n\n" + wording.directMultilabelFormat(findings: task.findings.map(\.name))
         case .binary:
-            var format = instructions + "\n\nAnswer with JSON only, in the form {\"answer\": ANSWER}, where ANSWER is "
-                + "\"Yes\", \"No\" or \"Undefined\"."
-            if let followUp = task.followUp {
-                format += " After \"Yes\", also give \"follow_up\": the list of answers to \"\(followUp.question)\" among "
-                    + followUp.options.map { "\"\($0.name)\"" }.joined(separator: ", ") + " ([] if the report does not say)."
-            }
-            return format
+            return instructions + "\n\n" + wording.directBinaryFormat(followUp: task.followUp)
         case .extraction:
-            let codes = task.extraction?.codes ?? []
-            return instructions + "\n\nAnswer with JSON only, in the form {\"phrases\": [{\"text\": TEXT"
-                + (codes.isEmpty ? "" : ", \"code\": CODE") + "}, ...]}, each TEXT copied word for word from the report"
-                + (codes.isEmpty ? "." : ", and CODE one of: " + codes.map(\.code).joined(separator: ", ") + ", or \"\" if none fits.")
+            return instructions + "\n\n" + wording.directExtractionFormat(codes: (task.extraction?.codes ?? []).map(\.code))
         }
     }
 
