@@ -72,7 +72,7 @@ extension GermanPatterns {
             mark(m.range, .place, into: &marks)
         }
         // Postal code and town: "10117 Berlin", "D-10115 Berlin", "20223 Klein Haasbeck", "8010 Graz".
-        for m in text.find(#"(?<![\d,.\/\-\p{L}])((?:D|A|CH)-)?(\d{4,5})[ ](\p{Lu}[\p{L}\-]+\.?(?:[ ](?:am|an der|im|ob der|bei|in|\/)[ ]?\p{Lu}[\p{L}\-]+|[ ]\p{Lu}[\p{L}\-]+){0,2})"#) {
+        for m in text.find(#"(?<![\d,.\/\-\p{L}])((?:D|A|CH)-)?(\d{4,5})[ ](\p{Lu}[\p{L}\-]+(?:[ ](?:am|an der|im|ob der|bei|in|\/)[ ]?\p{Lu}[\p{L}\-]+|[ ]\p{Lu}[\p{L}\-]+){0,2})"#) {
             let code = m[2]
             let town = String(m[3])
             let firstWord = town.split(separator: " ").first.map { $0.lowercased() } ?? ""
