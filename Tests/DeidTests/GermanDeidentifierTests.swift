@@ -92,6 +92,15 @@ final class GermanDeidentifierTests: XCTestCase {
         assertRemoved(["A23"], from: "Aufnahme auf Station A23.")
     }
 
+    func testRelativesTheirAgesAndOrigins() {
+        XCTAssertEqual(clean("zwei Kinder (Kacper, 14 J., und Zofia, 9 J.), geboren in Stettin"),
+                       "zwei Kinder ([NAME], [AGE] J., und [NAME], [AGE] J.), geboren in [PLACE]")
+        XCTAssertEqual(clean("Lukas (8 Jahre) kam mit der Mutter."), "[NAME] ([AGE] Jahre) kam mit der Mutter.")
+        // A word for a person is no name, whatever the world's name lists say.
+        XCTAssertEqual(clean("Röntgen OSG rechts (Kind, 9 J.)"), "Röntgen OSG rechts (Kind, [AGE] J.)")
+        assertRemoved(["23/45678"], from: "Aufnahmezahl: 23/45678")
+    }
+
     func testAges() {
         XCTAssertEqual(clean("Die 80-jährige Patientin"), "Die [AGE]-jährige Patientin")
         XCTAssertEqual(clean("im Alter von 93 Jahren"), "im Alter von [AGE 90+] Jahren")

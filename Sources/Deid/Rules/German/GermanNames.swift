@@ -245,6 +245,17 @@ struct GermanNames {
             markRun(start...before)
         }
 
+        // A person's age right after the name: "Kacper, 14 J.", "Zofia (9 Jahre)", "Marija, eine
+        // knapp 16-jährige Patientin".
+        for m in text.find(#"(\p{Lu}[\p{Ll}\-]+)(?:,[ ]?|[ ]\()(?:eine?[ ](?:knapp[ ])?)?\d{1,3}[ ]?(?:J\.|J\)|Jahre\)|Jahre alt|[-–]?[ ]?jährig)"#) {
+            guard let k = words.firstIndex(where: { $0.range.lowerBound == m.range(1).lowerBound }), nameWord(k), !Self.genericName(words[k].lower) else { continue }
+            // "Kind, 9 J." and "Patientin, 80 J." name no one: the word must be a known first name.
+            let upper = words[k].string.uppercased()
+            guard Self.commonFirstNames.contains(upper) || Lexicon.worldFirstNames.contains(upper) || knowledge.isFirstName(upper),
+                  !Self.relations.contains(words[k].lower) else { continue }
+            markRun(k...k)
+        }
+
         // The signature block: the lines after the closing formula, up to the next empty-line run
         // of text that reads as prose.
         for m in text.find(#"(?i)(?:grüßen|grüssen|gruß|gruss|grüße)[^\n]*\n"#) {
@@ -380,6 +391,14 @@ struct GermanNames {
         GIUSEPPE GIOVANNI ANTONIO FRANCESCO LUCA MARCO ALESSANDRO GIULIA FRANCESCA CHIARA
         KORNÉL ISTVÁN LÁSZLÓ ZOLTÁN JÁNOS DHAYANA YORGOS GEORGIOS DIMITRIOS KONSTANTINOS NIKOS
         """.split(whereSeparator: \.isWhitespace).map { String($0).uppercased() })
+
+    /// Words for people by their relation or age that are also first names somewhere in the
+    /// world lists.
+    static let relations: Set<String> = [
+        "kind", "kinder", "junge", "mädchen", "säugling", "baby", "frau", "mann", "herr", "tochter", "sohn", "enkel",
+        "enkelin", "bruder", "schwester", "mutter", "vater", "oma", "opa", "tante", "onkel", "nichte", "neffe", "cousin",
+        "cousine", "partner", "partnerin", "freund", "freundin", "patient", "patientin", "bewohner", "bewohnerin",
+    ]
 
     /// Articles, prepositions and adjective endings before a noun: a found name after them is the
     /// ordinary word ("am Fuß", "der Leber", "im Winter").

@@ -181,6 +181,8 @@ struct GermanPatterns {
             guard let age = Int(m[1]), age <= 120 else { continue }
             mark(m.range, .age, into: &marks)
         }
+        // In brackets after a person: "(8 Jahre)", "(80 J)", "Kacper, 14 J.".
+        for m in text.find(#"\((\d{1,3})[ ]?(?:Jahre|J\.?|LJ)\)"#) { mark(m.range(1), .age, into: &marks) }
         for m in text.find(#"(?:Alter(?: von)?|Alter:|Lebensalter:?|alt:?)[ ]?(\d{1,3})(?![\d,.]\d)"#) {
             if let r = m.range(1) as Range<String.Index>? { mark(r, .age, into: &marks) }
         }
@@ -237,7 +239,7 @@ struct GermanPatterns {
         "einsendenummer", "probennr", "probennummer", "untersuchungsnummer", "untersuchungsnr", "unr", "mrn", "id", "nr",
         "nummer", "kennnummer", "ikz", "ik", "ikennzeichen", "institutionskennzeichen", "bsnr", "lanr", "svnr",
         "sozialversicherungsnummer", "geburtsnummer", "kassennr", "kassennummer", "mitgliedsnr", "mitgliedsnummer",
-        "histonr", "histologienr", "jnr", "bnr", "anr", "ordernr", "zimmer", "zi", "zimmernr", "bett", "station",
+        "aufnahmezahl", "aufnahmezl", "geschäftszahl", "aktenzahl", "gz", "az", "histonr", "histologienr", "jnr", "bnr", "anr", "ordernr", "zimmer", "zi", "zimmernr", "bett", "station",
         "intensivstation", "normalstation", "wachstation", "ambulanz", "op", "saal", "raum", "ebene", "og", "haus", "trakt",
     ]
     /// Of the labels, those that name a place in the hospital: the code after them is short

@@ -91,7 +91,7 @@ extension GermanPatterns {
             mark(m.range.lowerBound..<end, .place, into: &marks)
         }
         // Towns after "wohnhaft (in)", "geboren in", "aus": "wohnhaft in Klagenfurt".
-        for m in text.find(#"(?:wohnhaft|wohnt|geboren|lebt|Wohnort:?|Wohnsitz:?|Ort:?)(?:[ ](?:in|im|bei))?[ ](\p{Lu}[\p{L}\-]+(?:[ ](?:am|an der|im|bei)[ ]\p{Lu}[\p{L}\-]+|[ ]\p{Lu}[\p{L}\-]+)?)"#) {
+        for m in text.find(#"(?:[Ww]ohnhaft|[Ww]ohnt|[Gg]eboren|[Ll]ebt|[Aa]ufgewachsen|Wohnort:?|Wohnsitz:?|Ort:?|Geburtsort:?)(?:[ ](?:in|im|bei))?[ ](\p{Lu}[\p{L}\-]+(?:[ ](?:am|an der|im|bei)[ ]\p{Lu}[\p{L}\-]+|[ ]\p{Lu}[\p{L}\-]+)?)"#) {
             mark(m.range(1), .place, into: &marks)
         }
         // The place line of a letter: "Lahnstein, den 14. Januar 2025", "Berlin, am 16.5.2018",
