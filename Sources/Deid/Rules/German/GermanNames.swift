@@ -35,7 +35,8 @@ struct GermanNames {
         "fa", "fä", "ass", "assistenzarzt", "assistenzärztin", "dgks", "dgkp", "sr", "schw", "pfl", "frau", "herr", "herrn",
         "fr", "hr", "hrn", "univ-prof", "priv-doz", "dipl-med", "dipl-psych", "mult", "sc", "facharzt", "fachärztin",
         "oberarzt", "oberärztin", "chefarzt", "chefärztin", "stationsarzt", "stationsärztin", "assistenz", "kollegin",
-        "kollege", "kollegen", "arzt", "ärztin", "in",
+        "kollege", "kollegen", "arzt", "ärztin", "in", "pharm", "pol", "oec", "iur", "theol", "mudr", "univ-doz", "dozent",
+        "dozentin", "h", "c",
     ]
     /// Titles that introduce a name only with a dot ("Dr." but not the word "in"), or in capitals
     /// ("OA", "PD", "DGKS"); forms of address always do.
@@ -99,7 +100,9 @@ struct GermanNames {
             if key == "ca" || key == "cä" || key == "fa" || key == "fä" {
                 return k + 1 < words.count && ["dr", "prof", "pd", "priv", "univ", "doz"].contains(words[k + 1].lower)
             }
-            if ["med", "dent", "vet", "rer", "nat", "phil", "jur", "habil", "mult", "sc", "in", "ing"].contains(key) {
+            // "h.c." (honoris causa) in lower case only: "C." alone is a vitamin or an initial.
+            if key == "h" || key == "c" { return w.string == key && w.dotted }
+            if ["med", "dent", "vet", "rer", "nat", "phil", "jur", "habil", "mult", "sc", "in", "ing", "pharm", "pol", "oec", "iur", "theol"].contains(key) {
                 return k > 0 && Self.titles.contains(words[k - 1].lower) && words[k - 1].lower != "in" && gap(k - 1, k).count <= 2
                     || k > 0 && ["dr", "dipl", "prof"].contains(words[k - 1].lower)
             }
