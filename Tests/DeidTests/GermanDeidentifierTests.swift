@@ -101,6 +101,30 @@ final class GermanDeidentifierTests: XCTestCase {
         assertRemoved(["23/45678"], from: "Aufnahmezahl: 23/45678")
     }
 
+    func testARadiologyReportHeadAndSignature() {
+        let report = """
+            Klinikum Stuttgart – Katharinenhospital
+            Zentrum für Radiologie, Kriegsbergstr. 60, 70174 Stuttgart
+            Name: Kovačević, Dragana     Geb.-Datum: 9.4.1987     Fall: 40012345
+            Einsender: Station 3B, Dr. Wagenknecht (Durchwahl -4512)
+            CT Thorax mit KM vom 2.12.2024, 14:35 Uhr
+            Befund: Keine Lungenarterienembolie. Kein Pleuraerguss. Mediastinale Lymphknoten bis 8 mm.
+            Elektronisch freigegeben durch OÄ Dr. med. Friederike Sandmann-Öztürk am 02.12.2024 15:10.
+            Zweitbefunder: FA Mehmet Aydın
+            Kopie an: Hausarztpraxis Dr. Leinweber, Hauptstraße 22b, 71332 Waiblingen
+            Dres. med. Hoffmann & Yilmaz; Prof. Dr. Dr. h.c. Oberhuber; Dr. C. Finger; RITA-Therapie
+            """
+        let result = clean(report)
+        for value in ["Katharinenhospital", "Kriegsbergstr", "70174", "Kovačević", "Dragana", "1987", "40012345", "3B",
+                      "Wagenknecht", "4512", "2.12.2024", "Friederike", "Sandmann", "Öztürk", "Mehmet", "Aydın", "Leinweber",
+                      "Hauptstraße", "Waiblingen", "Hoffmann", "Yilmaz", "Oberhuber", "Finger"] {
+            XCTAssertFalse(result.contains(value), "'\(value)' left in: \(result)")
+        }
+        for kept in ["Zentrum für Radiologie", "CT Thorax mit KM", "14:35 Uhr", "Keine Lungenarterienembolie", "8 mm", "RITA-Therapie"] {
+            XCTAssertTrue(result.contains(kept), "'\(kept)' lost: \(result)")
+        }
+    }
+
     func testAges() {
         XCTAssertEqual(clean("Die 80-jährige Patientin"), "Die [AGE]-jährige Patientin")
         XCTAssertEqual(clean("im Alter von 93 Jahren"), "im Alter von [AGE 90+] Jahren")

@@ -115,7 +115,7 @@ struct GermanNames {
             let w = words[k]
             guard w.capitalised, !w.string.contains(where: \.isNumber) else { return false }
             let key = w.lower
-            if Self.neverNames.contains(key) || Self.titles.contains(key) && w.dotted { return false }
+            if Self.neverNames.contains(key) || Self.titles.contains(key) && w.dotted && key != "c" && key != "h" { return false }
             if w.isInitial { return true }
             return w.string.count >= 2
         }
@@ -318,7 +318,9 @@ struct GermanNames {
 
         // A common first name on its own ("Aktuell gehe es Maria gut"): young patients and
         // relatives are named so. The list holds no German word, so capitalisation suffices.
-        for k in words.indices where words[k].capitalised && !words[k].dotted && Self.commonFirstNames.contains(words[k].string.uppercased()) {
+        // In capitals it is an acronym as often ("RITA", radio-frequency ablation).
+        for k in words.indices where words[k].capitalised && !words[k].dotted && words[k].string != words[k].string.uppercased()
+            && Self.commonFirstNames.contains(words[k].string.uppercased()) {
             markRun(k...k)
         }
 
