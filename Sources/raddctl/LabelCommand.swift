@@ -173,23 +173,11 @@ struct LabelCommand: ParsableCommand {
             var bytes = [UInt8](data)
             if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
             guard let text = String(validating: bytes, as: UTF8.self) else {
-                let offset = Self.firstInvalidUTF8Byte(bytes)
+                let offset = PlainTextReader.firstInvalidUTF8Offset(bytes)
                 throw Failure("\(path) is not UTF-8 text (first invalid byte at offset \(offset)); convert it first, e.g. iconv -f WINDOWS-1252 -t UTF-8", code: 1)
             }
             let name = (path as NSString).lastPathComponent
             return InputReport(id: String(name.dropLast(4)), text: text)
-        }
-    }
-
-    static func firstInvalidUTF8Byte(_ bytes: [UInt8]) -> Int {
-        var offset = 0
-        var iterator = bytes.makeIterator()
-        var decoder = UTF8()
-        while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let scalar): offset += UTF8.width(scalar)
-            case .emptyInput, .error: return offset
-            }
         }
     }
 

@@ -119,7 +119,9 @@ public enum PlainTextReader {
         return text
     }
 
-    static func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int {
+    /// The byte offset of the first byte that is not valid UTF-8 (for error messages that
+    /// locate the problem without quoting the content).
+    public static func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int {
         var offset = 0
         var iterator = bytes.makeIterator()
         var decoder = UTF8()
