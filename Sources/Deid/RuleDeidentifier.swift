@@ -60,7 +60,7 @@ public struct RuleDeidentifier: PHIFinder, Deidentifier {
             // text they would protect or flag the wrong words, so German runs its own rules.
             var marks = Candidates()
             StructuredRules(structured: structured).apply(report, into: &marks)
-            GermanRules(knowledge: knowledge).apply(text, report, into: &marks)
+            GermanRules(knowledge: knowledge).apply(text, into: &marks)
             let scalars = report.scalarOffsets()
             return marks.merged(bytes: report.bytes).map {
                 PHISpan(start: scalars[$0.start], length: scalars[$0.end] - scalars[$0.start], category: $0.category)

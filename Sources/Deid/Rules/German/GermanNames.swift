@@ -264,13 +264,11 @@ struct GermanNames {
         for m in text.find(#"(?i)(?:grüßen|grüssen|gruß|gruss|grüße)[^\n]*\n"#) {
             var lines = 0
             guard var j = words.firstIndex(where: { $0.range.lowerBound >= m.range.upperBound }) else { continue }
-            var lastLineStart = j
             while j < words.count, lines < 8 {
                 let lineEnd = text[words[j].range.lowerBound...].firstIndex(of: "\n") ?? text.endIndex
                 var lineWords: [Int] = []
                 var i = j
                 while i < words.count, words[i].range.lowerBound < lineEnd { lineWords.append(i); i += 1 }
-                lastLineStart = j
                 // A line of prose (many lower-case words) ends the block.
                 let lower = lineWords.filter { !words[$0].capitalised && !isParticle($0) }.count
                 if lower > 2 { break }
@@ -290,7 +288,6 @@ struct GermanNames {
                 lines += 1
                 j = i
             }
-            _ = lastLineStart
         }
 
         // The head of the letter: a line of two to four name words that starts with a known first

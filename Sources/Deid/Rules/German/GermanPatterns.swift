@@ -10,7 +10,6 @@ import RaddCore
 /// Patterns work on the String (ICU regular expressions) and mark UTF-8 byte ranges, like every rule.
 struct GermanPatterns {
     let text: String
-    let report: ReportText
 
     /// A match's UTF-8 byte range. Native strings index by UTF-8 offset, so this is cheap.
     func bytes(_ range: Range<String.Index>) -> Range<Int> {
@@ -22,25 +21,22 @@ struct GermanPatterns {
         marks.add(r.lowerBound, r.upperBound, category)
     }
 
-    /// The lower-cased word that ends right before `index` on the same line ("" if none).
-    func wordBefore(_ index: String.Index, skipping: Int = 0) -> String {
-        var words: [String] = []
-        var current = ""
+    /// The lower-cased word that ends before `index` on the same line, across spaces and
+    /// punctuation ("" if none).
+    func wordBefore(_ index: String.Index) -> String {
+        var word = ""
         var i = index
         while i > text.startIndex {
             i = text.index(before: i)
             let c = text[i]
             if c == "\n" || c == "\r" { break }
             if c.isLetter || c.isNumber {
-                current.insert(c, at: current.startIndex)
-            } else if !current.isEmpty {
-                words.append(current.lowercased())
-                if words.count > skipping { break }
-                current = ""
+                word.insert(c, at: word.startIndex)
+            } else if !word.isEmpty {
+                break
             }
         }
-        if !current.isEmpty { words.append(current.lowercased()) }
-        return words.count > skipping ? words[skipping] : ""
+        return word.lowercased()
     }
 
     /// The lower-cased word that starts at or after `index` (after spaces only) on the same line.
@@ -94,15 +90,11 @@ struct GermanPatterns {
             // "03.17.2027" is a date typed month-first: with a four-digit year either order counts.
             guard (Self.isDay(m[1]) && Self.isMonth(m[2])) || (m[3].count == 4 && Self.isMonth(m[1]) && Self.isDay(m[2])) else { continue }
             if !m.has(3) {
-                // "2.3." without a year: a date unless it is a numbered heading ("2.1. Befund" at a
-                // line start) or a version ("1.2.3").
+                // "2.3." without a year: a date unless it is part of a longer number ("1.2.3.") or
+                // a list number at a line start with no word after it ("2.3. - ..."). A numbered
+                // heading ("2.1. Befund") is still marked: a lost heading number costs little.
                 if characterAt(m.range.upperBound) == "." || characterAt(m.range.upperBound).map({ $0.isNumber }) == true { continue }
-                if lineStartsAt(m.range.lowerBound) && !["am", "vom", "bis", "seit", "ab"].contains(wordBefore(m.range.lowerBound)) {
-                    let after = wordAfter(m.range.upperBound)
-                    if after.isEmpty || after.first?.isUppercase == true, !Self.fullMonths.contains(after) { /* heading-like */
-                        if text[m.range.upperBound...].first == " " { continue }
-                    }
-                }
+                if lineStartsAt(m.range.lowerBound), characterAt(m.range.upperBound) == " ", wordAfter(m.range.upperBound).isEmpty { continue }
             }
             mark(m.range, .date, into: &marks)
         }
@@ -117,8 +109,8 @@ struct GermanPatterns {
             // "Inegy 10/20 mg" is a combination dose.
             if Self.quantityUnits.contains(wordAfter(m.range.upperBound)) { continue }
             mark(m.range, .date, into: &marks)
-            // The start of a range written "03-06/2022" or "10 - 11/2022".
         }
+        // The start of a range written "03-06/2022" or "10 - 11/2022".
         for m in text.find(#"(?<![\d\/.,])(\d{1,2})[ ]?[-–][ ]?(\d{1,2})\/(\d{4}|\d{2})(?![\d\/])"#) where Self.isMonth(m[1]) && Self.isMonth(m[2]) {
             let first = m.range.lowerBound..<text.index(m.range.lowerBound, offsetBy: m[1].count)
             mark(first, .date, into: &marks)
@@ -153,13 +145,8 @@ struct GermanPatterns {
         for m in text.find(#"(?<![\d.,\/:\-])(19\d\d|20\d\d)(?!\d|,\d|\.\d|\/|:\d)"#) {
             let after = wordAfter(m.range.upperBound)
             if Self.quantityUnits.contains(after) { continue }
-            if characterAt(m.range.upperBound) == "-" || characterAt(m.range.upperBound) == "–" {
-                // "2057-2059" is a range of years; "1950-ml" is not a thing: both are years.
-            }
             mark(m.range, .date, into: &marks)
         }
-        // The start of a range that ends in a dated part: "vom 11.01.-14.01.2026" is caught above;
-        // "03 - 05/2021" and "Xeloda 03-06/2022" by the month-range rule.
     }
 
     func lineStartsAt(_ index: String.Index) -> Bool {
@@ -184,7 +171,7 @@ struct GermanPatterns {
         // In brackets after a person: "(8 Jahre)", "(80 J)", "Kacper, 14 J.".
         for m in text.find(#"\((\d{1,3})[ ]?(?:Jahre|J\.?|LJ)\)"#) { mark(m.range(1), .age, into: &marks) }
         for m in text.find(#"(?:Alter(?: von)?|Alter:|Lebensalter:?|alt:?)[ ]?(\d{1,3})(?![\d,.]\d)"#) {
-            if let r = m.range(1) as Range<String.Index>? { mark(r, .age, into: &marks) }
+            mark(m.range(1), .age, into: &marks)
         }
         // Written-out ages before "-jährig" ("Fünfzigjährige", "Fünfzig-jährige"): the word itself.
         for m in text.find(#"(?<![\p{L}])((?:zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|dreissig|vierzig|fünfzig|sechzig|siebzig|achtzig|neunzig|hundert)\p{L}*?)(?=[ ]?[-–]?[ ]?jährige[rnms]?[ ]+(?:Patient|Patientin|Pat\.|Mann|Frau|Mädchen|Junge|Kind|Herr|Säugling))"#, caseInsensitive: true) {

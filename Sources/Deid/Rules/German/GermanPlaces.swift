@@ -170,17 +170,19 @@ extension GermanPatterns {
 
     /// The line holds a postal code before a town, or a phone label: an address line.
     func addressLine(_ range: Range<String.Index>) -> Bool {
-        let start = text[..<range.lowerBound].lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex
-        let end = text[range.upperBound...].firstIndex(of: "\n") ?? text.endIndex
-        let line = String(text[start..<end])
-        return line.range(of: #"(^|[^\d])\d{4,5} \p{Lu}|Tel\.?:|Fax:?|Telefon"#, options: .regularExpression) != nil
+        String(line(around: range)).range(of: #"(^|[^\d])\d{4,5} \p{Lu}|Tel\.?:|Fax:?|Telefon"#, options: .regularExpression) != nil
     }
 
     /// The match sits on a line of at most eight words: an address block or a letterhead.
     func shortLine(_ range: Range<String.Index>) -> Bool {
+        line(around: range).split(whereSeparator: { $0 == " " || $0 == "\t" }).count <= 8
+    }
+
+    /// The whole line (or lines) holding `range`, without the line breaks around it.
+    func line(around range: Range<String.Index>) -> Substring {
         let start = text[..<range.lowerBound].lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex
         let end = text[range.upperBound...].firstIndex(of: "\n") ?? text.endIndex
-        return text[start..<end].split(whereSeparator: { $0 == " " || $0 == "\t" }).count <= 8
+        return text[start..<end]
     }
 
     // MARK: Hospitals and practices

@@ -6,8 +6,8 @@ import RaddCore
 struct GermanRules {
     let knowledge: NameKnowledge
 
-    func apply(_ text: String, _ report: ReportText, into marks: inout Candidates) {
-        let patterns = GermanPatterns(text: text, report: report)
+    func apply(_ text: String, into marks: inout Candidates) {
+        let patterns = GermanPatterns(text: text)
         patterns.dates(into: &marks)
         patterns.ages(into: &marks)
         patterns.contacts(into: &marks)
