@@ -104,11 +104,9 @@ struct DeidCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("raddctl: \(file): not UTF-8, read as \(input.encoding.rawValue) (offsets count one per byte)\n".utf8))
             }
             let text = input.text
-            let reader: RuleDeidentifier
-            switch setting {
-            case .fixed: reader = deidentifier
-            case .auto: reader = deidentifier.reading(LanguageDetector.detect(text))
-            }
+            // The same choice a drop folder makes (LanguageSetting.language(of:)).
+            let fileLanguage = setting.language(of: text)
+            let reader = fileLanguage == deidentifier.language ? deidentifier : deidentifier.reading(fileLanguage)
             let found = reader.phiSpans(in: text, structured: StructuredPHI())
             if spans {
                 for span in found {
